@@ -1,0 +1,103 @@
+"""Atomic file writes and table I/O shared by the core and the domains.
+
+Every file synthgenesis writes goes through :func:`atomic_write`: the content
+is written to a temporary file in the same folder and moved into place with
+:func:`os.replace`, so a crash never leaves a half-written file and a file
+that already existed stays intact until the new one is complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import pandas as pd
+
+from synthgenesis.errors import InvalidDataError
+
+TABLE_FORMATS = (".csv", ".parquet", ".pq")
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path next to ``path``; move it into place on success."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_write(path: str | os.PathLike[str], writer: Callable[[IO[Any]], None], *, binary: bool = False) -> Path:
+    """Call ``writer(fileobj)`` on a temporary file and move it to ``path``."""
+    with atomic_path(path) as tmp, open(tmp, "wb" if binary else "w", encoding=None if binary else "utf-8") as fh:
+        writer(fh)
+    return Path(path)
+
+
+def write_text(path: str | os.PathLike[str], text: str) -> Path:
+    return atomic_write(path, lambda fh: fh.write(text))
+
+
+def write_json(path: str | os.PathLike[str], data: Any) -> Path:
+    return write_text(path, json.dumps(data, indent=2, sort_keys=False, default=_json_default) + "\n")
+
+
+def _json_default(obj: Any) -> Any:
+    import numpy as np
+
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating):
+        return float(obj)
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, Path):
+        return str(obj)
+    if isinstance(obj, pd.Timestamp):
+        return obj.isoformat()
+    raise TypeError(f"cannot write {type(obj).__name__} to JSON")
+
+
+def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read a CSV or Parquet table, with an error naming the file if it cannot be read."""
+    path = Path(path)
+    if not path.exists():
+        raise InvalidDataError(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            return pd.read_csv(path)
+        if suffix in (".parquet", ".pq"):
+            return pd.read_parquet(path)
+    except (ValueError, OSError, pd.errors.ParserError) as exc:
+        raise InvalidDataError(f"{path}: cannot be read as {suffix[1:]}: {exc}") from exc
+    raise InvalidDataError(f"{path}: unsupported table format {suffix!r}; use .csv or .parquet")
+
+
+def write_table(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write ``df`` to CSV or Parquet (by suffix), atomically."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        with atomic_path(path) as tmp:
+            df.to_csv(tmp, index=False)
+    elif suffix in (".parquet", ".pq"):
+        with atomic_path(path) as tmp:
+            df.to_parquet(tmp, index=False)
+    else:
+        raise InvalidDataError(f"{path}: unsupported table format {suffix!r}; use .csv or .parquet")
+    return path

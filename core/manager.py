@@ -1,0 +1,408 @@
+"""The plugin manager: built-in and third-party plugins through one path.
+
+Loading order (as in pytest and conda): hook specs, then every entry point of
+the ``synthgenesis`` group (the built-in domains are entry points of this
+distribution, exactly like third-party ones), then ``check_pending()``.
+Plugins registered in code with :meth:`PluginManager.register` join the same
+registry.
+
+Core code never calls ``pm.hook`` directly; it uses the typed accessors here
+(:meth:`domains`, :meth:`generator`, :meth:`constraints`...).
+
+Environment variables:
+
+``SYNTHGENESIS_DISABLE_PLUGIN_AUTOLOAD=1``
+    load only the built-in plugins; third-party entry points are listed as ``disabled``.
+``SYNTHGENESIS_BLOCK_PLUGINS=name1,name2``
+    never load the named plugins (built-in or not); they are listed as ``disabled``.
+``SYNTHGENESIS_TRACE=1``
+    print every hook call and what it returned to standard error.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata as md
+import os
+import sys
+import warnings
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from types import ModuleType
+from typing import Any, Literal, TypeVar
+
+import pluggy
+
+from synthgenesis import hookspecs
+from synthgenesis._optional import module_available
+from synthgenesis.errors import (
+    DuplicateNameError,
+    HookCallError,
+    MissingExtraError,
+    PluginError,
+    PluginLoadError,
+    UnknownNameError,
+)
+from synthgenesis.types import (
+    ConstraintSpec,
+    Domain,
+    GeneratorSpec,
+    ReferenceDataset,
+    TransferTask,
+    ValidatorSpec,
+)
+
+ENTRY_POINT_GROUP = hookspecs.PROJECT
+DISTRIBUTION = "synthgenesis"
+ENV_DISABLE_AUTOLOAD = "SYNTHGENESIS_DISABLE_PLUGIN_AUTOLOAD"
+ENV_BLOCK = "SYNTHGENESIS_BLOCK_PLUGINS"
+ENV_TRACE = "SYNTHGENESIS_TRACE"
+
+Status = Literal["active", "missing-extra", "disabled", "error"]
+R = TypeVar("R")
+
+
+@dataclass
+class PluginInfo:
+    """What ``synthgenesis plugins`` shows for one plugin."""
+
+    name: str
+    version: str | None
+    status: Status
+    hooks: list[str] = field(default_factory=list)
+    extra: str | None = None
+    source: str = "code"  # "builtin", "entry-point" or "code"
+    message: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _blocked_from_env() -> set[str]:
+    return {p.strip() for p in os.environ.get(ENV_BLOCK, "").split(",") if p.strip()}
+
+
+def plugin_requirements(module: ModuleType) -> tuple[str | None, tuple[str, ...]]:
+    """The extra a plugin module needs and the importable modules that make it up.
+
+    A plugin declares them with module attributes ``SYNTHGENESIS_EXTRA`` and
+    ``SYNTHGENESIS_REQUIRES``; both are optional.
+    """
+    extra = getattr(module, "SYNTHGENESIS_EXTRA", None)
+    requires = tuple(getattr(module, "SYNTHGENESIS_REQUIRES", ()))
+    return extra, requires
+
+
+class PluginManager:
+    """Registry of synthgenesis plugins with typed accessors.
+
+    >>> pm = PluginManager(autoload=False)   # nothing from entry points
+    >>> pm.register(my_plugin_module)        # a plugin in code
+    >>> pm.domain("patients").featurize(batch)
+    """
+
+    def __init__(self, *, autoload: bool = True, blocked: Iterable[str] | None = None) -> None:
+        self._pm = pluggy.PluginManager(hookspecs.PROJECT)
+        self._pm.add_hookspecs(hookspecs)
+        self._infos: dict[str, PluginInfo] = {}
+        self._missing: dict[str, list[str]] = {}
+        self._blocked = set(_blocked_from_env() if blocked is None else blocked)
+        self._cache: dict[str, dict[str, Any]] = {}
+        self._trace = _truthy(os.environ.get(ENV_TRACE))
+        if self._trace:
+            self._pm.trace.root.setwriter(lambda msg: sys.stderr.write(f"synthgenesis trace: {msg}"))
+            self._pm.enable_tracing()
+        if autoload:
+            self.load_entry_points()
+
+    # ------------------------------------------------------------------ loading
+
+    def load_entry_points(self) -> None:
+        """Load every plugin of the ``synthgenesis`` entry-point group."""
+        third_party_allowed = not _truthy(os.environ.get(ENV_DISABLE_AUTOLOAD))
+        for ep in sorted(md.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+            dist = ep.dist
+            builtin = dist is not None and dist.name == DISTRIBUTION
+            version = dist.version if dist is not None else None
+            source = "builtin" if builtin else "entry-point"
+            if ep.name in self._infos:
+                continue
+            if ep.name in self._blocked:
+                self._infos[ep.name] = PluginInfo(
+                    ep.name, version, "disabled", source=source, message=f"blocked by {ENV_BLOCK}"
+                )
+                continue
+            if not builtin and not third_party_allowed:
+                self._infos[ep.name] = PluginInfo(
+                    ep.name, version, "disabled", source=source, message=f"{ENV_DISABLE_AUTOLOAD} is set"
+                )
+                continue
+            try:
+                module = ep.load()
+            except Exception as exc:
+                if builtin:
+                    raise PluginLoadError(
+                        f"built-in plugin {ep.name!r} failed to import ({ep.value}): "
+                        f"{type(exc).__name__}: {exc}; reinstall synthgenesis"
+                    ) from exc
+                message = f"failed to import {ep.value}: {type(exc).__name__}: {exc}"
+                warnings.warn(
+                    f"synthgenesis plugin {ep.name!r} {message}; it is skipped "
+                    f"(block it with {ENV_BLOCK}={ep.name} to silence this)",
+                    stacklevel=2,
+                )
+                self._infos[ep.name] = PluginInfo(ep.name, version, "error", source=source, message=message)
+                continue
+            self._register_module(module, ep.name, version=version, source=source)
+        self._pm.check_pending()
+
+    def _register_module(self, plugin: Any, name: str, *, version: str | None, source: str) -> None:
+        extra, requires = plugin_requirements(plugin) if isinstance(plugin, ModuleType) else (
+            getattr(plugin, "SYNTHGENESIS_EXTRA", None),
+            tuple(getattr(plugin, "SYNTHGENESIS_REQUIRES", ())),
+        )
+        missing = [m for m in requires if not module_available(m)]
+        if missing:
+            self._missing[name] = missing
+            install = f'pip install "synthgenesis[{extra}]"' if extra else f"pip install {' '.join(missing)}"
+            self._infos[name] = PluginInfo(
+                name, version, "missing-extra", extra=extra, source=source,
+                message=f"needs {', '.join(missing)}: {install}",
+            )
+            return
+        if self._pm.get_plugin(name) is not None or name in self._infos and self._infos[name].status == "active":
+            raise DuplicateNameError("plugin", name, [self._infos[name].source, source])
+        try:
+            self._pm.register(plugin, name=name)
+        except (ValueError, pluggy.PluginValidationError) as exc:
+            raise PluginLoadError(f"plugin {name!r} could not be registered: {exc}") from exc
+        hooks = sorted(h.name for h in (self._pm.get_hookcallers(plugin) or []))
+        self._infos[name] = PluginInfo(name, version, "active", hooks, extra, source)
+        self._cache.clear()
+
+    def register(self, plugin: Any, name: str | None = None, *, version: str | None = None) -> str:
+        """Register a plugin object or module in code and return its name.
+
+        ``name`` defaults to the module's or class's name. Raises
+        :class:`DuplicateNameError` if a plugin of that name is registered,
+        and :class:`PluginLoadError` if a hook implementation does not match
+        its specification.
+        """
+        name = name or getattr(plugin, "__name__", None) or type(plugin).__name__
+        if name in self._blocked:
+            self._infos[name] = PluginInfo(name, version, "disabled", source="code", message=f"blocked by {ENV_BLOCK}")
+            return name
+        if version is None:
+            version = getattr(plugin, "__version__", None)
+        if self._pm.get_plugin(name) is not None:
+            raise DuplicateNameError("plugin", name, ["an earlier registration", "register()"])
+        self._register_module(plugin, name, version=version, source="code")
+        self._pm.check_pending()
+        # Registering may only be useful if the records are sound: collect now so
+        # that a broken plugin fails at register(), naming itself.
+        if self._infos[name].status == "active":
+            try:
+                self._collect_all()
+            except Exception:
+                self.unregister(name)
+                raise
+        return name
+
+    def unregister(self, name: str) -> None:
+        """Remove a plugin registered in code or from an entry point."""
+        if self._pm.get_plugin(name) is None:
+            raise UnknownNameError("plugin", name, self._pm_names())
+        self._pm.unregister(name=name)
+        self._infos.pop(name, None)
+        self._cache.clear()
+
+    def _pm_names(self) -> list[str]:
+        return [n for n, _ in self._pm.list_name_plugin()]
+
+    # ------------------------------------------------------------------ listing
+
+    def plugin_infos(self) -> list[PluginInfo]:
+        """Every plugin known: active, missing an extra, disabled, or broken."""
+        return sorted(self._infos.values(), key=lambda i: (i.source != "builtin", i.name))
+
+    # ------------------------------------------------------------------ collection
+
+    def _call_each(self, hook_name: str) -> Iterator[tuple[str, Any]]:
+        """Call ``hook_name`` on every plugin, yielding (plugin name, record)."""
+        caller = getattr(self._pm.hook, hook_name)
+        for impl in reversed(caller.get_hookimpls()):
+            try:
+                items = list(impl.function() or ())
+            except Exception as exc:
+                raise HookCallError(
+                    f"plugin {impl.plugin_name!r} raised in {hook_name}: {type(exc).__name__}: {exc}; "
+                    f"fix or upgrade it, or block it with {ENV_BLOCK}={impl.plugin_name}"
+                ) from exc
+            if self._trace:
+                sys.stderr.write(f"synthgenesis trace: {impl.plugin_name}.{hook_name}() -> {len(items)} records\n")
+            for item in items:
+                yield impl.plugin_name, item
+
+    def _collect(self, hook_name: str, kind: str, record_type: type[R]) -> dict[str, R]:
+        if hook_name in self._cache:
+            return self._cache[hook_name]
+        found: dict[str, R] = {}
+        providers: dict[str, str] = {}
+        for plugin_name, record in self._call_each(hook_name):
+            if not isinstance(record, record_type):
+                raise PluginError(
+                    f"plugin {plugin_name!r} returned a {type(record).__name__} from {hook_name}; "
+                    f"expected {record_type.__name__} records"
+                )
+            name = record.name  # type: ignore[attr-defined]
+            if name in found:
+                raise DuplicateNameError(kind, name, [providers[name], plugin_name])
+            found[name] = record
+            providers[name] = plugin_name
+        self._cache[hook_name] = found
+        self._cache.setdefault("_providers", {}).update({(kind, n): p for n, p in providers.items()})
+        return found
+
+    def _collect_all(self) -> None:
+        self._all_domains()
+        for hook, kind, rtype in _DOMAIN_BOUND:
+            self._domain_bound(hook, kind, rtype)
+
+    def provider(self, kind: str, name: str) -> str:
+        """The plugin that registered ``kind`` ``name`` (for messages and listings)."""
+        self._collect_all()
+        return str(self._cache["_providers"].get((kind, name), "?"))
+
+    def _all_domains(self) -> dict[str, Domain]:
+        domains = self._collect("synthgenesis_register_domains", "domain", Domain)
+        if "_datasets" not in self._cache:
+            datasets: dict[str, ReferenceDataset] = {}
+            for dom in domains.values():
+                for ds in dom.reference_datasets:
+                    if ds.name in datasets:
+                        raise DuplicateNameError("reference dataset", ds.name, [datasets[ds.name].domain, dom.name])
+                    datasets[ds.name] = ds
+            self._cache["_datasets"] = datasets
+        return domains
+
+    def _domain_bound(self, hook: str, kind: str, rtype: type[R]) -> dict[str, R]:
+        records = self._collect(hook, kind, rtype)
+        domains = self._all_domains()
+        key = f"_orphans:{hook}"
+        if key not in self._cache:
+            orphans = [r for r in records.values() if r.domain not in domains]  # type: ignore[attr-defined]
+            for r in orphans:
+                warnings.warn(
+                    f"{kind} {r.name!r} is for domain {r.domain!r}, which is not available "  # type: ignore[attr-defined]
+                    f"(its plugin is missing an extra, disabled, or not installed); it is ignored",
+                    stacklevel=3,
+                )
+            self._cache[key] = {r.name for r in orphans}  # type: ignore[attr-defined]
+        return {n: r for n, r in records.items() if n not in self._cache[key]}
+
+    # ------------------------------------------------------------------ typed accessors
+
+    def domains(self) -> dict[str, Domain]:
+        """Every available domain by name."""
+        return dict(self._all_domains())
+
+    def domain(self, name: str) -> Domain:
+        """The domain ``name``; a helpful error if it is missing or lacks its extra."""
+        domains = self._all_domains()
+        if name in domains:
+            return domains[name]
+        info = self._infos.get(name)
+        if info is not None and info.status == "missing-extra" and info.extra:
+            raise MissingExtraError(", ".join(self._missing[name]), info.extra, f"the {name!r} domain")
+        hint = f"plugin {name!r} is {info.status}: {info.message}" if info and info.status != "active" else ""
+        raise UnknownNameError("domain", name, domains, hint)
+
+    def generators(self, domain: str | None = None) -> dict[str, GeneratorSpec]:
+        gens = self._domain_bound("synthgenesis_register_generators", "generator", GeneratorSpec)
+        return {n: g for n, g in gens.items() if domain is None or g.domain == domain}
+
+    def generator(self, name: str, domain: str | None = None) -> GeneratorSpec:
+        gens = self.generators(domain)
+        if name not in gens:
+            raise UnknownNameError("generator", name, gens, f"for domain {domain!r}" if domain else "")
+        return gens[name]
+
+    def default_generator(self, domain: str) -> GeneratorSpec:
+        """The generator to use when none is named (asks the ``firstresult`` hook)."""
+        self.domain(domain)
+        name = self._pm.hook.synthgenesis_default_generator(domain=domain)
+        if name is None:
+            gens = sorted(self.generators(domain))
+            if not gens:
+                raise UnknownNameError("generator", f"<default for {domain}>", [],
+                                       f"no plugin registers a generator for domain {domain!r}")
+            name = gens[0]
+        return self.generator(name, domain)
+
+    def validators(self, domain: str | None = None) -> dict[str, ValidatorSpec]:
+        recs = self._domain_bound("synthgenesis_register_validators", "validator", ValidatorSpec)
+        return {n: v for n, v in recs.items() if domain is None or v.domain == domain}
+
+    def constraints(self, domain: str | None = None) -> dict[str, ConstraintSpec]:
+        recs = self._domain_bound("synthgenesis_register_constraints", "constraint", ConstraintSpec)
+        return {n: c for n, c in recs.items() if domain is None or c.domain == domain}
+
+    def rules(self, domain: str, names: Iterable[str] | None = None) -> dict[str, ConstraintSpec | ValidatorSpec]:
+        """Constraints and validators of ``domain`` (all, or the ones named)."""
+        available: dict[str, ConstraintSpec | ValidatorSpec] = {**self.constraints(domain), **self.validators(domain)}
+        if names is None:
+            return available
+        out = {}
+        for n in names:
+            if n not in available:
+                raise UnknownNameError("rule", n, available, f"for domain {domain!r}")
+            out[n] = available[n]
+        return out
+
+    def transfer_tasks(self, domain: str | None = None) -> dict[str, TransferTask]:
+        recs = self._domain_bound("synthgenesis_register_transfer_tasks", "transfer task", TransferTask)
+        return {n: t for n, t in recs.items() if domain is None or t.domain == domain}
+
+    def transfer_task(self, name: str) -> TransferTask:
+        tasks = self.transfer_tasks()
+        if name not in tasks:
+            raise UnknownNameError("transfer task", name, tasks)
+        return tasks[name]
+
+    def reference_datasets(self, domain: str | None = None) -> dict[str, ReferenceDataset]:
+        self._all_domains()
+        ds: dict[str, ReferenceDataset] = self._cache["_datasets"]
+        return {n: d for n, d in ds.items() if domain is None or d.domain == domain}
+
+    def reference_dataset(self, name: str, domain: str | None = None) -> ReferenceDataset:
+        ds = self.reference_datasets(domain)
+        if name not in ds:
+            raise UnknownNameError("reference dataset", name, ds, f"for domain {domain!r}" if domain else "")
+        return ds[name]
+
+
+_DOMAIN_BOUND: tuple[tuple[str, str, type], ...] = (
+    ("synthgenesis_register_generators", "generator", GeneratorSpec),
+    ("synthgenesis_register_validators", "validator", ValidatorSpec),
+    ("synthgenesis_register_constraints", "constraint", ConstraintSpec),
+    ("synthgenesis_register_transfer_tasks", "transfer task", TransferTask),
+)
+
+_default: PluginManager | None = None
+
+
+def get_plugin_manager() -> PluginManager:
+    """The process-wide manager with every installed plugin loaded (created once)."""
+    global _default
+    if _default is None:
+        _default = PluginManager()
+    return _default
+
+
+def reset_plugin_manager(factory: Callable[[], PluginManager] | None = None) -> None:
+    """Forget the process-wide manager (tests use this to start fresh)."""
+    global _default
+    _default = factory() if factory is not None else None

@@ -1,0 +1,1 @@
+"""Built-in domain plugins. Each registers through the ``synthgenesis`` entry-point group."""

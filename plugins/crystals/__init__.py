@@ -1,0 +1,2 @@
+"""crystals"""
+SYNTHGENESIS_EXTRA = "crystals"

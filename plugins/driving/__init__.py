@@ -1,0 +1,2 @@
+"""driving"""
+SYNTHGENESIS_EXTRA = "driving"

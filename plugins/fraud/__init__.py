@@ -1,0 +1,2 @@
+"""fraud"""
+SYNTHGENESIS_EXTRA = "fraud"

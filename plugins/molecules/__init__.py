@@ -1,0 +1,2 @@
+"""molecules"""
+SYNTHGENESIS_EXTRA = "molecules"

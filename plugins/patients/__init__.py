@@ -1,0 +1,2 @@
+"""patients"""
+SYNTHGENESIS_EXTRA = "patients"
