@@ -1,0 +1,476 @@
+"""The ``synthgenesis`` command line.
+
+Exit codes (stable; scripts may rely on them): 0 success, 1 unexpected error,
+2 bad usage, config or input, 3 plugin error, 4 missing extra, 5 too few
+samples passed the rules, 6 ``validate`` found invalid records.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from synthgenesis.errors import EXIT_CODES, SynthgenesisError
+
+app = typer.Typer(
+    name="synthgenesis",
+    help="Trustworthy synthetic data: generate domain-valid samples and measure how they transfer to real data.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+ENV_TRACEBACK = "SYNTHGENESIS_TRACEBACK"
+
+
+def _stderr() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _stdout() -> Any:
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=True)
+
+
+def handle_errors(func: F) -> F:
+    """Turn library errors into one line on standard error and a stable exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (typer.Exit, typer.Abort):
+            raise
+        except SynthgenesisError as exc:
+            _report(exc, exc.exit_code)
+        except KeyboardInterrupt:
+            _stderr().print("interrupted; finished files are kept")
+            raise typer.Exit(130) from None
+        except Exception as exc:
+            _report(exc, EXIT_CODES["error"], unexpected=True)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _report(exc: BaseException, code: int, unexpected: bool = False) -> None:
+    if os.environ.get(ENV_TRACEBACK):
+        import traceback
+
+        traceback.print_exception(exc)
+    prefix = f"unexpected {type(exc).__name__}: " if unexpected else ""
+    message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    notes = getattr(exc, "__notes__", [])
+    hint = "" if not unexpected else f" (set {ENV_TRACEBACK}=1 to see the traceback)"
+    err = _stderr()
+    err.print(f"[bold red]error:[/] {prefix}{message}{hint}", markup=True)
+    for note in notes:
+        err.print(f"  {note}")
+    raise typer.Exit(code)
+
+
+def _pm() -> Any:
+    from synthgenesis.manager import get_plugin_manager
+
+    return get_plugin_manager()
+
+
+def _print_json(data: Any) -> None:
+    from synthgenesis.io import _json_default
+
+    sys.stdout.write(json.dumps(data, indent=2, default=_json_default) + "\n")
+
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on standard output.")]
+SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed; the same seed gives the same samples.")]
+
+
+# ----------------------------------------------------------------------------- listing
+
+
+@app.command()
+@handle_errors
+def plugins(as_json: JsonOpt = False) -> None:
+    """List every plugin (built-in and third-party) with version, status and hooks."""
+    infos = _pm().plugin_infos()
+    if as_json:
+        _print_json([i.to_dict() for i in infos])
+        return
+    from rich.table import Table
+
+    table = Table(title="synthgenesis plugins")
+    for col in ("name", "version", "status", "source", "hooks", "note"):
+        table.add_column(col)
+    colour = {"active": "green", "missing-extra": "yellow", "disabled": "dim", "error": "red"}
+    for i in infos:
+        hooks = ", ".join(h.removeprefix("synthgenesis_") for h in i.hooks)
+        table.add_row(i.name, i.version or "-", f"[{colour[i.status]}]{i.status}[/]", i.source, hooks, i.message)
+    _stdout().print(table)
+
+
+def _domain_listing(pm: Any) -> list[dict[str, Any]]:
+    out = []
+    for name, dom in sorted(pm.domains().items()):
+        rules = pm.rules(name)
+        out.append(
+            {
+                "name": name,
+                "description": dom.description,
+                "extra": dom.extra,
+                "sample_type": dom.sample_type,
+                "formats": list(dom.formats),
+                "generators": sorted(pm.generators(name)),
+                "validators": sorted(n for n, r in rules.items() if r.__class__.__name__ == "ValidatorSpec"),
+                "constraints": sorted(n for n, r in rules.items() if r.__class__.__name__ == "ConstraintSpec"),
+                "reference_datasets": [
+                    {"name": d.name, "description": d.description, "licence": d.licence, "citation": d.citation}
+                    for d in dom.reference_datasets
+                ],
+                "transfer_tasks": [
+                    {"name": t.name, "reference": t.reference, "target": t.target, "kind": t.kind}
+                    for t in pm.transfer_tasks(name).values()
+                ],
+            }
+        )
+    return out
+
+
+@app.command()
+@handle_errors
+def domains(as_json: JsonOpt = False) -> None:
+    """List each available domain with its generators, rules, reference datasets and transfer tasks."""
+    pm = _pm()
+    listing = _domain_listing(pm)
+    if as_json:
+        _print_json(listing)
+        return
+    console = _stdout()
+    for d in listing:
+        console.print(f"[bold]{d['name']}[/] ({d['sample_type']}; {', '.join(d['formats'])}): {d['description']}")
+        for key in ("generators", "validators", "constraints"):
+            console.print(f"  {key}: {', '.join(d[key]) or '-'}")
+        console.print(f"  reference datasets: {', '.join(x['name'] for x in d['reference_datasets']) or '-'}")
+        console.print(f"  transfer tasks: {', '.join(x['name'] for x in d['transfer_tasks']) or '-'}")
+    missing = [i for i in pm.plugin_infos() if i.status != "active"]
+    for i in missing:
+        console.print(f"[dim]{i.name}: {i.status} ({i.message})[/]")
+
+
+# ----------------------------------------------------------------------------- validate
+
+
+@app.command()
+@handle_errors
+def validate(
+    domain: Annotated[str, typer.Argument(help="Domain name, e.g. crystals, molecules, patients.")],
+    file: Annotated[Path, typer.Argument(help="A file in one of the domain's native formats.")],
+    rule: Annotated[list[str] | None, typer.Option("--rule", help="Check only these rules (repeatable).")] = None,
+    repair_out: Annotated[
+        Path | None, typer.Option("--repair-out", help="Repair what can be repaired and write the valid records here.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Check every record of FILE against the domain's rules and print a per-rule summary.
+
+    Exits 0 if every record is valid and 6 if some are not.
+    """
+    from synthgenesis.errors import InvalidDataError
+    from synthgenesis.pipeline import validate_batch
+
+    pm = _pm()
+    dom = pm.domain(domain)
+    if not file.exists():
+        raise InvalidDataError(f"{file}: no such file")
+    if file.suffix.lower() not in dom.formats and not (file.suffix.lower() == ".pq" and ".parquet" in dom.formats):
+        raise InvalidDataError(
+            f"{file}: {domain} reads {', '.join(dom.formats)} files, not {file.suffix or 'files without a suffix'}"
+        )
+    batch = dom.read(file)
+    outcome = validate_batch(dom, batch, pm.rules(domain, rule), repair=repair_out is not None)
+    n_valid = int(outcome.valid.sum())
+    summary = {
+        "domain": domain,
+        "file": str(file),
+        "records": len(batch),
+        "valid": n_valid,
+        "invalid": len(batch) - n_valid,
+        "rules": {name: st.to_dict() for name, st in outcome.stats.items()},
+    }
+    if repair_out is not None:
+        dom.write(outcome.accepted, repair_out)
+        summary["written"] = {"path": str(repair_out), "records": n_valid}
+    if as_json:
+        _print_json(summary)
+    else:
+        from rich.table import Table
+
+        table = Table(title=f"{file}: {n_valid} of {len(batch)} records valid")
+        for col in ("rule", "checked", "passed", "failed", "repaired", "example reason"):
+            table.add_column(col, overflow="fold")
+        for name, st in outcome.stats.items():
+            colour = "green" if st.failed == 0 else "red"
+            table.add_row(
+                name, str(st.checked), str(st.passed), f"[{colour}]{st.failed}[/]", str(st.repaired),
+                st.examples[0] if st.examples else "",
+            )
+        _stdout().print(table)
+        if repair_out is not None:
+            _stdout().print(f"wrote {n_valid} valid records to {repair_out}")
+    if n_valid < len(batch):
+        raise typer.Exit(EXIT_CODES["invalid-samples"])
+
+
+# ----------------------------------------------------------------------------- studies
+
+
+def _run_config(config: Any, out: Path | None, overwrite: bool, as_json: bool) -> None:
+    from synthgenesis.progress import Progress, RichProgress
+    from synthgenesis.study import run_study
+
+    progress = Progress() if as_json else RichProgress()
+    result = run_study(config, _pm(), out=out, overwrite=overwrite or None, progress=progress)
+    summary = {
+        "out": str(result.out),
+        "status": result.status,
+        "counts": result.generation.summary() if result.generation else None,
+        "report": str(result.out / "report.html") if (result.out / "report.html").exists() else None,
+    }
+    if as_json:
+        _print_json(summary)
+    else:
+        console = _stdout()
+        gen = result.generation
+        if gen is not None:
+            console.print(
+                f"[bold]{result.status}[/]: {len(gen.samples)}/{gen.requested} valid samples "
+                f"(acceptance {gen.acceptance_rate:.1%}) in {result.out}"
+            )
+        _print_headline(result.metrics, console)
+        if summary["report"]:
+            console.print(f"report: {summary['report']}")
+    raise typer.Exit(result.exit_code)
+
+
+def _print_headline(metrics: dict[str, Any], console: Any) -> None:
+    """A few key figures, if the evaluation produced them."""
+    picks = [
+        ("fidelity", "score"),
+        ("detection", "c2st_auc"),
+        ("diversity", "precision"),
+        ("diversity", "recall"),
+        ("privacy", "dcr_share_closer_to_train"),
+        ("privacy", "exact_copies"),
+        ("utility", "ratio"),
+    ]
+    parts = []
+    for family, key in picks:
+        value = metrics.get(family, {}).get(key) if isinstance(metrics.get(family), dict) else None
+        if isinstance(value, (int, float)):
+            parts.append(f"{family}.{key}={value:.3g}")
+    if parts:
+        console.print("  ".join(parts))
+
+
+OutOpt = Annotated[Path | None, typer.Option("--out", help="Output run directory.")]
+OverwriteOpt = Annotated[bool, typer.Option("--overwrite", help="Replace an existing output directory.")]
+
+
+@app.command()
+@handle_errors
+def run(
+    study: Annotated[Path, typer.Argument(help="A study TOML file.")],
+    out: OutOpt = None,
+    overwrite: OverwriteOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Run a study file: fit, sample, validate, evaluate and report into a run directory."""
+    from synthgenesis.config import load_config
+
+    _run_config(load_config(study), out, overwrite, as_json)
+
+
+@app.command()
+@handle_errors
+def generate(
+    domain: Annotated[str, typer.Argument(help="Domain to generate for.")],
+    generator: Annotated[str | None, typer.Option("--generator", "-g", help="Generator name.")] = None,
+    reference: Annotated[str | None, typer.Option("--reference", "-r", help="Registered reference dataset.")] = None,
+    reference_file: Annotated[
+        Path | None, typer.Option("--reference-file", help="Fit on this file (domain's native format).")
+    ] = None,
+    n: Annotated[int, typer.Option("-n", help="Number of valid samples.")] = 1000,
+    seed: SeedOpt = 0,
+    policy: Annotated[str, typer.Option("--policy", help="repair or reject invalid samples.")] = "repair",
+    param: Annotated[
+        list[str] | None, typer.Option("--param", "-p", help="Generator parameter KEY=VALUE (TOML value).")
+    ] = None,
+    evaluate_too: Annotated[bool, typer.Option("--evaluate", help="Also evaluate and write a report.")] = False,
+    out: OutOpt = None,
+    overwrite: OverwriteOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Fit a generator on real reference data and write N valid samples."""
+    import tomllib
+
+    from synthgenesis.config import parse_config
+    from synthgenesis.errors import ConfigError
+
+    params = {}
+    for item in param or []:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise ConfigError(f"--param {item}", "expected KEY=VALUE")
+        try:
+            params[key.strip()] = tomllib.loads(f"v = {value}")["v"]
+        except tomllib.TOMLDecodeError:
+            params[key.strip()] = value
+    if reference is None and reference_file is None:
+        datasets = sorted(_pm().reference_datasets(domain))
+        if not datasets:
+            raise ConfigError("--reference", f"domain {domain!r} has no registered reference; pass --reference-file")
+        reference = datasets[0]
+    data: dict[str, Any] = {
+        "study": {"name": f"generate-{domain}", "domain": domain, "seed": seed},
+        "reference": {"dataset": reference} if reference_file is None else {"path": str(reference_file)},
+        "generator": {"name": generator, "params": params} if generator else {"params": params},
+        "sampling": {"n": n, "policy": policy},
+        "evaluation": {"enabled": evaluate_too},
+        "output": {"dir": str(out) if out else f"runs/generate-{domain}-{seed}"},
+    }
+    _run_config(parse_config(data, source="command line"), out, overwrite, as_json)
+
+
+@app.command()
+@handle_errors
+def demo(
+    out: OutOpt = None,
+    n: Annotated[int | None, typer.Option("-n", help="Number of synthetic patients (default 1500).")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Random seed (default 7).")] = None,
+    overwrite: OverwriteOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Run the built-in study: synthetic patients for the ACTG 175 trial, evaluated on real holdout data."""
+    from synthgenesis.config import load_config
+    from synthgenesis.study import default_demo_config
+
+    config = load_config(default_demo_config())
+    if n is not None:
+        config.sampling.n = n
+    if seed is not None:
+        config.study.seed = seed
+    _run_config(config, out, overwrite, as_json)
+
+
+# ----------------------------------------------------------------------------- evaluation
+
+
+def _read_features(path: Path, what: str) -> Any:
+    from synthgenesis.io import read_table
+
+    return read_table(path)
+
+
+@app.command()
+@handle_errors
+def evaluate(
+    real: Annotated[Path, typer.Option("--real", help="Real (training) table, CSV or Parquet.")],
+    synthetic: Annotated[Path, typer.Option("--synthetic", help="Synthetic table, CSV or Parquet.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for metrics.json and report.html.")],
+    holdout: Annotated[Path | None, typer.Option("--holdout", help="Real rows not used for training.")] = None,
+    target: Annotated[str | None, typer.Option("--target", help="Label column for utility metrics.")] = None,
+    task: Annotated[str | None, typer.Option("--task", help="classification or regression.")] = None,
+    sensitive: Annotated[list[str] | None, typer.Option("--sensitive", help="Column to audit for bias.")] = None,
+    metric: Annotated[list[str] | None, typer.Option("--metric", help="Only these metric families.")] = None,
+    seed: SeedOpt = 0,
+    overwrite: OverwriteOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Compare a synthetic table with real data; write metrics.json and report.html."""
+    from synthgenesis.errors import OutputExistsError
+    from synthgenesis.evaluation import evaluate as run_evaluation
+    from synthgenesis.progress import Progress, RichProgress
+    from synthgenesis.report import write_html_report
+
+    if task not in (None, "classification", "regression"):
+        raise typer.BadParameter("must be classification or regression", param_hint="--task")
+    for name in ("metrics.json", "report.html"):
+        if (out / name).exists() and not overwrite:
+            raise OutputExistsError(out / name)
+    progress = Progress() if as_json else RichProgress()
+    result = run_evaluation(
+        _read_features(real, "real"),
+        _read_features(synthetic, "synthetic"),
+        holdout=_read_features(holdout, "holdout") if holdout else None,
+        target=target,
+        task=task,
+        sensitive=sensitive or (),
+        metrics=metric,
+        seed=seed,
+        progress=progress.stage,
+    )
+    result.to_json(out / "metrics.json")
+    write_html_report(result, out / "report.html", title=f"{synthetic.name} vs {real.name}")
+    if as_json:
+        _print_json(result.metrics)
+    else:
+        _print_headline(result.metrics, _stdout())
+        _stdout().print(f"wrote {out / 'metrics.json'} and {out / 'report.html'}")
+
+
+@app.command()
+@handle_errors
+def report(
+    run_dir: Annotated[Path, typer.Argument(help="A run directory written by run, generate or demo.")],
+    out: Annotated[Path | None, typer.Option("--out", help="HTML file (default RUN_DIR/report.html).")] = None,
+) -> None:
+    """Rebuild the HTML report of a run from its stored features (same seed, same figures)."""
+    from synthgenesis.errors import InvalidDataError
+    from synthgenesis.evaluation import evaluate as run_evaluation
+    from synthgenesis.io import read_table
+    from synthgenesis.report import write_html_report
+
+    manifest_path = run_dir / "manifest.json"
+    if not manifest_path.exists():
+        raise InvalidDataError(f"{run_dir} is not a run directory (no manifest.json)")
+    manifest = json.loads(manifest_path.read_text())
+    feats = run_dir / "features"
+    if not (feats / "synthetic.parquet").exists():
+        raise InvalidDataError(f"{run_dir} has no stored features; it was run without evaluation")
+    pm = _pm()
+    cfg = manifest["config"]
+    task_name = manifest.get("transfer_task")
+    task = pm.transfer_task(task_name) if task_name else None
+    ev = cfg["evaluation"]
+    train = read_table(feats / "train.parquet")
+    result = run_evaluation(
+        train,
+        read_table(feats / "synthetic.parquet"),
+        holdout=read_table(feats / "holdout.parquet"),
+        target=task.target if task else ev.get("target"),
+        task=task.kind if task else ev.get("task"),
+        sensitive=[s for s in (ev.get("sensitive") or (task.sensitive if task else ())) if s in train.columns],
+        metrics=ev.get("metrics"),
+        seed=manifest["seed"],
+    )
+    target = out or run_dir / "report.html"
+    write_html_report(result, target, title=f"{manifest['study']}: {manifest['generator']}")
+    _stdout().print(f"wrote {target}")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

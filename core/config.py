@@ -1,0 +1,263 @@
+"""Study configuration files (TOML).
+
+A study names a domain, a generator with its parameters, a real reference
+dataset, the rules to enforce, what to evaluate and where to write::
+
+    [study]
+    name = "actg175-copula"
+    domain = "patients"
+    seed = 7
+
+    [reference]
+    dataset = "actg175"        # or: path = "my_cohort.csv"
+    holdout_fraction = 0.3
+
+    [generator]
+    name = "patients-gaussian-copula"
+    params = { max_knots = 200 }
+
+    [sampling]
+    n = 2000
+    policy = "repair"          # or "reject"
+
+    [evaluation]
+    transfer_task = "actg175-event"
+
+    [output]
+    dir = "runs/actg175-copula"
+
+Unknown keys and wrong types raise :class:`~synthgenesis.errors.ConfigError`
+with the key path (``sampling.n: expected an integer, got 'many'``) and, for
+typos, the closest valid key. Names of plugins' things (domain, generator and
+its parameters, dataset, rules, task) are checked against the plugin manager
+by :func:`check_against_plugins`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from synthgenesis.errors import ConfigError, SynthgenesisError
+from synthgenesis.manager import PluginManager
+
+
+@dataclass
+class StudySection:
+    name: str
+    domain: str
+    seed: int = 0
+    description: str = ""
+
+
+@dataclass
+class ReferenceSection:
+    dataset: str | None = None
+    path: str | None = None
+    holdout_fraction: float = 0.25
+
+
+@dataclass
+class GeneratorSection:
+    name: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class SamplingSection:
+    n: int = 1000
+    policy: str = "repair"
+    max_rounds: int = 10
+
+
+@dataclass
+class RulesSection:
+    include: list[str] | None = None
+    exclude: list[str] = field(default_factory=list)
+
+
+@dataclass
+class EvaluationSection:
+    enabled: bool = True
+    metrics: list[str] | None = None
+    transfer_task: str | None = None
+    target: str | None = None
+    task: str | None = None
+    sensitive: list[str] = field(default_factory=list)
+
+
+@dataclass
+class OutputSection:
+    dir: str | None = None
+    native: bool = True
+    overwrite: bool = False
+
+
+@dataclass
+class StudyConfig:
+    study: StudySection
+    reference: ReferenceSection = field(default_factory=ReferenceSection)
+    generator: GeneratorSection = field(default_factory=GeneratorSection)
+    sampling: SamplingSection = field(default_factory=SamplingSection)
+    rules: RulesSection = field(default_factory=RulesSection)
+    evaluation: EvaluationSection = field(default_factory=EvaluationSection)
+    output: OutputSection = field(default_factory=OutputSection)
+    source: str = field(default="", metadata={"internal": True})
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data.pop("source", None)
+        return data
+
+    def error(self, key_path: str, message: str) -> ConfigError:
+        return ConfigError(key_path, message, self.source)
+
+
+_TYPE_WORDS = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}
+
+
+def _describe(tp: Any) -> str:
+    if tp in _TYPE_WORDS:
+        return _TYPE_WORDS[tp]
+    origin = typing.get_origin(tp)
+    if origin is list:
+        (inner,) = typing.get_args(tp)
+        return f"a list of {_describe(inner).removeprefix('a ').removeprefix('an ')}s"
+    if origin is dict:
+        return "a table"
+    return getattr(tp, "__name__", str(tp))
+
+
+def _coerce(value: Any, tp: Any, path: str, source: str) -> Any:
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if value is None:
+            return None
+        return _coerce(value, args[0], path, source)
+    if dataclasses.is_dataclass(tp):
+        if not isinstance(value, dict):
+            raise ConfigError(path, f"expected a table, got {value!r}", source)
+        return _build(tp, value, path, source)  # type: ignore[arg-type]
+    if origin is list:
+        (inner,) = typing.get_args(tp)
+        if not isinstance(value, list):
+            raise ConfigError(path, f"expected {_describe(tp)}, got {value!r}", source)
+        return [_coerce(v, inner, f"{path}[{i}]", source) for i, v in enumerate(value)]
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(path, f"expected a table, got {value!r}", source)
+        return dict(value)
+    if tp is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if tp is Any:
+        return value
+    if not isinstance(value, tp) or (tp is int and isinstance(value, bool)):
+        raise ConfigError(path, f"expected {_describe(tp)}, got {value!r}", source)
+    return value
+
+
+def _build(cls: type, data: dict[str, Any], prefix: str, source: str) -> Any:
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls) if not f.metadata.get("internal")}
+    for key in data:
+        if key not in fields:
+            path = f"{prefix}.{key}" if prefix else key
+            close = difflib.get_close_matches(key, fields, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else f"; valid keys: {', '.join(fields)}"
+            raise ConfigError(path, f"unknown key{hint}", source)
+    kwargs = {}
+    for name, f in fields.items():
+        path = f"{prefix}.{name}" if prefix else name
+        if name in data:
+            kwargs[name] = _coerce(data[name], hints[name], path, source)
+        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+            raise ConfigError(path, "is required", source)
+    return cls(**kwargs)
+
+
+def parse_config(data: dict[str, Any], source: str = "") -> StudyConfig:
+    """Build a :class:`StudyConfig` from a parsed TOML mapping, checking keys and types."""
+    config: StudyConfig = _build(StudyConfig, data, "", source)
+    config.source = source
+    _check_values(config)
+    return config
+
+
+def load_config(path: str | Path) -> StudyConfig:
+    """Read and check a study TOML file."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError as exc:
+        raise ConfigError("(file)", f"{path} does not exist") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError("(syntax)", f"{path} is not valid TOML: {exc}") from exc
+    return parse_config(data, source=str(path))
+
+
+def _check_values(c: StudyConfig) -> None:
+    if c.sampling.n <= 0:
+        raise c.error("sampling.n", f"must be positive, got {c.sampling.n}")
+    if c.sampling.policy not in ("repair", "reject"):
+        raise c.error("sampling.policy", f"must be 'repair' or 'reject', got {c.sampling.policy!r}")
+    if c.sampling.max_rounds <= 0:
+        raise c.error("sampling.max_rounds", "must be positive")
+    if not 0 < c.reference.holdout_fraction < 1:
+        raise c.error("reference.holdout_fraction", "must be between 0 and 1 (exclusive)")
+    if (c.reference.dataset is None) == (c.reference.path is None):
+        raise c.error("reference", "give exactly one of 'dataset' (a registered reference) or 'path' (a file)")
+    if c.evaluation.task not in (None, "classification", "regression"):
+        raise c.error("evaluation.task", "must be 'classification' or 'regression'")
+
+
+def check_against_plugins(c: StudyConfig, pm: PluginManager) -> None:
+    """Check every name in the study against what the installed plugins register."""
+
+    def wrap(key: str, exc: SynthgenesisError) -> ConfigError:
+        return c.error(key, str(exc))
+
+    try:
+        pm.domain(c.study.domain)
+    except SynthgenesisError as exc:
+        raise wrap("study.domain", exc) from exc
+    try:
+        spec = (
+            pm.generator(c.generator.name, c.study.domain)
+            if c.generator.name
+            else pm.default_generator(c.study.domain)
+        )
+    except SynthgenesisError as exc:
+        raise wrap("generator.name", exc) from exc
+    accepted = spec.parameters()
+    for key in c.generator.params:
+        if key not in accepted:
+            close = difflib.get_close_matches(key, accepted, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"it takes: {', '.join(accepted) or 'nothing'}"
+            raise c.error(f"generator.params.{key}", f"generator {spec.name!r} has no such parameter; {hint}")
+    if c.reference.dataset is not None:
+        try:
+            pm.reference_dataset(c.reference.dataset, c.study.domain)
+        except SynthgenesisError as exc:
+            raise wrap("reference.dataset", exc) from exc
+    for key, names in (("rules.include", c.rules.include or []), ("rules.exclude", c.rules.exclude)):
+        try:
+            pm.rules(c.study.domain, names)
+        except SynthgenesisError as exc:
+            raise wrap(key, exc) from exc
+    if c.evaluation.transfer_task is not None:
+        try:
+            task = pm.transfer_task(c.evaluation.transfer_task)
+        except SynthgenesisError as exc:
+            raise wrap("evaluation.transfer_task", exc) from exc
+        if task.domain != c.study.domain:
+            raise c.error(
+                "evaluation.transfer_task", f"task {task.name!r} is for domain {task.domain!r}, not {c.study.domain!r}"
+            )

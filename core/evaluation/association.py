@@ -1,0 +1,75 @@
+"""Pairwise association between columns of mixed kinds.
+
+* numeric-numeric: Pearson correlation (signed, in [-1, 1]);
+* categorical-categorical: Cramér's V without bias correction (in [0, 1]);
+* numeric-categorical: correlation ratio eta (in [0, 1]).
+
+A pair involving a column that is constant in the table has association 0 (nothing
+varies, so nothing is associated). Categorical columns enter as integer codes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+
+def pearson(x: np.ndarray, y: np.ndarray) -> float:
+    """Pearson correlation; 0 when either variable is constant."""
+    x = x - x.mean()
+    y = y - y.mean()
+    denom = float(np.sqrt(np.dot(x, x) * np.dot(y, y)))
+    if denom <= 0.0:
+        return 0.0
+    return float(np.clip(np.dot(x, y) / denom, -1.0, 1.0))
+
+
+def cramers_v(a: np.ndarray, b: np.ndarray) -> float:
+    """Cramér's V of two integer-coded variables (no bias correction)."""
+    a_levels, a_codes = np.unique(a, return_inverse=True)
+    b_levels, b_codes = np.unique(b, return_inverse=True)
+    r, c = len(a_levels), len(b_levels)
+    if min(r, c) < 2:
+        return 0.0
+    n = len(a)
+    table = np.bincount(a_codes * c + b_codes, minlength=r * c).reshape(r, c).astype(float)
+    expected = np.outer(table.sum(axis=1), table.sum(axis=0)) / n
+    chi2 = float(((table - expected) ** 2 / expected).sum())
+    return float(np.sqrt(min(1.0, chi2 / (n * (min(r, c) - 1)))))
+
+
+def correlation_ratio(codes: np.ndarray, values: np.ndarray) -> float:
+    """Correlation ratio eta of a numeric variable given a categorical one."""
+    _, groups = np.unique(codes, return_inverse=True)
+    total = float(((values - values.mean()) ** 2).sum())
+    if total <= 0.0:
+        return 0.0
+    counts = np.bincount(groups).astype(float)
+    sums = np.bincount(groups, weights=values)
+    means = sums / np.where(counts > 0, counts, 1.0)
+    between = float((counts * (means - values.mean()) ** 2).sum())
+    return float(np.sqrt(np.clip(between / total, 0.0, 1.0)))
+
+
+def association_matrix(columns: Sequence[np.ndarray], kinds: Sequence[str]) -> np.ndarray:
+    """Symmetric matrix of pairwise associations with ones on the diagonal.
+
+    ``columns[i]`` holds float values for a ``"numeric"`` kind and integer codes for a
+    ``"categorical"`` one.
+    """
+    p = len(columns)
+    out = np.eye(p)
+    for i in range(p):
+        for j in range(i + 1, p):
+            a, b = columns[i], columns[j]
+            if kinds[i] == "numeric" and kinds[j] == "numeric":
+                value = pearson(a, b)
+            elif kinds[i] == "categorical" and kinds[j] == "categorical":
+                value = cramers_v(a, b)
+            elif kinds[i] == "categorical":
+                value = correlation_ratio(a, b)
+            else:
+                value = correlation_ratio(b, a)
+            out[i, j] = out[j, i] = value
+    return out

@@ -1,0 +1,128 @@
+"""Rare events: does the synthetic data keep the real data's tails and rare categories?
+
+* Numeric tails: for each numeric column, the low tail is ``x <= q`` and the high tail
+  ``x >= Q`` with ``q``/``Q`` the real ``tail_quantile`` and ``1 - tail_quantile``
+  quantiles of the observed values. The tail's ratio is the synthetic share in it over
+  the real share (1 = reproduced, 0 = dropped, above 1 = heavier than real). A tail
+  holding more than ``5 x tail_quantile`` of the real data (many ties) is not rare
+  and is skipped, as are columns whose two quantiles coincide.
+* Rare categories: categories with real frequency below ``rare_category_frequency``;
+  each counts as reproduced when it occurs at least once in the synthetic data.
+* ``rare_events.share``: mean over all rare regions of ``min(1, ratio)`` for tails and
+  presence (0 or 1) for categories; 1 means every rare region is present.
+* With a classification target, ``minority_label`` compares the rate of the real data's
+  least frequent class: ``ratio = synthetic rate / real rate``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from synthgenesis.evaluation.config import EvaluationConfig
+from synthgenesis.evaluation.preprocess import PreparedData
+
+
+def _tail(real: np.ndarray, synthetic: np.ndarray, threshold: float, low: bool,
+          limit: float) -> dict[str, Any]:
+    if low:
+        real_share, syn_share = np.mean(real <= threshold), np.mean(synthetic <= threshold)
+    else:
+        real_share, syn_share = np.mean(real >= threshold), np.mean(synthetic >= threshold)
+    entry: dict[str, Any] = {
+        "threshold": float(threshold),
+        "real_share": float(real_share),
+        "synthetic_share": float(syn_share),
+    }
+    if real_share > limit:
+        entry["skipped"] = f"the tail holds {real_share:.1%} of the real data, so it is not rare"
+    else:
+        entry["ratio"] = float(syn_share / real_share)
+    return entry
+
+
+def numeric_tails(data: PreparedData, config: EvaluationConfig) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    limit = 5 * config.tail_quantile
+    for column in data.numeric:
+        real = data.observed("real", column)
+        synthetic = data.observed("synthetic", column)
+        if real.size == 0 or synthetic.size == 0:
+            continue
+        low_q, high_q = np.quantile(real, [config.tail_quantile, 1 - config.tail_quantile])
+        if low_q == high_q:
+            out[column] = {"skipped": "the real quantiles of both tails coincide"}
+            continue
+        out[column] = {
+            "low": _tail(real, synthetic, low_q, True, limit),
+            "high": _tail(real, synthetic, high_q, False, limit),
+        }
+    return out
+
+
+def rare_categories(data: PreparedData, config: EvaluationConfig) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for column in data.categorical:
+        real = data.real[column].value_counts(normalize=True)
+        syn = data.synthetic[column].value_counts(normalize=True)
+        rare = real[real < config.rare_category_frequency]
+        if rare.empty:
+            continue
+        out[column] = {
+            str(value): {
+                "real_frequency": float(freq),
+                "synthetic_frequency": float(syn.get(value, 0.0)),
+                "present": bool(syn.get(value, 0.0) > 0),
+            }
+            for value, freq in sorted(rare.items(), key=lambda kv: (kv[1], str(kv[0])))
+        }
+    return out
+
+
+def minority_label(data: PreparedData) -> dict[str, Any] | None:
+    """Rate of the real data's least frequent class in both tables."""
+    if data.target is None or data.task != "classification":
+        return None
+    real = data.real[data.target].value_counts(normalize=True)
+    ranked = sorted(real.items(), key=lambda kv: (kv[1], str(kv[0])))
+    label, rate = ranked[0]
+    syn_rate = float(np.mean(data.synthetic[data.target].to_numpy() == label))
+    return {
+        "label": str(label),
+        "real_rate": float(rate),
+        "synthetic_rate": syn_rate,
+        "ratio": float(syn_rate / rate),
+    }
+
+
+def rare_events(data: PreparedData, config: EvaluationConfig) -> dict[str, Any]:
+    tails = numeric_tails(data, config)
+    categories = rare_categories(data, config)
+    tail_scores = [
+        min(1.0, entry[key]["ratio"])
+        for entry in tails.values()
+        for key in ("low", "high")
+        if key in entry and "ratio" in entry[key]
+    ]
+    category_scores = [
+        1.0 if v["present"] else 0.0 for entry in categories.values() for v in entry.values()
+    ]
+    regions = tail_scores + category_scores
+    metrics: dict[str, Any] = {
+        "share": float(np.mean(regions)) if regions else None,
+        "tail_share": float(np.mean(tail_scores)) if tail_scores else None,
+        "rare_category_share": float(np.mean(category_scores)) if category_scores else None,
+        "n_tails": len(tail_scores),
+        "n_rare_categories": len(category_scores),
+        "tail_quantile": config.tail_quantile,
+        "rare_category_frequency": config.rare_category_frequency,
+        "tails": tails,
+        "rare_categories": categories,
+    }
+    if not regions:
+        metrics["notes"] = ["no rare region found: no numeric tail or rare category qualified"]
+    minority = minority_label(data)
+    if minority is not None:
+        metrics["minority_label"] = minority
+    return metrics

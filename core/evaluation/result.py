@@ -1,0 +1,109 @@
+"""The outcome of an evaluation: metrics, verdicts and plot data, and its JSON form."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+Status = Literal["pass", "warn", "fail", "n/a"]
+STATUSES: tuple[str, ...] = ("pass", "warn", "fail", "n/a")
+
+#: Failure modes in report order, with a human title each.
+FAILURE_MODES: dict[str, str] = {
+    "mode_collapse": "Mode collapse",
+    "bias_amplification": "Bias amplification",
+    "generator_artifacts": "Generator artifacts",
+    "rare_event_loss": "Rare-event loss",
+    "privacy_leak": "Privacy leak",
+    "poor_transfer": "Poor transfer",
+}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Judgement on one failure mode: ``status`` and a sentence with the figures behind it."""
+
+    failure_mode: str
+    status: Status
+    summary: str
+
+    @property
+    def title(self) -> str:
+        return FAILURE_MODES.get(self.failure_mode, self.failure_mode)
+
+    def to_dict(self) -> dict[str, str]:
+        return {"failure_mode": self.failure_mode, "status": self.status, "summary": self.summary}
+
+
+def to_jsonable(value: Any) -> Any:
+    """Plain-Python copy of ``value``: numpy scalars and arrays converted, NaN/inf as None."""
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return [to_jsonable(v) for v in value.tolist()]
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        number = float(value)
+        return number if math.isfinite(number) else None
+    if value is None or isinstance(value, str):
+        return value
+    return str(value)
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
+    """Write ``text`` to a temporary file beside ``path`` and move it into place."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return target
+
+
+@dataclass
+class EvaluationResult:
+    """What :func:`synthgenesis.evaluation.evaluate` returns.
+
+    ``metrics`` is a nested JSON-serialisable dict with one entry per metric family
+    plus ``meta``; ``verdicts`` holds one :class:`Verdict` per failure mode;
+    ``artifacts`` holds arrays for the report's plots and is not written to JSON.
+    """
+
+    metrics: dict[str, Any]
+    verdicts: list[Verdict]
+    artifacts: dict[str, Any] = field(default_factory=dict)
+
+    def verdict(self, failure_mode: str) -> Verdict:
+        for verdict in self.verdicts:
+            if verdict.failure_mode == failure_mode:
+                return verdict
+        raise KeyError(f"no verdict for {failure_mode!r}; known: {list(FAILURE_MODES)}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The metrics with the verdicts under the key ``verdicts``."""
+        out = dict(self.metrics)
+        out["verdicts"] = [v.to_dict() for v in self.verdicts]
+        return out
+
+    def to_json(self, path: str | os.PathLike[str]) -> Path:
+        """Write :meth:`to_dict` as JSON to ``path`` (usually ``metrics.json``) atomically."""
+        text = json.dumps(to_jsonable(self.to_dict()), indent=2, allow_nan=False)
+        return atomic_write_text(path, text + "\n")

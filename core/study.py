@@ -1,0 +1,265 @@
+"""Run a study end to end: reference -> split -> fit -> sample -> validate -> evaluate -> report.
+
+The run directory holds::
+
+    manifest.json        config, seed, status, counts, timings, versions of Python,
+                         every installed package and every plugin
+    samples.parquet      the valid synthetic samples (Parquet-safe form)
+    samples.<native>     the same in the domain's native format
+    rejected.parquet     samples that failed a rule, with the reasons
+    validation.json      per-rule counts (checked, failed, repaired, examples)
+    generator.json       the fitted generator's state, if it can be saved
+    features/            real train, real holdout and synthetic feature tables
+    metrics.json         evaluation metrics
+    report.html          the evaluation report
+"""
+
+from __future__ import annotations
+
+import html
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from synthgenesis.config import StudyConfig, check_against_plugins
+from synthgenesis.errors import EXIT_CODES, InvalidDataError
+from synthgenesis.io import write_json, write_table
+from synthgenesis.manager import PluginManager
+from synthgenesis.pipeline import GenerationResult, generate
+from synthgenesis.progress import Progress
+from synthgenesis.rundir import RunDirectory
+from synthgenesis.types import READ_ERROR_COLUMN, Domain, GeneratorSpec, TransferTask
+
+
+@dataclass
+class StudyResult:
+    out: Path
+    status: str
+    exit_code: int
+    generation: GenerationResult | None = None
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+
+def load_reference(config: StudyConfig, pm: PluginManager, domain: Domain) -> pd.DataFrame:
+    """The real reference batch, from a registered dataset or a file in the domain's format."""
+    if config.reference.dataset is not None:
+        return pm.reference_dataset(config.reference.dataset, domain.name).load()
+    path = Path(config.reference.path or "")
+    if not path.is_absolute() and config.source:
+        candidate = Path(config.source).parent / path
+        path = candidate if candidate.exists() else path
+    batch = domain.read(path)
+    if READ_ERROR_COLUMN in batch.columns:
+        bad = batch[READ_ERROR_COLUMN].notna()
+        if bad.all():
+            raise InvalidDataError(f"{path}: no record could be read; first error: {batch[READ_ERROR_COLUMN].iat[0]}")
+        batch = batch[~bad].drop(columns=[READ_ERROR_COLUMN]).reset_index(drop=True)
+    return batch
+
+
+def split_reference(
+    reference: pd.DataFrame, fraction: float, seed: int, stratify: str | None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Seeded train/holdout split, stratified on a classification target when it can be."""
+    from sklearn.model_selection import train_test_split
+
+    if len(reference) < 4:
+        raise InvalidDataError(f"the reference has {len(reference)} rows; at least 4 are needed to hold some out")
+    strat = None
+    if stratify is not None and stratify in reference.columns:
+        counts = reference[stratify].value_counts()
+        if len(counts) > 1 and counts.min() >= 2:
+            strat = reference[stratify]
+    train, holdout = train_test_split(reference, test_size=fraction, random_state=seed, stratify=strat)
+    return train.reset_index(drop=True), holdout.reset_index(drop=True)
+
+
+def _task(config: StudyConfig, pm: PluginManager) -> TransferTask | None:
+    if config.evaluation.transfer_task:
+        return pm.transfer_task(config.evaluation.transfer_task)
+    if config.evaluation.target is None and config.reference.dataset is not None:
+        # The reference's own task, when it has exactly one.
+        tasks = [t for t in pm.transfer_tasks(config.study.domain).values() if t.reference == config.reference.dataset]
+        if len(tasks) == 1:
+            return tasks[0]
+    return None
+
+
+def _rules(config: StudyConfig, pm: PluginManager) -> dict[str, Any]:
+    rules = pm.rules(config.study.domain, config.rules.include)
+    return {n: r for n, r in rules.items() if n not in set(config.rules.exclude)}
+
+
+def _validation_section(gen: GenerationResult) -> dict[str, str]:
+    rows = "".join(
+        f"<tr><td>{html.escape(n)}</td><td>{st.kind}</td><td>{st.checked}</td><td>{st.failed}</td>"
+        f"<td>{st.repaired}</td><td>{html.escape('; '.join(st.examples[:2]))}</td></tr>"
+        for n, st in gen.stats.items()
+    )
+    body = (
+        f"<p>{len(gen.samples)} of {gen.requested} requested samples accepted from {gen.drawn} drawn "
+        f"in {gen.rounds} round(s) (acceptance {gen.acceptance_rate:.1%}).</p>"
+        "<table><thead><tr><th>rule</th><th>kind</th><th>checked</th><th>failed</th><th>repaired</th>"
+        f"<th>examples</th></tr></thead><tbody>{rows}</tbody></table>"
+    )
+    return {"title": "Validity: rules applied to the generated samples", "html": body}
+
+
+def _generator_spec(config: StudyConfig, pm: PluginManager) -> GeneratorSpec:
+    if config.generator.name:
+        return pm.generator(config.generator.name, config.study.domain)
+    return pm.default_generator(config.study.domain)
+
+
+def run_study(
+    config: StudyConfig,
+    pm: PluginManager,
+    *,
+    out: str | Path | None = None,
+    overwrite: bool | None = None,
+    progress: Progress | None = None,
+) -> StudyResult:
+    """Run ``config`` and write its run directory; see the module docstring for its contents."""
+    progress = progress or Progress()
+    check_against_plugins(config, pm)
+    out_path = Path(out or config.output.dir or Path("runs") / config.study.name)
+    run = RunDirectory(out_path, overwrite=config.output.overwrite if overwrite is None else overwrite)
+    domain = pm.domain(config.study.domain)
+    spec = _generator_spec(config, pm)
+    seed = config.study.seed
+    task = _task(config, pm)
+    target = task.target if task else config.evaluation.target
+    manifest: dict[str, Any] = {
+        "study": config.study.name,
+        "domain": domain.name,
+        "generator": spec.name,
+        "seed": seed,
+        "config": config.to_dict(),
+        "plugins": [i.to_dict() for i in pm.plugin_infos()],
+        "transfer_task": task.name if task else None,
+    }
+    result = StudyResult(out_path, "failed", EXIT_CODES["error"])
+    step = "load reference"
+    try:
+        progress.stage(f"loading reference {config.reference.dataset or config.reference.path}")
+        t = time.perf_counter()
+        reference = load_reference(config, pm, domain)
+        kind = task.kind if task else config.evaluation.task
+        train, holdout = split_reference(
+            reference, config.reference.holdout_fraction, seed, target if kind != "regression" else None
+        )
+        run.timed("load_reference", time.perf_counter() - t)
+        manifest["counts"] = {"reference": len(reference), "train": len(train), "holdout": len(holdout)}
+
+        step = "fit"
+        progress.stage(f"fitting {spec.name} on {len(train)} real records")
+        t = time.perf_counter()
+        generator = spec.create(**config.generator.params)
+        if generator.requires_fit:
+            generator.fit(train)
+        run.timed("fit", time.perf_counter() - t)
+        try:
+            write_json(run.path("generator.json"), {"generator": spec.name, "state": generator.get_state()})
+        except NotImplementedError:
+            pass
+
+        step = "generate"
+        progress.stage(f"sampling {config.sampling.n} and enforcing {domain.name} rules")
+        with progress.task("valid samples", config.sampling.n) as update:
+            gen = generate(
+                domain,
+                generator,
+                config.sampling.n,
+                seed=seed,
+                rules=_rules(config, pm),
+                policy=config.sampling.policy,  # type: ignore[arg-type]
+                max_rounds=config.sampling.max_rounds,
+                progress=lambda done, total: update(done),
+            )
+        result.generation = gen
+        run.timed("generate", gen.seconds)
+        manifest["counts"].update(gen.summary())
+        storage = domain.to_storage(gen.samples) if domain.to_storage else gen.samples
+        write_table(storage, run.path("samples.parquet"))
+        if config.output.native:
+            domain.write(gen.samples, run.path(f"samples{domain.formats[0]}"))
+        if len(gen.rejected):
+            rejected = domain.to_storage(gen.rejected) if domain.to_storage else gen.rejected
+            write_table(rejected, run.path("rejected.parquet"))
+        write_json(run.path("validation.json"), gen.summary())
+
+        if config.evaluation.enabled and len(gen.samples) >= 2:
+            step = "evaluate"
+            from synthgenesis.evaluation import evaluate
+            from synthgenesis.report import write_html_report
+
+            progress.stage("featurizing and evaluating against the real holdout")
+            t = time.perf_counter()
+            feats = {name: domain.featurize(b) for name, b in
+                     (("train", train), ("holdout", holdout), ("synthetic", gen.samples))}
+            for name, table in feats.items():
+                write_table(table, run.path(f"features/{name}.parquet"))
+            evaluation = evaluate(
+                feats["train"],
+                feats["synthetic"],
+                holdout=feats["holdout"],
+                target=target,
+                task=task.kind if task else config.evaluation.task,
+                sensitive=[s for s in (config.evaluation.sensitive or (task.sensitive if task else ()))
+                           if s in feats["train"].columns],
+                metrics=config.evaluation.metrics,
+                seed=seed,
+                progress=progress.stage,
+            )
+            evaluation.to_json(run.path("metrics.json"))
+            run.timed("evaluate", time.perf_counter() - t)
+            step = "report"
+            t = time.perf_counter()
+            write_html_report(
+                evaluation,
+                run.path("report.html"),
+                title=f"{config.study.name}: {spec.name} on {config.reference.dataset or config.reference.path}",
+                context={
+                    "run": {
+                        "domain": domain.name,
+                        "generator": spec.name,
+                        "reference": config.reference.dataset or config.reference.path,
+                        "transfer task": task.name if task else "-",
+                        "seed": seed,
+                    },
+                    "sections": [_validation_section(gen)],
+                },
+            )
+            run.timed("report", time.perf_counter() - t)
+            result.metrics = evaluation.metrics
+            manifest["verdicts"] = [v.__dict__ if hasattr(v, "__dict__") else v for v in evaluation.verdicts]
+        result.status = "complete" if gen.complete else "incomplete"
+        result.exit_code = EXIT_CODES["ok"] if gen.complete else EXIT_CODES["constraints-not-met"]
+        if not gen.complete:
+            manifest["error"] = (
+                f"only {len(gen.samples)} of {gen.requested} samples passed the rules within "
+                f"{gen.rounds} rounds; see validation.json for the rules that rejected them"
+            )
+    except BaseException as exc:
+        manifest["error"] = f"{step}: {type(exc).__name__}: {exc}"
+        manifest["status"] = "failed"
+        manifest["failed_step"] = step
+        run.write_manifest(manifest)
+        if out_path.exists():
+            exc.add_note(f"partial results kept in {run.stage}")
+        else:
+            run.finish()
+            exc.add_note(f"partial results kept in {out_path}")
+        raise
+    manifest["status"] = result.status
+    run.write_manifest(manifest)
+    run.finish()
+    return result
+
+
+def default_demo_config() -> Path:
+    """The study the ``demo`` command runs (patients, ACTG 175, offline)."""
+    return Path(__file__).parent / "studies" / "demo.toml"

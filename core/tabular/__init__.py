@@ -1,0 +1,6 @@
+"""Domain-agnostic building blocks for tabular generators (used by table domains)."""
+
+from synthgenesis.tabular.columns import ColumnModel, infer_columns
+from synthgenesis.tabular.copula import GaussianCopula
+
+__all__ = ["ColumnModel", "GaussianCopula", "infer_columns"]

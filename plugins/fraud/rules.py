@@ -1,0 +1,312 @@
+"""Rules a transaction table must obey, as vectorised constraints with reasons.
+
+Each rule fails a row with one sentence that starts with the transaction id
+and names the offending values. Rows the reader could not parse fail every
+rule with "no sample (read error)"; a batch that lacks a column a rule needs
+fails that rule on every row, naming the column. Rules never raise on odd
+values: anything that is not a number, a time or a code is a failing value.
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+from synthgenesis.plugins.fraud.currencies import MINOR_UNITS, currency_problem
+from synthgenesis.plugins.fraud.schema import as_float, as_text, as_utc, transaction_labels
+from synthgenesis.types import READ_ERROR_COLUMN, CheckResult, Constraint, ConstraintSpec
+
+DOMAIN = "fraud"
+
+
+def _num(value: float) -> str:
+    return f"{float(value):.12g}"
+
+
+def _minor_units(codes: pd.Series) -> np.ndarray:
+    """Decimals of each row's currency as floats; NaN where the code is unknown or N.A."""
+    return np.array([MINOR_UNITS.get(c) if isinstance(c, str) else None for c in codes], dtype=float)
+
+
+def _on_grid(amount: np.ndarray, decimals: np.ndarray) -> np.ndarray:
+    """True where ``amount`` has at most ``decimals`` decimals, up to float rounding.
+
+    ``19.99 * 100`` is ``1998.9999999999998`` in binary floating point, so the
+    scaled amount may miss an integer by a few units in the last place; a
+    genuine extra decimal misses it by far more.
+    """
+    with np.errstate(invalid="ignore", over="ignore"):
+        scaled = amount * np.power(10.0, decimals)
+        return np.abs(scaled - np.rint(scaled)) <= 4 * np.spacing(np.abs(scaled))
+
+
+class TransactionConstraint(Constraint):
+    """Shared frame: missing columns, read errors and reason prefixes; subclasses find failures."""
+
+    columns: ClassVar[tuple[str, ...]] = ()
+
+    def _check(self, batch: pd.DataFrame) -> CheckResult:
+        n = len(batch)
+        labels = transaction_labels(batch)
+        missing = [c for c in self.columns if c not in batch.columns]
+        if missing:
+            why = f"column(s) {', '.join(missing)} missing from the batch"
+            return CheckResult(np.zeros(n, dtype=bool), [f"{label}: {why}" for label in labels])
+        reasons: list[str | None] = [None] * n
+        active = np.ones(n, dtype=bool)
+        if READ_ERROR_COLUMN in batch.columns:
+            active = batch[READ_ERROR_COLUMN].isna().to_numpy()
+            for i in np.flatnonzero(~active):
+                reasons[i] = f"{labels[i]}: no sample (read error)"
+        for i, why in self._failures(batch, active).items():
+            reasons[i] = f"{labels[i]}: {why}"
+        return CheckResult(np.array([r is None for r in reasons], dtype=bool), reasons)
+
+    @abstractmethod
+    def _failures(self, batch: pd.DataFrame, active: np.ndarray) -> dict[int, str]:
+        """Reasons for the failing rows among ``active`` ones, by position."""
+
+
+class PositiveAmount(TransactionConstraint):
+    """A transaction moves a positive amount; zero or negative amounts are refunds or errors."""
+
+    columns = ("amount",)
+
+    def _failures(self, batch: pd.DataFrame, active: np.ndarray) -> dict[int, str]:
+        raw = batch["amount"]
+        amount = as_float(raw).to_numpy()
+        with np.errstate(invalid="ignore"):
+            bad = active & ~(np.isfinite(amount) & (amount > 0))
+        return {
+            int(i): (
+                f"amount {_num(amount[i])} is not positive"
+                if np.isfinite(amount[i])
+                else f"amount {raw.iat[i]!r} is not a finite number"
+            )
+            for i in np.flatnonzero(bad)
+        }
+
+
+class CurrencyPrecision(TransactionConstraint):
+    """Amounts carry no more decimals than the currency's ISO 4217 minor unit (JPY 0, USD 2, KWD 3).
+
+    Repair rounds the amount to the minor unit (half to even, as ``numpy.rint``);
+    rows with an unknown currency or a non-numeric amount are left unchanged.
+    """
+
+    columns = ("amount", "currency")
+    repairable = True
+
+    def _failures(self, batch: pd.DataFrame, active: np.ndarray) -> dict[int, str]:
+        codes = as_text(batch["currency"])
+        decimals = _minor_units(codes)
+        amount = as_float(batch["amount"]).to_numpy()
+        known = np.isfinite(decimals)
+        finite = np.isfinite(amount)
+        bad = active & ~(known & finite & _on_grid(amount, decimals))
+        out: dict[int, str] = {}
+        for i in np.flatnonzero(bad):
+            if not known[i]:
+                out[int(i)] = str(currency_problem(codes.iat[i]))
+            elif not finite[i]:
+                out[int(i)] = f"amount {batch['amount'].iat[i]!r} is not a finite number"
+            else:
+                out[int(i)] = (
+                    f"amount {_num(amount[i])} {codes.iat[i]} has more decimals than the currency's "
+                    f"minor unit ({int(decimals[i])})"
+                )
+        return out
+
+    def _repair(self, batch: pd.DataFrame) -> pd.DataFrame:
+        decimals = _minor_units(as_text(batch["currency"]))
+        amount = as_float(batch["amount"]).to_numpy()
+        fix = np.isfinite(decimals) & np.isfinite(amount)
+        scale = np.power(10.0, np.where(fix, decimals, 0.0))
+        batch["amount"] = np.where(fix, np.rint(amount * scale) / scale, amount)
+        return batch
+
+
+class AccountTimeOrder(TransactionConstraint):
+    """Within each account, transactions are listed in time order (equal times allowed).
+
+    Velocity features and sequence models read an account's history in file
+    order; a transaction listed after a later one of the same account breaks
+    both. Repair reorders each account's rows by time within the positions the
+    account already occupies, so other accounts' rows do not move.
+    """
+
+    columns = ("account_id", "timestamp")
+    repairable = True
+
+    def _failures(self, batch: pd.DataFrame, active: np.ndarray) -> dict[int, str]:
+        account = as_text(batch["account_id"])
+        ts = as_utc(batch["timestamp"])
+        out: dict[int, str] = {}
+        for i in np.flatnonzero(active & account.isna().to_numpy()):
+            out[int(i)] = "account_id is missing"
+        for i in np.flatnonzero(active & account.notna().to_numpy() & ts.isna().to_numpy()):
+            out[int(i)] = f"timestamp {batch['timestamp'].iat[i]!r} is not an ISO 8601 time"
+        usable = active & account.notna().to_numpy() & ts.notna().to_numpy()
+        if not usable.any():
+            return out
+        ids = as_text(batch["transaction_id"]) if "transaction_id" in batch.columns else None
+        pos = np.flatnonzero(usable)
+        frame = pd.DataFrame(
+            {
+                "account": account.iloc[pos].to_numpy(),
+                "ts": ts.iloc[pos].reset_index(drop=True),
+                "id": ids.iloc[pos].to_numpy() if ids is not None else [f"row {p + 1}" for p in pos],
+            }
+        )
+        groups = frame.groupby("account", sort=False)
+        running = groups["ts"].cummax()
+        frame["prev_max"] = running.groupby(frame["account"], sort=False).shift(1)
+        holder = frame["id"].where(frame["ts"] == running)
+        frame["prev_holder"] = holder.groupby(frame["account"], sort=False).ffill()
+        frame["prev_holder"] = frame["prev_holder"].groupby(frame["account"], sort=False).shift(1)
+        late = (frame["ts"] < frame["prev_max"]).to_numpy()
+        for k in np.flatnonzero(late):
+            row = frame.iloc[k]
+            out[int(pos[k])] = (
+                f"at {row['ts'].isoformat()} is listed after transaction {row['prev_holder']} at "
+                f"{row['prev_max'].isoformat()} of the same account {row['account']}"
+            )
+        return out
+
+    def _repair(self, batch: pd.DataFrame) -> pd.DataFrame:
+        account = as_text(batch["account_id"])
+        ts = as_utc(batch["timestamp"])
+        usable = account.notna().to_numpy() & ts.notna().to_numpy()
+        if READ_ERROR_COLUMN in batch.columns:
+            usable &= batch[READ_ERROR_COLUMN].isna().to_numpy()
+        pos = np.flatnonzero(usable)
+        frame = pd.DataFrame(
+            {"account": account.iloc[pos].to_numpy(), "ts": ts.iloc[pos].reset_index(drop=True), "pos": pos}
+        )
+        slots = frame.sort_values(["account", "pos"], kind="stable")["pos"].to_numpy()
+        rows = frame.sort_values(["account", "ts", "pos"], kind="stable")["pos"].to_numpy()
+        order = np.arange(len(batch))
+        order[slots] = rows
+        return batch.iloc[order]
+
+
+class UniqueTransactionId(TransactionConstraint):
+    """Every transaction id occurs once; later repeats fail, naming the row that used it first."""
+
+    columns = ("transaction_id",)
+
+    def _failures(self, batch: pd.DataFrame, active: np.ndarray) -> dict[int, str]:
+        ids = as_text(batch["transaction_id"])
+        out: dict[int, str] = {
+            int(i): "transaction_id is missing" for i in np.flatnonzero(active & ids.isna())
+        }
+        frame = pd.DataFrame({"id": ids.to_numpy(), "pos": np.arange(len(ids))}).dropna(subset=["id"])
+        first = frame.groupby("id", sort=False)["pos"].transform("first").to_numpy()
+        for k in np.flatnonzero(frame["pos"].to_numpy() != first):
+            p = int(frame["pos"].iat[k])
+            if active[p]:
+                out[p] = f"transaction_id {frame['id'].iat[k]} repeats row {int(first[k]) + 1}"
+        return out
+
+
+class BalanceArithmetic(TransactionConstraint):
+    """When balances are recorded: balance_after = balance_before - amount, to the currency's minor unit.
+
+    Amounts are debits, so the balance falls by the amount. The difference
+    must be below half a minor unit (0.005 for USD, 0.5 for JPY), the
+    largest error that rounding each value to the minor unit can explain.
+    Tables without the two balance columns pass (nothing to check); a row
+    where both balances are empty passes too (not recorded).
+    """
+
+    columns = ("amount", "currency")
+
+    def _failures(self, batch: pd.DataFrame, active: np.ndarray) -> dict[int, str]:
+        if not {"balance_before", "balance_after"} <= set(batch.columns):
+            return {}
+        before = as_float(batch["balance_before"]).to_numpy()
+        after = as_float(batch["balance_after"]).to_numpy()
+        amount = as_float(batch["amount"]).to_numpy()
+        codes = as_text(batch["currency"])
+        decimals = _minor_units(codes)
+        recorded = np.isfinite(before) | np.isfinite(after)
+        complete = np.isfinite(before) & np.isfinite(after) & np.isfinite(amount) & np.isfinite(decimals)
+        expected = before - amount
+        with np.errstate(invalid="ignore"):
+            off = np.abs(after - expected) >= 0.5 * np.power(10.0, -decimals)
+        bad = active & recorded & (~complete | off)
+        out: dict[int, str] = {}
+        for i in np.flatnonzero(bad):
+            if not (np.isfinite(before[i]) and np.isfinite(after[i])):
+                have, lack = (
+                    ("balance_before", "balance_after")
+                    if np.isfinite(before[i])
+                    else ("balance_after", "balance_before")
+                )
+                out[int(i)] = f"{have} is recorded but {lack} is missing"
+            elif not np.isfinite(amount[i]):
+                out[int(i)] = f"amount {batch['amount'].iat[i]!r} is not a finite number"
+            elif not np.isfinite(decimals[i]):
+                out[int(i)] = f"balance cannot be checked: {currency_problem(codes.iat[i])}"
+            else:
+                d = int(decimals[i])
+                out[int(i)] = (
+                    f"balance_after {after[i]:.{d}f} != balance_before {before[i]:.{d}f} - amount "
+                    f"{amount[i]:.{d}f} = {expected[i]:.{d}f} {codes.iat[i]}"
+                )
+        return out
+
+
+class MerchantCategoryFormat(TransactionConstraint):
+    """The merchant category is an ISO 18245 MCC: exactly four ASCII digits, kept as text."""
+
+    columns = ("merchant_category",)
+
+    def _failures(self, batch: pd.DataFrame, active: np.ndarray) -> dict[int, str]:
+        values = batch["merchant_category"]
+        ok = np.array(
+            [isinstance(v, str) and len(v) == 4 and v.isascii() and v.isdigit() for v in values], dtype=bool
+        )
+        bad = active & ~ok
+        return {
+            int(i): f"merchant_category {values.iat[i]!r} is not a 4-digit code" for i in np.flatnonzero(bad)
+        }
+
+
+class BinaryLabel(TransactionConstraint):
+    """``is_fraud`` is 0 or 1: classifiers and transfer metrics read it as a binary label."""
+
+    columns = ("is_fraud",)
+
+    def _failures(self, batch: pd.DataFrame, active: np.ndarray) -> dict[int, str]:
+        label = as_float(batch["is_fraud"]).to_numpy()
+        bad = active & ~np.isin(label, (0.0, 1.0))
+        return {int(i): f"is_fraud {batch['is_fraud'].iat[i]!r} is not 0 or 1" for i in np.flatnonzero(bad)}
+
+
+def constraints() -> list[ConstraintSpec]:
+    """Every fraud rule, as registered."""
+    specs = [
+        ("fraud-positive-amount", PositiveAmount(), "amount is a finite number > 0"),
+        (
+            "fraud-currency-precision",
+            CurrencyPrecision(),
+            "amount has no more decimals than the ISO 4217 minor unit of its currency (repair: round)",
+        ),
+        (
+            "fraud-account-time-order",
+            AccountTimeOrder(),
+            "each account's transactions are listed in non-decreasing time (repair: reorder within account)",
+        ),
+        ("fraud-unique-transaction-id", UniqueTransactionId(), "no transaction id occurs twice"),
+        (
+            "fraud-balance-arithmetic",
+            BalanceArithmetic(),
+            "balance_after = balance_before - amount to half a minor unit, where balances are recorded",
+        ),
+        ("fraud-mcc-format", MerchantCategoryFormat(), "merchant_category is a 4-digit MCC"),
+        ("fraud-label-binary", BinaryLabel(), "is_fraud is 0 or 1"),
+    ]
+    return [ConstraintSpec(name=n, domain=DOMAIN, constraint=c, description=d) for n, c, d in specs]

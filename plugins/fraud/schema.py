@@ -1,0 +1,131 @@
+"""The transaction table: its columns and the coercions every fraud module shares.
+
+A sample is one card or account transaction, one row of a table. Reader,
+rules and featurizer all see batches that may come from a file, from storage
+or straight from a generator, so the coercions here never raise: a value that
+cannot be turned into the column's type becomes missing (``NaN``/``NaT``/
+``None``) and the caller decides whether that is an error.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+#: Columns every transaction table must have.
+REQUIRED: tuple[str, ...] = (
+    "transaction_id",
+    "account_id",
+    "timestamp",
+    "amount",
+    "currency",
+    "merchant_id",
+    "merchant_category",
+    "is_fraud",
+)
+#: Columns a table may have; the balance rule applies only when both are present.
+OPTIONAL: tuple[str, ...] = ("balance_before", "balance_after")
+#: Identifier and code columns, kept as text so leading zeros ("0742") survive.
+TEXT: tuple[str, ...] = ("transaction_id", "account_id", "currency", "merchant_id", "merchant_category")
+#: Column holding the stable record id the reader adds (the transaction id).
+RECORD_ID = "record_id"
+
+SCHEMA: dict[str, str] = {
+    "transaction_id": "unique transaction identifier (text)",
+    "account_id": "account or card the transaction was charged to (text)",
+    "timestamp": "time of the transaction, ISO 8601; read as UTC (naive times are taken as UTC)",
+    "amount": "positive amount charged to the account, in `currency` (a debit)",
+    "currency": "ISO 4217 alphabetic code, e.g. USD, EUR, JPY",
+    "merchant_id": "merchant identifier (text)",
+    "merchant_category": "ISO 18245 merchant category code (MCC): 4 digits as text, e.g. '5411'",
+    "is_fraud": "label: 1 if the transaction is fraudulent, else 0",
+    "balance_before": "optional: account balance before the transaction, in `currency`",
+    "balance_after": "optional: account balance after the transaction, in `currency`",
+    RECORD_ID: "record id added by the reader: the transaction id (or 'row N' when it is missing)",
+}
+
+
+def _text_value(value: Any, pad: int = 0) -> str | None:
+    """One value as stripped text; integers print without '.0' and are zero-padded to ``pad``."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, bool | np.bool_):
+        return str(bool(value))
+    if isinstance(value, float | np.floating):
+        if math.isnan(value):
+            return None
+        if float(value).is_integer():
+            value = int(value)
+    if isinstance(value, int | np.integer):
+        return str(int(value)).zfill(pad) if int(value) >= 0 else str(int(value))
+    text = str(value).strip()
+    return text or None
+
+
+def as_text(series: pd.Series, pad: int = 0) -> pd.Series:
+    """``series`` as an object column of stripped strings or ``None``.
+
+    Numbers read from Parquet (``742``) become ``"742"``, or ``"0742"`` with
+    ``pad=4``: merchant category codes are 4-digit codes whose leading zeros
+    a numeric column loses.
+    """
+    return pd.Series([_text_value(v, pad) for v in series.tolist()], index=series.index, dtype=object)
+
+
+def as_float(series: pd.Series) -> pd.Series:
+    """``series`` as float64; anything that is not a number becomes ``NaN``."""
+    try:
+        out = pd.to_numeric(series, errors="coerce")
+        return pd.Series(np.asarray(out, dtype=float), index=series.index)
+    except (TypeError, ValueError):
+        values = []
+        for v in series.tolist():
+            try:
+                values.append(float(v))
+            except (TypeError, ValueError):
+                values.append(math.nan)
+        return pd.Series(values, index=series.index, dtype=float)
+
+
+def as_utc(series: pd.Series) -> pd.Series:
+    """``series`` as ``datetime64[ns, UTC]``; naive times are taken as UTC.
+
+    Text must be ISO 8601 (``2024-03-01T09:15:00Z``, ``2024-03-01 10:15:00+01:00``);
+    bare numbers are refused rather than guessed as epoch seconds or nanoseconds.
+    """
+    if isinstance(series.dtype, pd.DatetimeTZDtype):
+        return series.dt.tz_convert("UTC").astype("datetime64[ns, UTC]")
+    if pd.api.types.is_datetime64_dtype(series.dtype):
+        return series.dt.tz_localize("UTC").astype("datetime64[ns, UTC]")
+    # Only text and date-time objects are times; numbers, lists and the like become NaT.
+    values = [v if isinstance(v, str | datetime.date | np.datetime64) else None for v in series.tolist()]
+    try:
+        out = pd.to_datetime(
+            pd.Series(values, index=series.index, dtype=object), utc=True, errors="coerce", format="ISO8601"
+        )
+    except (TypeError, ValueError, OverflowError):
+        out = pd.Series([_one_utc(v) for v in values], index=series.index, dtype="datetime64[ns, UTC]")
+    return out.astype("datetime64[ns, UTC]")
+
+
+def _one_utc(value: Any) -> pd.Timestamp:
+    try:
+        ts = pd.Timestamp(value)
+    except (TypeError, ValueError, OverflowError):
+        return pd.NaT
+    if ts is pd.NaT:
+        return pd.NaT
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+def transaction_labels(batch: pd.DataFrame) -> list[str]:
+    """How reasons name each row: its transaction id, else its 1-based row number."""
+    if "transaction_id" in batch.columns:
+        ids = as_text(batch["transaction_id"])
+    else:
+        ids = pd.Series([None] * len(batch), dtype=object)
+    return [f"transaction {t}" if t is not None else f"row {i + 1}" for i, t in enumerate(ids.tolist())]

@@ -1,0 +1,184 @@
+"""Read and write transaction tables (CSV, Parquet) without losing a file to one bad row.
+
+:func:`parse_table` turns a raw table into a batch: identifiers and codes as
+text, ``timestamp`` as UTC, amounts and balances as floats, ``is_fraud`` as a
+nullable 0/1 integer. A row whose fields cannot be parsed keeps what could be
+read and gets a ``_read_error`` naming the transaction and the field, so
+validation reports it next to the rows that read fine.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from synthgenesis.errors import InvalidDataError
+from synthgenesis.io import read_table, write_table
+from synthgenesis.plugins.fraud.schema import OPTIONAL, RECORD_ID, REQUIRED, TEXT, as_float, as_text, as_utc
+from synthgenesis.types import READ_ERROR_COLUMN
+
+FORMATS = (".csv", ".parquet", ".pq")
+
+# Marks a CSV line with the wrong number of fields so that it becomes an error row.
+_BAD_LINE = "\x00malformed-line\x00"
+_LABELS = {"0": 0, "1": 1, "0.0": 0, "1.0": 1, "false": 0, "true": 1}
+
+
+def read(path: str | Path) -> pd.DataFrame:
+    """Read a transaction table; malformed rows come back with a ``_read_error``."""
+    path = Path(path)
+    raw = _read_csv_as_text(path) if path.suffix.lower() == ".csv" else read_table(path)
+    return parse_table(raw, source=str(path))
+
+
+def write(batch: pd.DataFrame, path: str | Path) -> None:
+    """Write ``batch`` as CSV or Parquet (by suffix), atomically, in the native columns."""
+    write_table(batch.drop(columns=[RECORD_ID, READ_ERROR_COLUMN], errors="ignore"), path)
+
+
+def to_storage(batch: pd.DataFrame) -> pd.DataFrame:
+    """A Parquet-safe copy: identifier columns as text, times as UTC, labels as nullable ints."""
+    out = batch.copy()
+    for col in TEXT:
+        if col in out.columns:
+            out[col] = as_text(out[col], pad=4 if col == "merchant_category" else 0)
+    if "timestamp" in out.columns:
+        out["timestamp"] = as_utc(out["timestamp"])
+    return out
+
+
+def from_storage(table: pd.DataFrame) -> pd.DataFrame:
+    """Rebuild a batch from :func:`to_storage` output (the reader's parsing, again)."""
+    return parse_table(table, source="stored table")
+
+
+def _read_csv_as_text(path: Path) -> pd.DataFrame:
+    """Read a CSV with every field as text, turning lines with extra fields into marked rows.
+
+    Text keeps identifiers exact (``"00123"``, ``"0742"``); a line with too
+    many fields would stop pandas' parser for the whole file, so it is kept
+    as a row whose fields are the marker and the original line.
+    """
+    if not path.exists():
+        raise InvalidDataError(f"{path}: no such file")
+    kwargs: dict[str, object] = {"dtype": str, "keep_default_na": False, "na_values": [""]}
+    try:
+        return pd.read_csv(path, **kwargs)
+    except pd.errors.ParserError:
+        pass  # a line with too many fields: read again, keeping such lines as error rows
+    except (ValueError, OSError, UnicodeDecodeError) as exc:
+        raise InvalidDataError(f"{path}: cannot be read as csv: {exc}") from exc
+    try:
+        with open(path, newline="", encoding="utf-8") as fh:
+            header = next(csv.reader(fh))
+        return pd.read_csv(path, engine="python", on_bad_lines=_keep_bad_line(len(header)), **kwargs)
+    except (ValueError, OSError, UnicodeDecodeError, StopIteration, pd.errors.ParserError) as exc:
+        raise InvalidDataError(f"{path}: cannot be read as csv: {exc}") from exc
+
+
+def _keep_bad_line(n_columns: int) -> Callable[[list[str]], list[str]]:
+    def keep(fields: list[str]) -> list[str]:
+        text = ",".join(fields)
+        return [f"{_BAD_LINE}{len(fields)} fields: {text}"] + [""] * (n_columns - 1)
+
+    return keep
+
+
+def parse_table(raw: pd.DataFrame, source: str = "table") -> pd.DataFrame:
+    """Coerce a raw transaction table into a batch with ``record_id`` and ``_read_error``.
+
+    Raises :class:`InvalidDataError` naming the missing columns if a required
+    column is absent: without it no row can be a transaction.
+    """
+    missing = [c for c in REQUIRED if c not in raw.columns]
+    if missing:
+        raise InvalidDataError(
+            f"{source}: missing required column(s) {', '.join(missing)}; a transaction table needs "
+            f"{', '.join(REQUIRED)} (optional: {', '.join(OPTIONAL)})"
+        )
+    out = raw.drop(columns=[RECORD_ID, READ_ERROR_COLUMN], errors="ignore").reset_index(drop=True)
+    n = len(out)
+    problems: list[list[str]] = [[] for _ in range(n)]
+
+    def flag(mask: np.ndarray, message: Callable[[int], str]) -> None:
+        for i in np.flatnonzero(mask):
+            problems[i].append(message(i))
+
+    malformed = (
+        out["transaction_id"].map(lambda v: isinstance(v, str) and v.startswith(_BAD_LINE)).to_numpy(bool)
+    )
+    for i in np.flatnonzero(malformed):
+        problems[i].append(f"CSV line has {out['transaction_id'].iat[i][len(_BAD_LINE) :]}")
+    for col in TEXT:
+        out[col] = as_text(out[col], pad=4 if col == "merchant_category" else 0)
+        out.loc[malformed, col] = None
+        flag(out[col].isna().to_numpy() & ~malformed, lambda i, c=col: f"{c} is missing")
+
+    raw_ts = raw["timestamp"].reset_index(drop=True)
+    given_ts = _given(raw_ts) & ~malformed
+    out["timestamp"] = as_utc(raw_ts)
+    flag(
+        given_ts & out["timestamp"].isna().to_numpy(),
+        lambda i: f"timestamp {raw_ts.iat[i]!r} cannot be parsed as an ISO 8601 time",
+    )
+    flag(~given_ts & ~malformed, lambda i: "timestamp is missing")
+
+    for col in ("amount", *[c for c in OPTIONAL if c in out.columns]):
+        raw_col = raw[col].reset_index(drop=True)
+        out[col] = as_float(raw_col)
+        given = _given(raw_col) & ~malformed
+        bad = given & ~np.isfinite(out[col].to_numpy())
+        flag(bad, lambda i, c=col, r=raw_col: f"{c} {r.iat[i]!r} is not a finite number")
+        out.loc[bad, col] = np.nan
+        if col == "amount":
+            flag(~given & ~malformed, lambda i: "amount is missing")
+
+    raw_label = raw["is_fraud"].reset_index(drop=True)
+    labels = [_label(v) for v in raw_label.tolist()]
+    out["is_fraud"] = pd.array(labels, dtype="Int8")
+    flag(
+        np.array([lab is None for lab in labels], dtype=bool) & ~malformed,
+        lambda i: f"is_fraud {raw_label.iat[i]!r} is not 0 or 1",
+    )
+
+    ids = out["transaction_id"].tolist()
+    out[RECORD_ID] = [t if t is not None else f"row {i + 1}" for i, t in enumerate(ids)]
+    out[READ_ERROR_COLUMN] = pd.Series(
+        [None if not p else f"{_who(ids[i], i)}: {'; '.join(p)}" for i, p in enumerate(problems)],
+        dtype=object,
+    )
+    return out
+
+
+def _who(transaction_id: str | None, i: int) -> str:
+    return (
+        f"transaction {transaction_id}" if transaction_id is not None else f"row {i + 1} (no transaction_id)"
+    )
+
+
+def _given(series: pd.Series) -> np.ndarray:
+    """Which values hold something (not missing, not blank text)."""
+    return np.array([_present(v) for v in series.tolist()], dtype=bool)
+
+
+def _present(value: object) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return False
+    if isinstance(value, float) and math.isnan(value):
+        return False
+    return not (isinstance(value, str) and not value.strip())
+
+
+def _label(value: object) -> int | None:
+    """0 or 1 from a 0/1 number, a boolean or its text; ``None`` otherwise."""
+    if isinstance(value, bool | np.bool_):
+        return int(bool(value))
+    if isinstance(value, int | np.integer | float | np.floating):
+        return int(value) if value in (0, 1) else None
+    if isinstance(value, str):
+        return _LABELS.get(value.strip().lower())
+    return None

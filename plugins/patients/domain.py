@@ -1,0 +1,80 @@
+"""The ``patients`` domain record: reading, writing and featurizing patient tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from synthgenesis.errors import InvalidDataError
+from synthgenesis.io import read_table, write_table
+from synthgenesis.plugins.patients import schema
+from synthgenesis.plugins.patients.datasets import REFERENCE_DATASETS
+from synthgenesis.types import READ_ERROR_COLUMN, Domain
+
+
+def read(path: Path) -> pd.DataFrame:
+    """Read a CSV/Parquet patient table.
+
+    Contract columns that should be numbers are converted; a value that is not
+    a number marks its row with a read error naming the patient and the value,
+    and the other rows are kept.
+    """
+    table = read_table(path)
+    if table.empty:
+        raise InvalidDataError(f"{path}: the patient table has no rows")
+    errors: dict[int, list[str]] = {}
+    for col in schema.numeric_columns(table):
+        raw = table[col]
+        parsed = pd.to_numeric(raw, errors="coerce")
+        bad = parsed.isna() & raw.notna() & (raw.astype(str).str.strip() != "")
+        for i in np.flatnonzero(bad.to_numpy()):
+            errors.setdefault(int(i), []).append(f"{col}={raw.iat[i]!r} is not a number")
+        table[col] = parsed
+    for col in schema.DATES:
+        if col in table.columns:
+            parsed = pd.to_datetime(table[col], errors="coerce")
+            bad = parsed.isna() & table[col].notna()
+            for i in np.flatnonzero(bad.to_numpy()):
+                errors.setdefault(int(i), []).append(f"{col}={table[col].iat[i]!r} is not a date")
+            table[col] = parsed
+    ids = table[schema.ID_COLUMN] if schema.ID_COLUMN in table.columns else pd.Series(range(len(table)))
+    table[READ_ERROR_COLUMN] = [
+        f"patient {ids.iat[i]}: " + "; ".join(errors[i]) if i in errors else None for i in range(len(table))
+    ]
+    return table
+
+
+def write(batch: pd.DataFrame, path: Path) -> None:
+    write_table(batch.drop(columns=[READ_ERROR_COLUMN], errors="ignore"), path)
+
+
+def featurize(batch: pd.DataFrame) -> pd.DataFrame:
+    """Model-ready features: identifiers dropped, dates as days since 1970, codes as categories."""
+    features = batch.drop(columns=[schema.ID_COLUMN, READ_ERROR_COLUMN], errors="ignore").copy()
+    for col in features.columns:
+        s = features[col]
+        if pd.api.types.is_datetime64_any_dtype(s):
+            features[col] = (s - pd.Timestamp("1970-01-01")).dt.days.astype(float)
+        elif pd.api.types.is_bool_dtype(s):
+            features[col] = s.astype(object)
+        elif pd.api.types.is_extension_array_dtype(s) and pd.api.types.is_numeric_dtype(s):
+            features[col] = s.astype(float)
+    return features
+
+
+DOMAIN = Domain(
+    name="patients",
+    description="Clinical tables: demographics, vitals, labs, ICD-10 diagnoses, treatments and "
+    "outcomes including time-to-event with censoring",
+    featurize=featurize,
+    read=read,
+    write=write,
+    formats=(".csv", ".parquet"),
+    sample_column=None,
+    sample_type="table row (one patient)",
+    extra="patients",
+    schema=schema.describe(),
+    reference_datasets=REFERENCE_DATASETS,
+)
