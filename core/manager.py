@@ -156,8 +156,13 @@ class PluginManager:
                 )
                 self._infos[ep.name] = PluginInfo(ep.name, version, "error", source=source, message=message)
                 continue
-            self._register_module(module, ep.name, version=version, source=source)
-        self._pm.check_pending()
+            try:
+                self._register_module(module, ep.name, version=version, source=source)
+            except PluginLoadError as exc:
+                if builtin:
+                    raise
+                warnings.warn(f"synthgenesis plugin {ep.name!r}: {exc}; it is skipped", stacklevel=2)
+                self._infos[ep.name] = PluginInfo(ep.name, version, "error", source=source, message=str(exc))
 
     def _register_module(self, plugin: Any, name: str, *, version: str | None, source: str) -> None:
         extra, requires = plugin_requirements(plugin) if isinstance(plugin, ModuleType) else (
@@ -179,7 +184,15 @@ class PluginManager:
             self._pm.register(plugin, name=name)
         except (ValueError, pluggy.PluginValidationError) as exc:
             raise PluginLoadError(f"plugin {name!r} could not be registered: {exc}") from exc
-        hooks = sorted(h.name for h in (self._pm.get_hookcallers(plugin) or []))
+        callers = self._pm.get_hookcallers(plugin) or []
+        unknown = sorted(h.name for h in callers if not h.has_spec())
+        if unknown:
+            self._pm.unregister(plugin)
+            raise PluginLoadError(
+                f"plugin {name!r} implements unknown hook(s) {', '.join(unknown)}; "
+                f"valid hooks: {', '.join(hookspecs.HOOK_NAMES)}"
+            )
+        hooks = sorted(h.name for h in callers)
         self._infos[name] = PluginInfo(name, version, "active", hooks, extra, source)
         self._cache.clear()
 
@@ -200,7 +213,6 @@ class PluginManager:
         if self._pm.get_plugin(name) is not None:
             raise DuplicateNameError("plugin", name, ["an earlier registration", "register()"])
         self._register_module(plugin, name, version=version, source="code")
-        self._pm.check_pending()
         # Registering may only be useful if the records are sound: collect now so
         # that a broken plugin fails at register(), naming itself.
         if self._infos[name].status == "active":

@@ -139,16 +139,16 @@ def fidelity(
     assoc_summary = {k: assoc[k] for k in ("mean_abs_diff", "max_abs_diff", "worst_pair",
                                            "n_pairs") if k in assoc}
 
-    real_x = encoder.onehot(data.real)
-    syn_x = encoder.onehot(data.synthetic)
+    ri = subsample_index(len(data.real), config.mmd_max_rows, rng)
+    si = subsample_index(len(data.synthetic), config.mmd_max_rows, rng)
+    real_x = encoder.onehot(data.real.iloc[ri])
+    syn_x = encoder.onehot(data.synthetic.iloc[si])
     mmd: dict[str, Any]
     if real_x.shape[1] == 0:
         mmd = {"mmd2": None, "mmd_bandwidth": None}
         notes.append("no column is left in the standardised space; MMD is undefined")
     else:
-        ri = subsample_index(len(real_x), config.mmd_max_rows, rng)
-        si = subsample_index(len(syn_x), config.mmd_max_rows, rng)
-        value, bandwidth = mmd2_unbiased(real_x[ri], syn_x[si])
+        value, bandwidth = mmd2_unbiased(real_x, syn_x)
         mmd = {"mmd2": value, "mmd_bandwidth": bandwidth, "mmd_rows": [len(ri), len(si)]}
 
     if column_mean is None:

@@ -17,7 +17,8 @@ wrong number:
 * ``NaN`` in a categorical column becomes its own category ``"<missing>"``. Categorical
   values are compared by their string form.
 * The target may not be missing from one side nor hold missing values; a
-  classification target needs at least two classes in the real data.
+  classification target needs at least two classes in the real data. A numeric
+  classification target becomes categorical, with labels such as ``"0"`` and ``"1"``.
 """
 
 from __future__ import annotations
@@ -288,6 +289,10 @@ def prepare(
     if target is not None:
         resolved = _resolve_task(frames["real"][target], out_kinds[target], task, target)
         if resolved == "classification":
+            if out_kinds[target] == "numeric":
+                for frame in frames.values():
+                    frame[target] = _class_labels(frame[target].to_numpy(dtype=float))
+                out_kinds[target] = "categorical"
             classes = pd.unique(frames["real"][target])
             if len(classes) < 2:
                 raise InvalidDataError(
@@ -307,6 +312,13 @@ def prepare(
         task=resolved,
         sensitive=list(sensitive),
         notes=notes,
+    )
+
+
+def _class_labels(values: np.ndarray) -> np.ndarray:
+    """String class labels of a numeric target: ``1.0`` becomes ``"1"``, ``0.5`` stays."""
+    return np.array(
+        [str(int(v)) if v == np.round(v) else repr(float(v)) for v in values], dtype=object
     )
 
 

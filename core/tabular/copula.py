@@ -81,7 +81,9 @@ class GaussianCopula(Generator):
         if scores.shape[1] == 0:
             self.correlation = np.eye(0)
             return
-        corr = np.corrcoef(scores, rowvar=False) if len(scores) > 1 else np.eye(scores.shape[1])
+        # Pairwise-complete correlation: a missing lab value says nothing about its
+        # correlation with other columns, so it must not dilute it.
+        corr = pd.DataFrame(scores).corr(min_periods=3).to_numpy() if len(scores) > 1 else np.eye(scores.shape[1])
         corr = np.nan_to_num(np.atleast_2d(corr), nan=0.0)
         np.fill_diagonal(corr, 1.0)
         self.correlation = nearest_correlation(corr)
@@ -91,6 +93,7 @@ class GaussianCopula(Generator):
         blocks = []
         for col in self.columns:
             u = col.to_uniform(table[col.name], rng)
+            u[table[col.name].isna().to_numpy()] = np.nan
             blocks.append(stats.norm.ppf(np.clip(u, _EPS, 1 - _EPS)))
             if col.missing_rate > 0:
                 missing = table[col.name].isna().to_numpy()

@@ -23,7 +23,9 @@ from typing import Literal
 
 from pymatgen.core import Composition, Element
 
-OxidationStateSet = Literal["icsd", "common", "all"]
+OxidationStateSet = Literal["icsd+common", "icsd", "common", "all"]
+
+OXIDATION_STATE_SETS: tuple[str, ...] = ("icsd+common", "icsd", "common", "all")
 
 #: Largest number of oxidation-state combinations pymatgen may enumerate before
 #: the sumset path is used instead (a few tens of milliseconds at most).
@@ -52,21 +54,27 @@ class BalanceResult:
         return "; ".join(parts)
 
 
-def oxidation_states(element: str, which: OxidationStateSet = "icsd") -> tuple[int, ...]:
+def oxidation_states(element: str, which: OxidationStateSet = "icsd+common") -> tuple[int, ...]:
     """The oxidation states of ``element`` considered in the search.
 
     ``"icsd"`` is pymatgen's own default (states observed in the ICSD, else the
-    common ones), ``"common"`` the common states only, ``"all"`` every known state.
+    common ones), ``"common"`` the common states only, ``"all"`` every known
+    state, and ``"icsd+common"`` (the default here) the union of the first two:
+    the ICSD list lacks high states of some anions (Cl only -1, so chlorates
+    would fail) and the common list lacks low states of some cations (Cu only
+    +2, so Cu2O and CuCl would fail).
     """
     el = Element(element)
-    if which == "icsd":
+    if which == "icsd+common":
+        states = set(el.icsd_oxidation_states) | set(el.common_oxidation_states)
+    elif which == "icsd":
         states = el.icsd_oxidation_states or el.common_oxidation_states
     elif which == "common":
         states = el.common_oxidation_states
     elif which == "all":
         states = el.oxidation_states
     else:
-        raise ValueError(f"oxidation state set must be 'icsd', 'common' or 'all', got {which!r}")
+        raise ValueError(f"oxidation state set must be one of {OXIDATION_STATE_SETS}, got {which!r}")
     return tuple(sorted(int(s) for s in states))
 
 
@@ -118,7 +126,7 @@ def is_metallic(elements: Iterable[str]) -> bool:
 def charge_balance(
     composition: Composition,
     *,
-    which: OxidationStateSet = "icsd",
+    which: OxidationStateSet = "icsd+common",
     allow_metallic: bool = True,
     budget: int = ENUMERATION_BUDGET,
 ) -> BalanceResult:
@@ -133,7 +141,7 @@ def charge_balance(
         raise ValueError("composition is empty")
     comp = integer_composition(composition)
     amounts = {el.symbol: int(round(amt)) for el, amt in comp.items()}
-    formula = comp.formula.replace(" ", "")
+    formula = comp.reduced_formula
     states = {el: oxidation_states(el, which) for el in amounts}
     if len(amounts) == 1:
         return BalanceResult(True, formula, states, guess={next(iter(amounts)): 0.0}, method="element")

@@ -207,7 +207,7 @@ class UniqueTransactionId(TransactionConstraint):
         for k in np.flatnonzero(frame["pos"].to_numpy() != first):
             p = int(frame["pos"].iat[k])
             if active[p]:
-                out[p] = f"transaction_id {frame['id'].iat[k]} repeats row {int(first[k]) + 1}"
+                out[p] = f"repeats the transaction id of row {int(first[k]) + 1}"
         return out
 
 

@@ -52,8 +52,18 @@ def to_storage(batch: pd.DataFrame) -> pd.DataFrame:
 
 
 def from_storage(table: pd.DataFrame) -> pd.DataFrame:
-    """Rebuild a batch from :func:`to_storage` output (the reader's parsing, again)."""
-    return parse_table(table, source="stored table")
+    """Rebuild a batch from :func:`to_storage` output.
+
+    The values are parsed again as the reader does; a stored ``_read_error``
+    and ``record_id`` win over the recomputed ones, because the stored
+    error names the original text that could not be parsed.
+    """
+    batch = parse_table(table, source="stored table")
+    for col in (RECORD_ID, READ_ERROR_COLUMN):
+        if col in table.columns:
+            stored = pd.Series(table[col].to_numpy(dtype=object), index=batch.index)
+            batch[col] = stored.where(stored.notna(), batch[col]).astype(object)
+    return batch
 
 
 def _read_csv_as_text(path: Path) -> pd.DataFrame:
@@ -148,16 +158,21 @@ def parse_table(raw: pd.DataFrame, source: str = "table") -> pd.DataFrame:
     ids = out["transaction_id"].tolist()
     out[RECORD_ID] = [t if t is not None else f"row {i + 1}" for i, t in enumerate(ids)]
     out[READ_ERROR_COLUMN] = pd.Series(
-        [None if not p else f"{_who(ids[i], i)}: {'; '.join(p)}" for i, p in enumerate(problems)],
+        [
+            None if not p else f"{_who(ids[i], i, bool(malformed[i]))}: {'; '.join(p)}"
+            for i, p in enumerate(problems)
+        ],
         dtype=object,
     )
     return out
 
 
-def _who(transaction_id: str | None, i: int) -> str:
-    return (
-        f"transaction {transaction_id}" if transaction_id is not None else f"row {i + 1} (no transaction_id)"
-    )
+def _who(transaction_id: str | None, i: int, malformed: bool) -> str:
+    if malformed:
+        return f"row {i + 1}"
+    if transaction_id is None:
+        return f"row {i + 1} (no transaction_id)"
+    return f"transaction {transaction_id}"
 
 
 def _given(series: pd.Series) -> np.ndarray:

@@ -34,7 +34,7 @@ def read(path: Path) -> pd.DataFrame:
         table[col] = parsed
     for col in schema.DATES:
         if col in table.columns:
-            parsed = pd.to_datetime(table[col], errors="coerce")
+            parsed = pd.to_datetime(table[col], errors="coerce", format="mixed")
             bad = parsed.isna() & table[col].notna()
             for i in np.flatnonzero(bad.to_numpy()):
                 errors.setdefault(int(i), []).append(f"{col}={table[col].iat[i]!r} is not a date")

@@ -120,7 +120,7 @@ class BMIConsistency(Constraint):
 
 
 def _years_between(start: pd.Series, end: pd.Series) -> np.ndarray:
-    s, e = pd.to_datetime(start, errors="coerce"), pd.to_datetime(end, errors="coerce")
+    s, e = pd.to_datetime(start, errors="coerce", format="mixed"), pd.to_datetime(end, errors="coerce", format="mixed")
     years = e.dt.year - s.dt.year
     before_birthday = (e.dt.month < s.dt.month) | ((e.dt.month == s.dt.month) & (e.dt.day < s.dt.day))
     return (years - before_birthday.astype(float)).to_numpy(dtype=float)

@@ -1,0 +1,112 @@
+"""Write the evaluation report as one self-contained HTML file."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from synthgenesis.errors import InvalidDataError
+from synthgenesis.evaluation.result import EvaluationResult, atomic_write_text
+from synthgenesis.report.sections import build_sections, flatten, fmt
+from synthgenesis.report.template import CSS, TEMPLATE
+
+
+def _css_status(status: str) -> str:
+    return "na" if status == "n/a" else status
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    env.filters["css_status"] = _css_status
+    return env
+
+
+def _sizes(metrics: Mapping[str, Any]) -> list[tuple[str, str]]:
+    meta = metrics.get("meta", {})
+    rows = meta.get("rows", {})
+    columns = meta.get("columns", {})
+    out = [
+        ("real rows", fmt(rows.get("real"))),
+        ("synthetic rows", fmt(rows.get("synthetic"))),
+        ("holdout rows", fmt(rows.get("holdout"))),
+        ("columns (numeric / categorical)",
+         f"{len(columns.get('numeric', []))} / {len(columns.get('categorical', []))}"),
+        ("target", fmt(meta.get("target"))),
+        ("task", fmt(meta.get("task"))),
+        ("sensitive columns", ", ".join(meta.get("sensitive", [])) or "—"),
+        ("seed", fmt(meta.get("seed"))),
+    ]
+    return out
+
+
+def _context(context: Mapping[str, Any] | None) -> tuple[list[tuple[str, str]],
+                                                          list[dict[str, str]]]:
+    """Split the caller's context into header run info and extra sections."""
+    if context is None:
+        return [], []
+    if not isinstance(context, Mapping):
+        raise InvalidDataError(f"context must be a dict, got {type(context).__name__}")
+    info: list[tuple[str, str]] = []
+    sections: list[dict[str, str]] = []
+    for key, value in context.items():
+        if key == "sections":
+            for i, item in enumerate(value or []):
+                if not isinstance(item, Mapping) or "title" not in item or "html" not in item:
+                    raise InvalidDataError(
+                        f"context['sections'][{i}] must be a dict with 'title' and 'html' keys"
+                    )
+                sections.append({"title": str(item["title"]), "html": str(item["html"])})
+        elif key == "info" and isinstance(value, Mapping):
+            info += [(str(k), fmt(v)) for k, v in value.items()]
+        else:
+            info.append((str(key), fmt(value)))
+    return info, sections
+
+
+def render_html(
+    result: EvaluationResult, title: str = "Synthetic data evaluation",
+    context: Mapping[str, Any] | None = None,
+) -> str:
+    """The report as an HTML string (see :func:`write_html_report`)."""
+    run_info, extra = _context(context)
+    sections = build_sections(result)
+    tables = [
+        (family, flatten(values))
+        for family, values in result.metrics.items()
+        if family != "meta"
+    ]
+    meta = result.metrics.get("meta", {})
+    tables.append(("meta", flatten({k: v for k, v in meta.items() if k != "config"})))
+    tables.append(("config", flatten(meta.get("config", {}))))
+    return _environment().from_string(TEMPLATE).render(
+        title=title,
+        css=CSS,
+        generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        sizes=_sizes(result.metrics),
+        run_info=run_info,
+        notes=meta.get("notes", []),
+        sections=sections,
+        extra_sections=extra,
+        metric_tables=tables,
+    )
+
+
+def write_html_report(
+    result: EvaluationResult,
+    path: str | os.PathLike[str],
+    title: str = "Synthetic data evaluation",
+    context: Mapping[str, Any] | None = None,
+) -> Path:
+    """Write a self-contained HTML report of ``result`` to ``path`` atomically.
+
+    ``context`` adds caller information: ``context["sections"]`` is a list of
+    ``{"title": ..., "html": ...}`` sections appended after the verdicts (their HTML is
+    inserted as given and must itself be self-contained); ``context["info"]`` (a dict)
+    and every other key with a plain value go into the header's run table.
+    """
+    return atomic_write_text(path, render_html(result, title, context))

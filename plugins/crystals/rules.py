@@ -1,0 +1,271 @@
+"""Basic physical validity rules for crystal structures.
+
+Three rules that every crystal, real or generated, should pass:
+
+- ``crystals-min-distance``: no two atoms (periodic images included) closer
+  than max(0.5 Å, 0.5 × the sum of their covalent radii);
+- ``crystals-charge-balance``: the composition admits a charge-neutral
+  assignment of oxidation states, all-metal compositions excepted;
+- ``crystals-volume-per-atom``: the cell volume per atom lies in a physical range.
+
+The first two are per-structure validators; the third is a vectorised
+constraint over the batch. None of them can be repaired: moving atoms or
+changing the composition would invent a different crystal.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pymatgen.core import Element, IStructure
+
+from synthgenesis.plugins.crystals.charge import OXIDATION_STATE_SETS, OxidationStateSet, charge_balance
+from synthgenesis.plugins.crystals.geometry import DegenerateLatticeError, check_lattice, pairs_within, reduced
+from synthgenesis.types import CheckResult, Constraint, ConstraintSpec, Validator, ValidatorSpec
+
+DOMAIN = "crystals"
+SAMPLE_COLUMN = "structure"
+NO_SAMPLE = "no sample (read error)"
+
+
+def as_structure(sample: Any) -> tuple[IStructure | None, str | None]:
+    """The sample as a non-empty structure, or the reason it is not one."""
+    if sample is None or (isinstance(sample, float) and math.isnan(sample)):
+        return None, NO_SAMPLE
+    if not isinstance(sample, IStructure):
+        return None, f"sample is a {type(sample).__name__}, not a pymatgen Structure"
+    if len(sample) == 0:
+        return None, "structure has no sites"
+    return sample, None
+
+
+# ----------------------------------------------------------------------------- radii
+
+
+def _covalent_radii() -> dict[str, float]:
+    from pymatgen.analysis.molecule_structure_comparator import CovalentRadius
+
+    return {str(k): float(v) for k, v in CovalentRadius.radius.items()}
+
+
+_COVALENT: dict[str, float] | None = None
+
+
+def covalent_radius(symbol: str) -> float:
+    """Cordero et al. (2008) covalent radius in Å; pymatgen's atomic radius where none is tabulated; else NaN."""
+    global _COVALENT
+    if _COVALENT is None:
+        _COVALENT = _covalent_radii()
+    if symbol in _COVALENT:
+        return _COVALENT[symbol]
+    try:
+        radius = Element(symbol).atomic_radius
+    except ValueError:
+        return math.nan
+    return float(radius) if radius is not None else math.nan
+
+
+def site_radius(site: Any) -> float:
+    """Occupancy-weighted covalent radius of a (possibly disordered) site."""
+    total = 0.0
+    weight = 0.0
+    for species, occu in site.species.items():
+        r = covalent_radius(getattr(species, "symbol", str(species)))
+        if math.isnan(r):
+            return math.nan
+        total += r * occu
+        weight += occu
+    return total / weight if weight > 0 else math.nan
+
+
+# ----------------------------------------------------------------------------- validators
+
+
+class MinDistance(Validator):
+    """Fail structures with atoms closer than ``max(absolute, relative × (r_i + r_j))``.
+
+    ``absolute`` (Å) is the fixed floor used by CDVAE-style validity checks;
+    ``relative`` scales the sum of the two covalent radii, which catches
+    clashes between large atoms that a fixed 0.5 Å would miss (two Cs atoms
+    2 Å apart). Pairs of partially occupied sites whose occupancies add up to
+    at most 1 are alternative positions of one atom (split sites in
+    experimental CIFs) and are not clashes.
+    """
+
+    def __init__(self, absolute: float = 0.5, relative: float = 0.5) -> None:
+        if absolute < 0 or relative < 0:
+            raise ValueError("absolute and relative thresholds must be non-negative")
+        self.absolute = float(absolute)
+        self.relative = float(relative)
+
+    def _validate(self, sample: Any) -> str | None:
+        structure, reason = as_structure(sample)
+        if structure is None:
+            return reason
+        try:
+            red = reduced(structure)
+        except DegenerateLatticeError as exc:
+            return str(exc)
+        radii = np.array([site_radius(site) for site in red])
+        occupancy = np.array([site.species.num_atoms for site in red])
+        largest = float(np.nanmax(radii)) if np.isfinite(radii).any() else 0.0
+        cutoff = max(self.absolute, self.relative * 2.0 * largest) + 1e-6
+        pairs = pairs_within(red, cutoff)
+        if len(pairs.distance) == 0:
+            return None
+        rsum = radii[pairs.i] + radii[pairs.j]
+        threshold = np.where(np.isnan(rsum), self.absolute, np.fmax(self.absolute, self.relative * rsum))
+        split = (
+            (pairs.i != pairs.j)
+            & (occupancy[pairs.i] < 1.0)
+            & (occupancy[pairs.j] < 1.0)
+            & (occupancy[pairs.i] + occupancy[pairs.j] <= 1.0 + 1e-6)
+        )
+        bad = (pairs.distance < threshold) & ~split
+        if not bad.any():
+            return None
+        idx = np.flatnonzero(bad)
+        worst = idx[np.argmin(pairs.distance[idx] / threshold[idx])]
+        return self._describe(red, pairs.i[worst], pairs.j[worst], pairs.distance[worst], radii, len(idx))
+
+    def _describe(self, structure: IStructure, i: int, j: int, d: float, radii: np.ndarray, n_bad: int) -> str:
+        si, sj = structure[i].species_string, structure[j].species_string
+        who = (
+            f"site {i} ({si}) and its own periodic image"
+            if i == j
+            else f"site {i} ({si}) and site {j} ({sj})"
+        )
+        rel = self.relative * (radii[i] + radii[j])
+        if np.isfinite(rel) and rel > self.absolute:
+            limit = f"{rel:.2f} Å = {self.relative:g} × ({radii[i]:.2f} + {radii[j]:.2f} Å covalent radii)"
+        else:
+            limit = f"the {self.absolute:g} Å absolute minimum"
+        more = f" ({n_bad} clashing pairs in all)" if n_bad > 1 else ""
+        return f"{who} are {d:.3f} Å apart, below {limit}{more}"
+
+
+class ChargeBalance(Validator):
+    """Fail compositions that no assignment of oxidation states makes neutral.
+
+    Structures whose species carry oxidation states (pymatgen ``Species``) are
+    checked as given: their total charge must be zero. Otherwise pymatgen's
+    oxidation-state search decides (see :mod:`.charge`); all-metal compositions
+    (alloys, intermetallics of metals only) pass when ``allow_metallic`` is set.
+    """
+
+    def __init__(self, oxidation_states: OxidationStateSet = "icsd+common", allow_metallic: bool = True) -> None:
+        if oxidation_states not in OXIDATION_STATE_SETS:
+            raise ValueError(f"oxidation_states must be one of {OXIDATION_STATE_SETS}, got {oxidation_states!r}")
+        self.oxidation_states: OxidationStateSet = oxidation_states
+        self.allow_metallic = allow_metallic
+
+    def _validate(self, sample: Any) -> str | None:
+        structure, reason = as_structure(sample)
+        if structure is None:
+            return reason
+        comp = structure.composition
+        decorated = [getattr(sp, "oxi_state", None) for sp in comp]
+        if decorated and all(ox is not None for ox in decorated):
+            total = sum(float(sp.oxi_state) * amt for sp, amt in comp.items())
+            if abs(total) > 1e-6:
+                return f"{comp.reduced_formula} carries total charge {total:+.3g} from its assigned oxidation states"
+            return None
+        result = charge_balance(comp, which=self.oxidation_states, allow_metallic=self.allow_metallic)
+        if result.balanced:
+            return None
+        if result.method == "no-states":
+            missing = ", ".join(el for el, s in result.states.items() if not s)
+            return f"{result.formula} cannot be charge balanced: no known oxidation states for {missing}"
+        return (
+            f"{result.formula} admits no charge-balanced assignment of oxidation states "
+            f"({result.describe_states()})"
+        )
+
+
+# ----------------------------------------------------------------------------- constraints
+
+
+class VolumePerAtom(Constraint):
+    """Cell volume per atom (Å³) within ``[low, high]``.
+
+    Real solids at ambient pressure lie between about 5 Å³/atom (diamond,
+    cubic BN, Be compounds) and about 120 Å³/atom (caesium). The default
+    range [3, 150] leaves room for high-pressure phases and open frameworks;
+    cells outside it are collapsed or exploded (a common generator failure).
+    """
+
+    def __init__(self, low: float = 3.0, high: float = 150.0) -> None:
+        if not 0 <= low < high:
+            raise ValueError(f"need 0 <= low < high, got low={low}, high={high}")
+        self.low = float(low)
+        self.high = float(high)
+
+    def _one(self, sample: Any) -> str | None:
+        structure, reason = as_structure(sample)
+        if structure is None:
+            return reason
+        try:
+            check_lattice(structure)
+        except DegenerateLatticeError as exc:
+            return str(exc)
+        n_atoms = structure.composition.num_atoms
+        if n_atoms <= 0:
+            return "structure has zero total occupancy"
+        vpa = structure.volume / n_atoms
+        if vpa < self.low:
+            return f"{structure.composition.reduced_formula}: {vpa:.2f} Å³ per atom, below {self.low:g} (collapsed cell)"
+        if vpa > self.high:
+            return (
+                f"{structure.composition.reduced_formula}: {vpa:.1f} Å³ per atom, above {self.high:g} (exploded cell)"
+            )
+        return None
+
+    def _check(self, batch: pd.DataFrame) -> CheckResult:
+        if SAMPLE_COLUMN not in batch.columns:
+            reasons: list[str | None] = [f"batch has no {SAMPLE_COLUMN!r} column"] * len(batch)
+        else:
+            reasons = []
+            for sample in batch[SAMPLE_COLUMN].tolist():
+                try:
+                    reasons.append(self._one(sample))
+                except Exception as exc:  # one malformed sample must not stop the batch
+                    reasons.append(f"could not be checked: {type(exc).__name__}: {exc}")
+        return CheckResult(np.array([r is None for r in reasons], dtype=bool), reasons)
+
+
+# ----------------------------------------------------------------------------- registration
+
+
+def validators() -> list[ValidatorSpec]:
+    """The per-structure rules of the crystals domain, with default thresholds."""
+    return [
+        ValidatorSpec(
+            name="crystals-min-distance",
+            domain=DOMAIN,
+            validator=MinDistance(),
+            description="no two atoms (periodic images included) closer than "
+            "max(0.5 Å, 0.5 × sum of covalent radii)",
+        ),
+        ValidatorSpec(
+            name="crystals-charge-balance",
+            domain=DOMAIN,
+            validator=ChargeBalance(),
+            description="composition admits a charge-neutral assignment of oxidation states "
+            "(all-metal compositions pass)",
+        ),
+    ]
+
+
+def constraints() -> list[ConstraintSpec]:
+    """The batch-level rules of the crystals domain, with default thresholds."""
+    return [
+        ConstraintSpec(
+            name="crystals-volume-per-atom",
+            domain=DOMAIN,
+            constraint=VolumePerAtom(),
+            description="cell volume per atom within [3, 150] Å³",
+        )
+    ]

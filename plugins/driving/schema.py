@@ -1,0 +1,158 @@
+"""The driving scenario format (schema version 1) and its structural parser.
+
+A scenario is the initial state of a straight multi-lane road: the road and
+every vehicle on it, in a road frame where ``x`` runs along the road from its
+start (m) and lane ``k``'s centre line lies at lateral position
+``k * lane_width``; ``y`` is a vehicle's lateral offset from its lane centre
+and ``heading`` its yaw relative to the road direction (rad, positive toward
+higher lane indices). This is the frame of highway-env's straight roads
+(lane ``k`` starts at ``[0, k * lane_width]``), so a scenario maps one to one
+onto its vehicles for replay.
+
+:func:`parse_scenario` checks structure only (keys, types, finite numbers,
+unique vehicle ids) and returns a normalised copy; whether the values make
+physical sense is for the rules.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+SCHEMA_VERSION = 1
+SUPPORTED_VERSIONS = (1,)
+
+ROAD_KEYS = ("lanes", "lane_width", "length", "speed_limit")
+VEHICLE_REQUIRED = ("id", "lane", "x", "speed", "heading", "length", "width", "is_ego")
+VEHICLE_OPTIONAL = ("y", "acceleration")
+SCENARIO_REQUIRED = ("schema_version", "id", "road", "vehicles")
+SCENARIO_OPTIONAL = ("duration", "metadata")
+
+#: Field -> meaning and unit, shown by ``synthgenesis domains`` and in the docs.
+FIELDS: dict[str, str] = {
+    "schema_version": f"format version, an integer; this reader knows {SCHEMA_VERSION}",
+    "id": "scenario id (non-empty text), used as the record id",
+    "road.lanes": "number of lanes (integer >= 1), indexed 0 .. lanes-1",
+    "road.lane_width": "lane width (m, > 0)",
+    "road.length": "road length (m, > 0); x runs from 0 to length",
+    "road.speed_limit": "posted speed limit (m/s, > 0)",
+    "vehicles[].id": "vehicle id (text or integer), unique within the scenario",
+    "vehicles[].lane": "lane index (integer)",
+    "vehicles[].x": "longitudinal position of the vehicle's centre (m)",
+    "vehicles[].y": "optional lateral offset of the centre from the lane centre (m, default 0)",
+    "vehicles[].speed": "speed along the heading (m/s)",
+    "vehicles[].heading": "yaw relative to the road direction (rad)",
+    "vehicles[].length": "vehicle length (m)",
+    "vehicles[].width": "vehicle width (m)",
+    "vehicles[].acceleration": "optional longitudinal acceleration (m/s^2)",
+    "vehicles[].is_ego": "true for the controlled (ego) vehicle",
+    "duration": "optional scenario duration to simulate (s, > 0)",
+    "metadata": "optional free-form JSON object (source, tags...)",
+}
+
+
+class ScenarioError(ValueError):
+    """A scenario that does not follow the format; the message names the key."""
+
+
+def _number(value: Any, where: str, *, positive: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ScenarioError(f"{where} must be a number, got {value!r}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise ScenarioError(f"{where} must be a finite number, got {value!r}")
+    if positive and number <= 0:
+        raise ScenarioError(f"{where} must be > 0, got {value!r}")
+    return number
+
+
+def _integer(value: Any, where: str) -> int:
+    number = _number(value, where)
+    if not number.is_integer():
+        raise ScenarioError(f"{where} must be an integer, got {value!r}")
+    return int(number)
+
+
+def _keys(obj: Any, where: str, required: tuple[str, ...], optional: tuple[str, ...]) -> dict[str, Any]:
+    if not isinstance(obj, dict):
+        raise ScenarioError(f"{where} must be a JSON object, got {type(obj).__name__}")
+    missing = [k for k in required if k not in obj]
+    unknown = sorted(str(k) for k in obj if k not in required + optional)
+    problems = []
+    if missing:
+        problems.append(f"is missing key(s) {', '.join(repr(k) for k in missing)}")
+    if unknown:
+        problems.append(
+            f"has unknown key(s) {', '.join(repr(k) for k in unknown)} "
+            f"(allowed: {', '.join(required + optional)})"
+        )
+    if problems:
+        raise ScenarioError(f"{where} {' and '.join(problems)}")
+    return obj
+
+
+def scenario_id(obj: Any) -> str | None:
+    """The scenario's id if it has a usable one (for naming records), else ``None``."""
+    if isinstance(obj, dict) and isinstance(obj.get("id"), str) and obj["id"].strip():
+        return str(obj["id"])
+    return None
+
+
+def parse_scenario(obj: Any) -> dict[str, Any]:
+    """Check ``obj`` against the format and return a normalised copy.
+
+    Numbers become floats (lanes and lane indices ints); optional keys that
+    are absent stay absent. Raises :class:`ScenarioError` naming the first
+    offending key path, e.g. ``vehicles[2] is missing key(s) 'speed'``.
+    """
+    _keys(obj, "scenario", SCENARIO_REQUIRED, SCENARIO_OPTIONAL)
+    version = obj["schema_version"]
+    if isinstance(version, bool) or not isinstance(version, int) or version not in SUPPORTED_VERSIONS:
+        raise ScenarioError(
+            f"schema_version {version!r} is not supported (known: {', '.join(map(str, SUPPORTED_VERSIONS))})"
+        )
+    if scenario_id(obj) is None:
+        raise ScenarioError(f"id must be non-empty text, got {obj['id']!r}")
+    road_in = _keys(obj["road"], "road", ROAD_KEYS, ())
+    lanes = _integer(road_in["lanes"], "road.lanes")
+    if lanes < 1:
+        raise ScenarioError(f"road.lanes must be >= 1, got {road_in['lanes']!r}")
+    road = {
+        "lanes": lanes,
+        **{
+            k: _number(road_in[k], f"road.{k}", positive=True)
+            for k in ("lane_width", "length", "speed_limit")
+        },
+    }
+    if not isinstance(obj["vehicles"], list):
+        raise ScenarioError(f"vehicles must be a list, got {type(obj['vehicles']).__name__}")
+    vehicles = [_vehicle(v, i) for i, v in enumerate(obj["vehicles"])]
+    seen: dict[Any, int] = {}
+    for i, v in enumerate(vehicles):
+        if v["id"] in seen:
+            raise ScenarioError(f"vehicles[{i}].id {v['id']!r} repeats vehicles[{seen[v['id']]}].id")
+        seen[v["id"]] = i
+    out: dict[str, Any] = {"schema_version": version, "id": obj["id"], "road": road, "vehicles": vehicles}
+    if "duration" in obj:
+        out["duration"] = _number(obj["duration"], "duration", positive=True)
+    if "metadata" in obj:
+        if not isinstance(obj["metadata"], dict):
+            raise ScenarioError(f"metadata must be a JSON object, got {type(obj['metadata']).__name__}")
+        out["metadata"] = obj["metadata"]
+    return out
+
+
+def _vehicle(obj: Any, i: int) -> dict[str, Any]:
+    where = f"vehicles[{i}]"
+    _keys(obj, where, VEHICLE_REQUIRED, VEHICLE_OPTIONAL)
+    vid = obj["id"]
+    if isinstance(vid, bool) or not isinstance(vid, str | int) or (isinstance(vid, str) and not vid.strip()):
+        raise ScenarioError(f"{where}.id must be non-empty text or an integer, got {vid!r}")
+    if not isinstance(obj["is_ego"], bool):
+        raise ScenarioError(f"{where}.is_ego must be true or false, got {obj['is_ego']!r}")
+    out: dict[str, Any] = {"id": vid, "lane": _integer(obj["lane"], f"{where}.lane")}
+    for key in ("x", "y", "speed", "heading", "length", "width", "acceleration"):
+        if key in obj:
+            out[key] = _number(obj[key], f"{where}.{key}")
+    out["is_ego"] = obj["is_ego"]
+    return out

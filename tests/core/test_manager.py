@@ -1,0 +1,332 @@
+"""The plugin manager: loading paths, statuses, errors, escape hatches and typed accessors."""
+
+from __future__ import annotations
+
+import types
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from synthgenesis import hookimpl, manager
+from synthgenesis.errors import (
+    DuplicateNameError,
+    HookCallError,
+    MissingExtraError,
+    PluginError,
+    PluginLoadError,
+    UnknownNameError,
+)
+from synthgenesis.manager import PluginManager
+from synthgenesis.types import (
+    CheckResult,
+    Constraint,
+    ConstraintSpec,
+    Domain,
+    FunctionValidator,
+    Generator,
+    GeneratorSpec,
+    ValidatorSpec,
+)
+
+
+def make_domain(name: str = "toy") -> Domain:
+    return Domain(
+        name=name,
+        description="toy numbers",
+        featurize=lambda b: b[["x"]],
+        read=lambda p: pd.read_csv(p),
+        write=lambda b, p: b.to_csv(p, index=False),
+        formats=(".csv",),
+    )
+
+
+class Shift(Generator):
+    def __init__(self, loc: float = 0.0) -> None:
+        super().__init__()
+        self.loc = loc
+
+    def _fit(self, reference: pd.DataFrame) -> None:
+        self.loc = float(reference["x"].mean())
+
+    def _sample(self, n: int, rng: np.random.Generator) -> pd.DataFrame:
+        return pd.DataFrame({"x": rng.normal(self.loc, 1.0, size=n)})
+
+
+class Positive(Constraint):
+    def _check(self, batch: pd.DataFrame) -> CheckResult:
+        return CheckResult.from_mask(batch["x"] > 0, lambda i: f"x={batch['x'].iat[i]:.2f} <= 0")
+
+
+def toy_plugin(name: str = "toy") -> types.SimpleNamespace:
+    """A plugin object implementing every registration hook for one domain."""
+
+    class Plugin:
+        @hookimpl
+        def synthgenesis_register_domains(self):
+            return [make_domain(name)]
+
+        @hookimpl
+        def synthgenesis_register_generators(self):
+            return [GeneratorSpec(f"{name}-shift", name, Shift)]
+
+        @hookimpl
+        def synthgenesis_register_constraints(self):
+            return [ConstraintSpec(f"{name}-positive", name, Positive())]
+
+        @hookimpl
+        def synthgenesis_register_validators(self):
+            return [ValidatorSpec(f"{name}-finite", name, FunctionValidator(
+                lambda row: None if np.isfinite(row["x"]) else "x is not finite"))]
+
+    return Plugin()
+
+
+@dataclass
+class FakeDist:
+    name: str
+    version: str = "1.2.3"
+
+
+@dataclass
+class FakeEntryPoint:
+    name: str
+    value: str
+    dist: FakeDist | None
+    target: Any = None
+    error: Exception | None = None
+    group: str = "synthgenesis"
+
+    def load(self) -> Any:
+        if self.error is not None:
+            raise self.error
+        return self.target
+
+
+def fake_entry_points(monkeypatch: pytest.MonkeyPatch, *eps: FakeEntryPoint) -> None:
+    monkeypatch.setattr(manager.md, "entry_points", lambda group: [e for e in eps if e.group == group])
+
+
+def module_plugin(name: str, **attrs: Any) -> types.ModuleType:
+    mod = types.ModuleType(name)
+    plugin = toy_plugin(attrs.pop("domain", name))
+    for hook in ("synthgenesis_register_domains", "synthgenesis_register_generators"):
+        setattr(mod, hook, getattr(plugin, hook))
+    for key, value in attrs.items():
+        setattr(mod, key, value)
+    return mod
+
+
+# ---------------------------------------------------------------------------- registration in code
+
+
+def test_register_in_code_exposes_typed_records(empty_pm: PluginManager) -> None:
+    empty_pm.register(toy_plugin(), name="toy")
+    assert list(empty_pm.domains()) == ["toy"]
+    assert empty_pm.generator("toy-shift").domain == "toy"
+    assert set(empty_pm.rules("toy")) == {"toy-positive", "toy-finite"}
+    info = {i.name: i for i in empty_pm.plugin_infos()}["toy"]
+    assert info.status == "active" and info.source == "code"
+    assert "synthgenesis_register_domains" in info.hooks
+
+
+def test_unregister_removes_records(empty_pm: PluginManager) -> None:
+    empty_pm.register(toy_plugin(), name="toy")
+    empty_pm.unregister("toy")
+    assert empty_pm.domains() == {}
+    with pytest.raises(UnknownNameError):
+        empty_pm.unregister("toy")
+
+
+def test_duplicate_record_names_raise_listing_both_providers(empty_pm: PluginManager) -> None:
+    empty_pm.register(toy_plugin(), name="first")
+    with pytest.raises(DuplicateNameError) as exc:
+        empty_pm.register(toy_plugin(), name="second")
+    assert "first" in str(exc.value) and "second" in str(exc.value)
+    # The failed registration was rolled back: the first plugin still works.
+    assert list(empty_pm.domains()) == ["toy"]
+
+
+def test_duplicate_plugin_name_raises(empty_pm: PluginManager) -> None:
+    empty_pm.register(toy_plugin("a"), name="same")
+    with pytest.raises(DuplicateNameError):
+        empty_pm.register(toy_plugin("b"), name="same")
+
+
+def test_unknown_names_list_what_is_available(empty_pm: PluginManager) -> None:
+    empty_pm.register(toy_plugin(), name="toy")
+    with pytest.raises(UnknownNameError, match=r"unknown generator 'nope'; available: toy-shift"):
+        empty_pm.generator("nope")
+    with pytest.raises(UnknownNameError, match=r"available: toy"):
+        empty_pm.domain("crystalz")
+    with pytest.raises(UnknownNameError, match=r"toy-finite, toy-positive"):
+        empty_pm.rules("toy", ["toy-positiv"])
+
+
+def test_hook_that_raises_names_the_plugin(empty_pm: PluginManager) -> None:
+    class Broken:
+        @hookimpl
+        def synthgenesis_register_domains(self):
+            raise RuntimeError("boom")
+
+    with pytest.raises(HookCallError, match=r"plugin 'broken' raised in synthgenesis_register_domains: "
+                                            r"RuntimeError: boom"):
+        empty_pm.register(Broken(), name="broken")
+    assert empty_pm.domains() == {}
+
+
+def test_wrong_record_type_is_reported(empty_pm: PluginManager) -> None:
+    class Wrong:
+        @hookimpl
+        def synthgenesis_register_generators(self):
+            return [{"name": "dict-is-not-a-record"}]
+
+    with pytest.raises(PluginError, match=r"'wrong' returned a dict .* expected GeneratorSpec"):
+        empty_pm.register(Wrong(), name="wrong")
+
+
+def test_unknown_hook_name_is_rejected(empty_pm: PluginManager) -> None:
+    class Typo:
+        @hookimpl
+        def synthgenesis_register_domain(self):  # missing "s"
+            return []
+
+    with pytest.raises(PluginLoadError, match="typo"):
+        empty_pm.register(Typo(), name="typo")
+
+
+def test_records_for_unavailable_domain_warn_and_are_ignored(empty_pm: PluginManager) -> None:
+    class Orphan:
+        @hookimpl
+        def synthgenesis_register_generators(self):
+            return [GeneratorSpec("orphan-gen", "nowhere", Shift)]
+
+    with pytest.warns(UserWarning, match="domain 'nowhere', which is not available"):
+        empty_pm.register(Orphan(), name="orphan")
+    assert empty_pm.generators() == {}
+
+
+def test_default_generator_firstresult_and_fallback(empty_pm: PluginManager) -> None:
+    empty_pm.register(toy_plugin(), name="toy")
+    assert empty_pm.default_generator("toy").name == "toy-shift"
+
+    class Other:
+        @hookimpl
+        def synthgenesis_register_generators(self):
+            return [GeneratorSpec("toy-zero", "toy", Shift)]
+
+        @hookimpl
+        def synthgenesis_default_generator(self, domain):
+            return "toy-zero" if domain == "toy" else None
+
+    empty_pm.register(Other(), name="other")
+    assert empty_pm.default_generator("toy").name == "toy-zero"
+
+
+# ---------------------------------------------------------------------------- entry points
+
+
+def test_entry_points_builtin_and_third_party_take_the_same_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_entry_points(
+        monkeypatch,
+        FakeEntryPoint("alpha", "alpha", FakeDist("synthgenesis", "0.1.0"), module_plugin("alpha")),
+        FakeEntryPoint("beta", "beta_pkg", FakeDist("beta-pkg", "2.0"), module_plugin("beta")),
+    )
+    pm = PluginManager()
+    infos = {i.name: i for i in pm.plugin_infos()}
+    assert infos["alpha"].source == "builtin" and infos["beta"].source == "entry-point"
+    assert infos["beta"].version == "2.0" and infos["beta"].status == "active"
+    assert set(pm.domains()) == {"alpha", "beta"}
+
+
+def test_broken_third_party_entry_point_warns_and_loading_continues(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_entry_points(
+        monkeypatch,
+        FakeEntryPoint("bad", "bad_pkg", FakeDist("bad-pkg"), error=ImportError("no module named zzz")),
+        FakeEntryPoint("good", "good_pkg", FakeDist("good-pkg"), module_plugin("good")),
+    )
+    with pytest.warns(UserWarning, match="'bad' failed to import bad_pkg"):
+        pm = PluginManager()
+    infos = {i.name: i for i in pm.plugin_infos()}
+    assert infos["bad"].status == "error" and "zzz" in infos["bad"].message
+    assert infos["good"].status == "active"
+
+
+def test_broken_builtin_raises_chained(monkeypatch: pytest.MonkeyPatch) -> None:
+    cause = SyntaxError("bad syntax")
+    fake_entry_points(monkeypatch, FakeEntryPoint("core-thing", "x", FakeDist("synthgenesis"), error=cause))
+    with pytest.raises(PluginLoadError, match="built-in plugin 'core-thing' failed") as exc:
+        PluginManager()
+    assert exc.value.__cause__ is cause
+
+
+def test_missing_extra_status_names_the_install_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    mod = module_plugin("heavy", SYNTHGENESIS_EXTRA="heavy", SYNTHGENESIS_REQUIRES=("no_such_module_xyz",))
+    fake_entry_points(monkeypatch, FakeEntryPoint("heavy", "heavy", FakeDist("synthgenesis"), mod))
+    pm = PluginManager()
+    (info,) = pm.plugin_infos()
+    assert info.status == "missing-extra"
+    assert 'pip install "synthgenesis[heavy]"' in info.message
+    assert pm.domains() == {}
+    with pytest.raises(MissingExtraError, match=r'pip install "synthgenesis\[heavy\]"'):
+        pm.domain("heavy")
+
+
+def test_block_env_disables_named_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_entry_points(
+        monkeypatch,
+        FakeEntryPoint("one", "one", FakeDist("synthgenesis"), module_plugin("one")),
+        FakeEntryPoint("two", "two", FakeDist("other"), module_plugin("two")),
+    )
+    monkeypatch.setenv(manager.ENV_BLOCK, "two, one")
+    pm = PluginManager()
+    assert {i.name: i.status for i in pm.plugin_infos()} == {"one": "disabled", "two": "disabled"}
+    assert pm.domains() == {}
+
+
+def test_disable_autoload_keeps_builtins_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_entry_points(
+        monkeypatch,
+        FakeEntryPoint("own", "own", FakeDist("synthgenesis"), module_plugin("own")),
+        FakeEntryPoint("ext", "ext", FakeDist("ext-pkg"), module_plugin("ext")),
+    )
+    monkeypatch.setenv(manager.ENV_DISABLE_AUTOLOAD, "1")
+    pm = PluginManager()
+    statuses = {i.name: i.status for i in pm.plugin_infos()}
+    assert statuses == {"own": "active", "ext": "disabled"}
+
+
+def test_trace_env_writes_hook_calls(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv(manager.ENV_TRACE, "1")
+    pm = PluginManager(autoload=False)
+    pm.register(toy_plugin(), name="toy")
+    pm.default_generator("toy")
+    err = capsys.readouterr().err
+    assert "synthgenesis trace: toy.synthgenesis_register_domains() -> 1 records" in err
+    assert "synthgenesis_default_generator" in err
+
+
+def test_real_builtins_import_no_domain_library() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, synthgenesis\n"
+        "from synthgenesis.manager import PluginManager\n"
+        "pm = PluginManager()\n"
+        "import synthgenesis.cli\n"
+        "heavy = [m for m in ('pymatgen', 'rdkit', 'gymnasium', 'lifelines', 'torch', 'dask') if m in sys.modules]\n"
+        "print(heavy)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def test_warnings_are_not_emitted_for_healthy_plugins(empty_pm: PluginManager) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        empty_pm.register(toy_plugin(), name="toy")
+        empty_pm.rules("toy")

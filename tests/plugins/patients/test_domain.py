@@ -1,0 +1,73 @@
+"""Patient domain: reading with per-record errors, reference cohorts, features, generator."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+pytest.importorskip("lifelines", reason='needs the patients extra: pip install "synthgenesis[patients]"')
+
+from synthgenesis.errors import InvalidDataError  # noqa: E402
+from synthgenesis.pipeline import validate_batch  # noqa: E402
+from synthgenesis.types import READ_ERROR_COLUMN  # noqa: E402
+
+
+def test_reader_keeps_good_rows_and_names_bad_ones(tmp_path: Path, patients_pm) -> None:
+    path = tmp_path / "p.csv"
+    path.write_text("patient_id,age,sex,birth_date\n1,50,F,1970-01-01\n2,abc,M,1980-02-02\n3,40,F,not-a-date\n")
+    batch = patients_pm.domain("patients").read(path)
+    assert batch[READ_ERROR_COLUMN].tolist() == [
+        None,
+        "patient 2: age='abc' is not a number",
+        "patient 3: birth_date='not-a-date' is not a date",
+    ]
+    assert batch["age"].tolist()[0] == 50
+
+
+def test_reader_errors(tmp_path: Path, patients_pm) -> None:
+    empty = tmp_path / "empty.csv"
+    empty.write_text("patient_id,age\n")
+    with pytest.raises(InvalidDataError, match="no rows"):
+        patients_pm.domain("patients").read(empty)
+
+
+@pytest.mark.parametrize(("name", "rows", "target"), [("actg175", 2139, "event"), ("gbsg2", 686, "event"),
+                                                       ("diabetes", 442, "progression")])
+def test_reference_cohorts_load_and_obey_the_rules(patients_pm, name: str, rows: int, target: str) -> None:
+    ds = patients_pm.reference_dataset(name)
+    batch = ds.load()
+    assert len(batch) == rows and ds.target == target and target in batch.columns
+    assert ds.licence and ds.citation
+    out = validate_batch(patients_pm.domain("patients"), batch, patients_pm.rules("patients"))
+    assert out.valid.all(), [r for r in out.reasons if r][:3]
+
+
+def test_actg175_mapping() -> None:
+    from synthgenesis.plugins.patients.datasets import load_actg175
+
+    df = load_actg175()
+    assert set(df["sex"]) == {"F", "M"} and df["arm"].nunique() == 4
+    assert 0.2 < df["event"].mean() < 0.3  # 521 of 2139 events
+    assert df["cd4_week96"].isna().mean() == pytest.approx(797 / 2139, abs=1e-3)
+
+
+def test_featurize_drops_identifiers_and_encodes_dates(patients_pm) -> None:
+    batch = pd.DataFrame(
+        {"patient_id": [1, 2], "age": [30, 40], "encounter_date": pd.to_datetime(["1970-01-11", "1970-01-02"])}
+    )
+    feats = patients_pm.domain("patients").featurize(batch)
+    assert list(feats.columns) == ["age", "encounter_date"]
+    assert feats["encounter_date"].tolist() == [10.0, 1.0]
+
+
+def test_copula_samples_are_valid_and_regenerate_ids(patients_pm) -> None:
+    ref = patients_pm.reference_dataset("actg175").load()
+    gen = patients_pm.generator("patients-gaussian-copula").create().fit(ref)
+    s = gen.sample(500, seed=0)
+    assert not set(s["patient_id"]) & set(ref["patient_id"])
+    out = validate_batch(patients_pm.domain("patients"), s, patients_pm.rules("patients"))
+    assert out.valid.mean() > 0.99
+    assert np.isclose(s["event"].mean(), ref["event"].mean(), atol=0.05)
