@@ -25,7 +25,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-
 from synthgenesis.evaluation.config import EvaluationConfig
 from synthgenesis.evaluation.preprocess import PreparedData
 from synthgenesis.evaluation.rare_events import minority_label

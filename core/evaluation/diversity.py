@@ -19,7 +19,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-
 from synthgenesis.evaluation.config import EvaluationConfig
 from synthgenesis.evaluation.neighbors import build_tree, covered_within, knn, kth_neighbor_radius
 from synthgenesis.evaluation.preprocess import PreparedData
@@ -75,10 +74,8 @@ def mode_collapse(metrics: dict[str, Any], config: EvaluationConfig) -> dict[str
     ):
         return {
             "detected": None,
-            "reason": "over {:.0%} of rows have duplicates closer than their k-th neighbour, "
-            "so neighbourhood radii are zero and PRDC cannot judge collapse".format(
-                ZERO_RADIUS_LIMIT
-            ),
+            "reason": f"over {ZERO_RADIUS_LIMIT:.0%} of rows have k or more exact duplicates, "
+            "so their neighbourhood radii are zero and PRDC cannot judge collapse",
         }
     limit = config.collapse_ratio * precision
     low = [f"{name} {value:.3f}" for name, value in (("recall", recall), ("coverage", coverage))

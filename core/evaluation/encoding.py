@@ -21,7 +21,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-
 from synthgenesis.evaluation.preprocess import PreparedData
 
 _ONEHOT_SCALE = 1.0 / np.sqrt(2.0)
@@ -69,7 +68,7 @@ class FeatureEncoder:
         """Integer codes of a categorical column; ``len(levels)`` is the "other" slot."""
         levels = self.levels[column]
         lookup = pd.Index(levels)
-        codes = lookup.get_indexer(frame[column].to_numpy())
+        codes = lookup.get_indexer(pd.Index(frame[column].to_numpy()))
         codes[codes < 0] = len(levels)
         return codes.astype(np.int64)
 

@@ -8,7 +8,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-
 from synthgenesis.errors import UnknownNameError
 from synthgenesis.evaluation.bias import bias
 from synthgenesis.evaluation.config import METRIC_FAMILIES, EvaluationConfig

@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 from scipy import stats
-
 from synthgenesis.evaluation.association import association_matrix
 from synthgenesis.evaluation.config import EvaluationConfig
 from synthgenesis.evaluation.encoding import FeatureEncoder

@@ -30,7 +30,9 @@ def median_bandwidth(x: np.ndarray, y: np.ndarray) -> float:
     return float(positive.mean()) if positive.size else 0.0
 
 
-def mmd2_unbiased(x: np.ndarray, y: np.ndarray, bandwidth: float | None = None) -> tuple[float, float]:
+def mmd2_unbiased(
+    x: np.ndarray, y: np.ndarray, bandwidth: float | None = None
+) -> tuple[float, float]:
     """Return ``(mmd2, bandwidth)`` for samples ``x`` (m, d) and ``y`` (n, d), m, n >= 2."""
     m, n = len(x), len(y)
     if m < 2 or n < 2:

@@ -8,11 +8,12 @@ stays bounded by the chunk size, never by the product of the table sizes.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TypeAlias
 
 import numpy as np
 from sklearn.neighbors import BallTree, KDTree
 
-Tree = KDTree | BallTree
+Tree: TypeAlias = KDTree | BallTree
 
 #: Radius queries shrink radii by this relative amount, so "within" means strictly closer
 #: than the radius, as in the published definitions (a point at exactly the radius is out).

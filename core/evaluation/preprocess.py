@@ -30,7 +30,6 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
-
 from synthgenesis.errors import ConfigError, InvalidDataError
 
 MISSING_CATEGORY = "<missing>"
@@ -174,9 +173,9 @@ def infer_task(series: pd.Series, kind: Kind) -> Task:
         return "classification"
     values = series.to_numpy(dtype=float)
     values = values[np.isfinite(values)]
-    if values.size and np.all(values == np.round(values)):
-        if np.unique(values).size <= CLASSIFICATION_MAX_LEVELS:
-            return "classification"
+    integer = values.size > 0 and bool(np.all(values == np.round(values)))
+    if integer and np.unique(values).size <= CLASSIFICATION_MAX_LEVELS:
+        return "classification"
     return "regression"
 
 
@@ -197,9 +196,6 @@ def prepare(
     if holdout is not None:
         tables["holdout"] = _check_frame(holdout, "holdout")
     base = tables["real"]
-    for name in list(tables)[1:]:
-        tables[name] = _align(base, tables[name], name)
-
     if target is not None:
         target = str(target)
         lacking = [name for name, frame in tables.items() if target not in frame.columns]
@@ -213,6 +209,8 @@ def prepare(
                 f"target column {target!r} is not a column of the tables; available: "
                 f"{list(base.columns)}"
             )
+    for name in list(tables)[1:]:
+        tables[name] = _align(base, tables[name], name)
     sensitive = [str(s) for s in sensitive]
     for column in sensitive:
         if column not in base.columns:

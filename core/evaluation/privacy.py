@@ -29,7 +29,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
-
 from synthgenesis.evaluation.config import EvaluationConfig
 from synthgenesis.evaluation.encoding import FeatureEncoder
 from synthgenesis.evaluation.neighbors import build_tree, knn
@@ -104,7 +103,7 @@ def privacy(
         "exact_copies_holdout": copies_holdout,
         "exact_copy_excess_rate": (copies_reference - copies_holdout) / n_syn,
         "reference_rows": int(size),
-        "synthetic_rows": int(len(syn_rows)),
+        "synthetic_rows": len(syn_rows),
     }
     if k == 2:
         metrics["nndr_train"] = _summary(_nndr(d_train))

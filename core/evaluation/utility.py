@@ -27,7 +27,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
-
 from synthgenesis.errors import InvalidDataError
 from synthgenesis.evaluation.config import EvaluationConfig
 from synthgenesis.evaluation.encoding import FeatureEncoder
@@ -95,9 +94,10 @@ class _Setup:
             self.test_set = {
                 "source": "split",
                 "rows": len(test_rows),
-                "note": f"no holdout was given: a seeded {'stratified ' if stratify is not None else ''}"
-                f"split kept {config.utility_test_fraction:.0%} of real as the test set; the "
-                f"generator may have seen these rows, which flatters TSTR",
+                "note": "no holdout was given: a seeded "
+                f"{'stratified ' if stratify is not None else ''}split kept "
+                f"{config.utility_test_fraction:.0%} of real as the test set; the generator "
+                "may have seen these rows, which flatters TSTR",
             }
         real_train = data.real.iloc[np.sort(train_rows)]
         self.x_real = encode(real_train)
@@ -157,10 +157,10 @@ def _hybrid(setup: _Setup, config: EvaluationConfig, seed: int,
         base = min(base, config.utility_max_train_rows)
     strat = setup.y_real if setup.task == "classification" else None
     for fraction in config.hybrid_real_fractions:
-        n_real = max(2, int(round(fraction * base)))
+        n_real = max(2, round(fraction * base))
         real_rows = sample_rows(strat, n_real, len(setup.y_real), seed)
         for multiplier in config.hybrid_synthetic_multipliers:
-            wanted = int(round(multiplier * n_real))
+            wanted = round(multiplier * n_real)
             n_syn = min(wanted, len(setup.y_syn))
             syn_rows = np.sort(rng.choice(len(setup.y_syn), size=n_syn, replace=False))
             x = np.vstack([setup.x_real[real_rows], setup.x_syn[syn_rows]])
@@ -221,7 +221,7 @@ def utility(
         "model": "HistGradientBoosting (default)" if estimator is None
         else type(estimator).__name__,
         "test_set": setup.test_set,
-        "train_rows": {"real": int(len(setup.y_real)), "synthetic": int(len(setup.y_syn))},
+        "train_rows": {"real": len(setup.y_real), "synthetic": len(setup.y_syn)},
     }
     if setup.task == "classification":
         metrics["label_rate"] = setup.label_rate

@@ -44,7 +44,7 @@ def _numeric_panel(ax: Axes, real: np.ndarray, synthetic: np.ndarray) -> None:
     low, high = np.quantile(pooled, [0.005, 0.995])
     if not high > low:
         low, high = float(pooled.min()) - 0.5, float(pooled.max()) + 0.5
-    bins = np.linspace(low, high, 31)
+    bins = np.linspace(low, high, 31).tolist()
     ax.hist(np.clip(real, low, high), bins=bins, density=True, alpha=0.55, color=REAL,
             label="real")
     ax.hist(np.clip(synthetic, low, high), bins=bins, density=True, alpha=0.55,
@@ -99,20 +99,21 @@ def association(real: np.ndarray, synthetic: np.ndarray, columns: Sequence[str],
     keep = np.arange(len(columns))
     if len(columns) > limit:
         keep = np.sort(np.argsort(-np.abs(real - synthetic).sum(axis=1))[:limit])
-    names = [_short(columns[i], 16) for i in keep]
+    names = [_short(columns[int(i)], 16) for i in keep]
     sub = np.ix_(keep, keep)
-    fig = _figure(13, 4.6)
+    diff = np.abs(real - synthetic)[sub]
+    fig = _figure(11, 3.9)
     axes = fig.subplots(1, 3)
     panels = (
-        (real[sub], "real", "RdBu_r", -1.0),
-        (synthetic[sub], "synthetic", "RdBu_r", -1.0),
-        (np.abs(real - synthetic)[sub], "|real - synthetic|", "Reds", 0.0),
+        (real[sub], "real", "RdBu_r", -1.0, 1.0),
+        (synthetic[sub], "synthetic", "RdBu_r", -1.0, 1.0),
+        (diff, "|real - synthetic|", "Reds", 0.0, max(0.1, float(diff.max()))),
     )
-    for ax, (matrix, title, cmap, vmin) in zip(axes, panels, strict=True):
-        image = ax.imshow(matrix, cmap=cmap, vmin=vmin, vmax=1.0)
+    for ax, (matrix, title, cmap, vmin, vmax) in zip(axes, panels, strict=True):
+        image = ax.imshow(matrix, cmap=cmap, vmin=vmin, vmax=vmax)
         ax.set_title(title, fontsize=10)
         ticks = np.arange(len(names))
-        fontsize = 7 if len(names) <= 15 else 5
+        fontsize = 8 if len(names) <= 15 else 6
         ax.set_xticks(ticks, names, rotation=90, fontsize=fontsize)
         ax.set_yticks(ticks, names if ax is axes[0] else [], fontsize=fontsize)
         fig.colorbar(image, ax=ax, shrink=0.75)
@@ -210,7 +211,7 @@ def dcr(train: np.ndarray, holdout: np.ndarray) -> str:
     """Histograms of distances to closest record: to train versus to holdout."""
     train, holdout = np.asarray(train, dtype=float), np.asarray(holdout, dtype=float)
     high = float(np.quantile(np.concatenate([train, holdout]), 0.99)) or 1.0
-    bins = np.linspace(0.0, high, 41)
+    bins = np.linspace(0.0, high, 41).tolist()
     fig = _figure(5.6, 3.2)
     ax = fig.subplots()
     ax.hist(np.clip(train, 0, high), bins=bins, alpha=0.55, color=REAL, label="to train")

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import jinja2
-
 from synthgenesis.errors import InvalidDataError
 from synthgenesis.evaluation.result import EvaluationResult, atomic_write_text
 from synthgenesis.report.sections import build_sections, flatten, fmt
@@ -86,7 +85,7 @@ def render_html(
     return _environment().from_string(TEMPLATE).render(
         title=title,
         css=CSS,
-        generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         sizes=_sizes(result.metrics),
         run_info=run_info,
         notes=meta.get("notes", []),

@@ -21,6 +21,7 @@ class Section:
     summary: str
     facts: Facts = field(default_factory=list)
     figures: list[tuple[str, str]] = field(default_factory=list)
+    wide_figures: list[tuple[str, str]] = field(default_factory=list)
 
 
 def fmt(value: Any) -> str:
@@ -66,8 +67,8 @@ def _bias(m: dict[str, Any], _art: dict[str, Any]) -> tuple[Facts, list[tuple[st
     return facts, [(caption, plot)] if plot else []
 
 
-def _detection(m: dict[str, Any], art: dict[str, Any], fid: dict[str, Any] | None,
-               fid_art: dict[str, Any]) -> tuple[Facts, list[tuple[str, str]]]:
+def _detection(m: dict[str, Any], art: dict[str, Any],
+               fid: dict[str, Any] | None) -> tuple[Facts, list[tuple[str, str]]]:
     facts = [
         ("C2ST AUC", f"{fmt(m['c2st_auc'])} ± {fmt(m['c2st_auc_std'])}"),
         ("rows per class", fmt(m["rows_per_class"])),
@@ -84,16 +85,24 @@ def _detection(m: dict[str, Any], art: dict[str, Any], fid: dict[str, Any] | Non
             ("association mean |diff|", fmt(fid["association"].get("mean_abs_diff"))),
             ("MMD²", fmt(fid["mmd2"])),
         ]
-        plot = figures.marginals(fid_art.get("marginals", {}), fid["columns"])
-        if plot:
-            plots.append(("Marginals of the most different columns", plot))
-        assoc = fid_art.get("association")
-        if assoc:
-            plot = figures.association(assoc["real"], assoc["synthetic"], assoc["columns"])
-            if plot:
-                plots.append(("Association matrices (Pearson, Cramér's V, correlation ratio)",
-                              plot))
     return facts, plots
+
+
+def _fidelity_plots(fid: dict[str, Any] | None, art: dict[str, Any]) -> list[tuple[str, str]]:
+    """Wide evidence plots of the fidelity family, shown under generator artifacts."""
+    if not fid or not fid.get("applicable", True):
+        return []
+    plots: list[tuple[str, str]] = []
+    plot = figures.marginals(art.get("marginals", {}), fid["columns"])
+    if plot:
+        plots.append(("Marginals of the most different columns, real versus synthetic", plot))
+    assoc = art.get("association")
+    if assoc:
+        plot = figures.association(assoc["real"], assoc["synthetic"], assoc["columns"])
+        if plot:
+            plots.append(("Association matrices: Pearson (numeric pairs), Cramér's V "
+                          "(categorical pairs), correlation ratio (mixed pairs)", plot))
+    return plots
 
 
 def _rare(m: dict[str, Any], _art: dict[str, Any]) -> tuple[Facts, list[tuple[str, str]]]:
@@ -178,9 +187,9 @@ def _section(verdict: Verdict, result: EvaluationResult) -> Section:
     elif family == "bias":
         section.facts, section.figures = _bias(metrics, art)
     elif family == "detection":
-        section.facts, section.figures = _detection(
-            metrics, art, result.metrics.get("fidelity"), result.artifacts.get("fidelity", {})
-        )
+        section.facts, section.figures = _detection(metrics, art, result.metrics.get("fidelity"))
+        section.wide_figures = _fidelity_plots(result.metrics.get("fidelity"),
+                                               result.artifacts.get("fidelity", {}))
     elif family == "rare_events":
         section.facts, section.figures = _rare(metrics, art)
     elif family == "privacy":

@@ -6,7 +6,8 @@ CSS = """
 :root { --pass:#2e7d32; --warn:#b26a00; --fail:#c62828; --na:#6b7280; --ink:#1f2933;
         --line:#d9dee3; --soft:#f5f7f9; }
 * { box-sizing: border-box; }
-body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
+body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue",
+       "DejaVu Sans", "Liberation Sans", Arial, sans-serif;
        color: var(--ink); background: #fff; }
 main { max-width: 1180px; margin: 0 auto; padding: 28px 32px 64px; }
 h1 { font-size: 1.7rem; margin: 0 0 4px; }
@@ -17,7 +18,7 @@ table { border-collapse: collapse; }
 td, th { padding: 4px 10px; border-bottom: 1px solid var(--line); text-align: left;
          vertical-align: top; }
 th { background: var(--soft); font-weight: 600; }
-.info { display: flex; gap: 32px; flex-wrap: wrap; }
+.info { display: flex; gap: 32px; flex-wrap: wrap; align-items: flex-start; }
 .info table { min-width: 300px; }
 .notes { color: #52606d; font-size: 0.9rem; }
 .badge { display: inline-block; min-width: 44px; padding: 1px 8px; border-radius: 10px;
@@ -38,6 +39,7 @@ section.mode.fail { border-left-color: var(--fail); }
             align-items: start; }
 .facts td:first-child { color: #52606d; }
 figure { margin: 0 0 14px; }
+figure.wide { margin-top: 14px; }
 figure img { max-width: 100%; height: auto; border: 1px solid var(--line); border-radius: 4px; }
 figcaption { font-size: 0.85rem; color: #52606d; margin-top: 2px; }
 .extra { border-top: 1px solid var(--line); margin-top: 28px; padding-top: 8px; }
@@ -111,6 +113,10 @@ TEMPLATE = """<!DOCTYPE html>
     </div>
   </div>
   {% endif %}
+  {% for caption, uri in s.wide_figures %}
+  <figure class="wide"><img src="{{ uri }}" alt="{{ caption }}">
+  <figcaption>{{ caption }}</figcaption></figure>
+  {% endfor %}
 </section>
 {% endfor %}
 

@@ -36,6 +36,7 @@ JSON_ID_KEY = "record_id"
 MAX_BLOCK_NAME = 74
 _STRUCTURAL_TAG = re.compile(r"^\s*_(cell_|atom_site_)", re.IGNORECASE | re.MULTILINE)
 _ANY_TAG = re.compile(r"^\s*_\S", re.MULTILINE)
+_CELL_TAGS = tuple(f"_cell_length_{x}" for x in "abc") + tuple(f"_cell_angle_{x}" for x in ("alpha", "beta", "gamma"))
 
 
 # ----------------------------------------------------------------------------- CIF
@@ -91,6 +92,12 @@ def parse_cif_block(block: CifBlockText) -> Structure:
     return structure
 
 
+def missing_cell_tags(block: CifBlockText) -> list[str]:
+    """Cell parameters absent from a block: the usual cause of pymatgen's less obvious lattice errors."""
+    present = {m.group(1).lower() for m in re.finditer(r"^\s*(_cell_\w+)", block.text, re.MULTILINE)}
+    return [tag for tag in _CELL_TAGS if tag not in present]
+
+
 def unique_ids(names: list[str]) -> list[str]:
     """Keep names, suffixing repeats with ``#2``, ``#3``... so every record id is unique."""
     seen: Counter[str] = Counter()
@@ -114,7 +121,11 @@ def read_cif(path: Path) -> pd.DataFrame:
             rows.append(_row(rid, parse_cif_block(block), None))
         except Exception as exc:  # per-block isolation: report and continue
             message = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
-            rows.append(_row(rid, None, f"CIF block {rid!r} (line {block.line}): {type(exc).__name__}: {message}"))
+            hint = missing_cell_tags(block)
+            hint = f" (missing {', '.join(hint)})" if hint else ""
+            rows.append(
+                _row(rid, None, f"CIF block {rid!r} (line {block.line}): {type(exc).__name__}: {message}{hint}")
+            )
     return _frame(rows)
 
 

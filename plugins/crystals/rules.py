@@ -1,14 +1,15 @@
 """Basic physical validity rules for crystal structures.
 
-Three rules that every crystal, real or generated, should pass:
+Four rules that every crystal, real or generated, should pass:
 
+- ``crystals-elements``: every species is a chemical element;
 - ``crystals-min-distance``: no two atoms (periodic images included) closer
   than max(0.5 Å, 0.5 × the sum of their covalent radii);
 - ``crystals-charge-balance``: the composition admits a charge-neutral
   assignment of oxidation states, all-metal compositions excepted;
 - ``crystals-volume-per-atom``: the cell volume per atom lies in a physical range.
 
-The first two are per-structure validators; the third is a vectorised
+The first three are per-structure validators; the fourth is a vectorised
 constraint over the batch. None of them can be repaired: moving atoms or
 changing the composition would invent a different crystal.
 """
@@ -20,7 +21,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from pymatgen.core import Element, IStructure
+from pymatgen.core import DummySpecies, Element, IStructure
 
 from synthgenesis.plugins.crystals.charge import OXIDATION_STATE_SETS, OxidationStateSet, charge_balance
 from synthgenesis.plugins.crystals.geometry import DegenerateLatticeError, check_lattice, pairs_within, reduced
@@ -40,6 +41,11 @@ def as_structure(sample: Any) -> tuple[IStructure | None, str | None]:
     if len(sample) == 0:
         return None, "structure has no sites"
     return sample, None
+
+
+def dummy_species(structure: IStructure) -> list[str]:
+    """Species that are not chemical elements (pymatgen turns unknown CIF symbols into these)."""
+    return sorted({sp.symbol for sp in structure.composition if isinstance(sp, DummySpecies)})
 
 
 # ----------------------------------------------------------------------------- radii
@@ -147,6 +153,26 @@ class MinDistance(Validator):
         return f"{who} are {d:.3f} Å apart, below {limit}{more}"
 
 
+class KnownElements(Validator):
+    """Fail structures with species that are not chemical elements.
+
+    pymatgen reads an unknown symbol (a typo such as ``Qq``, a vacancy written
+    as ``X``) as a ``DummySpecies`` without complaint; every other rule would
+    then reason about an atom that does not exist.
+    """
+
+    def _validate(self, sample: Any) -> str | None:
+        structure, reason = as_structure(sample)
+        if structure is None:
+            return reason
+        unknown = dummy_species(structure)
+        if unknown:
+            sites = [i for i, site in enumerate(structure) if any(isinstance(sp, DummySpecies) for sp in site.species)]
+            shown = ", ".join(str(i) for i in sites[:10]) + (" ..." if len(sites) > 10 else "")
+            return f"not chemical elements: {', '.join(unknown)} (site {shown})"
+        return None
+
+
 class ChargeBalance(Validator):
     """Fail compositions that no assignment of oxidation states makes neutral.
 
@@ -166,6 +192,9 @@ class ChargeBalance(Validator):
         structure, reason = as_structure(sample)
         if structure is None:
             return reason
+        unknown = dummy_species(structure)
+        if unknown:
+            return f"cannot be charge balanced: {', '.join(unknown)} not a chemical element"
         comp = structure.composition
         decorated = [getattr(sp, "oxi_state", None) for sp in comp]
         if decorated and all(ox is not None for ox in decorated):
@@ -242,6 +271,12 @@ class VolumePerAtom(Constraint):
 def validators() -> list[ValidatorSpec]:
     """The per-structure rules of the crystals domain, with default thresholds."""
     return [
+        ValidatorSpec(
+            name="crystals-elements",
+            domain=DOMAIN,
+            validator=KnownElements(),
+            description="every species is a chemical element (no dummy species from unknown symbols)",
+        ),
         ValidatorSpec(
             name="crystals-min-distance",
             domain=DOMAIN,

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from synthgenesis.plugins.driving.schema import ScenarioError, parse_scenario
+from synthgenesis.plugins.driving.schema import ScenarioError, parse_scenario, scenario_id
 from synthgenesis.types import READ_ERROR_COLUMN
 
 SAMPLE_COLUMN = "scenario"
@@ -26,6 +26,7 @@ class Fleet:
     """Vehicles of a batch; per-vehicle arrays share one order, grouped by row."""
 
     problems: list[str | None]  # per row: why it has no vehicles to check, else None
+    prefixes: list[str]  # per row: "scenario '<id>': " to start its reasons, or "" without an id
     lanes: np.ndarray  # per row (NaN where there is no usable scenario)
     lane_width: np.ndarray
     road_length: np.ndarray
@@ -64,6 +65,19 @@ def scenarios_of(batch: pd.DataFrame) -> tuple[list[Any], list[str | None]]:
     return samples, problems
 
 
+def reason_prefixes(samples: list[Any]) -> list[str]:
+    """``"scenario '<id>': "`` for each sample with a usable id, else ``""``.
+
+    A reason without a name is labelled by the caller (the validation
+    pipeline names the row's record id), so only a real id is added here.
+    """
+    prefixes = []
+    for sample in samples:
+        sid = scenario_id(sample)
+        prefixes.append(f"scenario {sid!r}: " if sid is not None else "")
+    return prefixes
+
+
 def build_fleet(batch: pd.DataFrame) -> Fleet:
     """Flatten ``batch``'s scenarios; malformed ones become row problems naming the key."""
     samples, problems = scenarios_of(batch)
@@ -81,7 +95,7 @@ def build_fleet(batch: pd.DataFrame) -> Fleet:
         try:
             scenario = parse_scenario(sample)
         except ScenarioError as exc:
-            problems[i] = f"malformed scenario: {exc}"
+            problems[i] = f"malformed: {exc}"
             continue
         r = scenario["road"]
         road[i] = (r["lanes"], r["lane_width"], r["length"], r["speed_limit"])
@@ -96,6 +110,7 @@ def build_fleet(batch: pd.DataFrame) -> Fleet:
     vid[:] = fields["id"]
     return Fleet(
         problems=problems,
+        prefixes=reason_prefixes(samples),
         lanes=road[:, 0],
         lane_width=road[:, 1],
         road_length=road[:, 2],

@@ -3,7 +3,7 @@
 Each failing scenario gets one reason listing its offending vehicles by id
 with the values at fault (the first three, then a count). Rows without a
 scenario fail every rule with "no sample (read error)"; scenarios that do
-not follow the format fail every rule with "malformed scenario: ..." (the
+not follow the format fail every rule with "malformed: ..." (the
 ``driving-scenario-schema`` validator names the key). Thresholds are
 constructor arguments so a study can tighten or relax them.
 """
@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from synthgenesis.plugins.driving.fleet import Fleet, build_fleet, overlapping_pairs
+from synthgenesis.plugins.driving.fleet import Fleet, build_fleet, overlapping_pairs, reason_prefixes
 from synthgenesis.plugins.driving.schema import ScenarioError, parse_scenario
 from synthgenesis.types import CheckResult, Constraint, ConstraintSpec, Validator, ValidatorSpec
 
@@ -45,7 +45,7 @@ class ScenarioSchema(Validator):
         try:
             parse_scenario(sample)
         except ScenarioError as exc:
-            return str(exc)
+            return f"{reason_prefixes([sample])[0]}{exc}"
         return None
 
 
@@ -54,11 +54,11 @@ class FleetConstraint(Constraint):
 
     def _check(self, batch: pd.DataFrame) -> CheckResult:
         fleet = build_fleet(batch)
-        reasons = list(fleet.problems)
+        reasons = [None if p is None else f"{fleet.prefixes[i]}{p}" for i, p in enumerate(fleet.problems)]
         for row, findings in self._findings(fleet).items():
             if reasons[row] is None and findings:
                 more = f" (and {len(findings) - _SHOWN} more)" if len(findings) > _SHOWN else ""
-                reasons[row] = "; ".join(findings[:_SHOWN]) + more
+                reasons[row] = fleet.prefixes[row] + "; ".join(findings[:_SHOWN]) + more
         return CheckResult(np.array([r is None for r in reasons], dtype=bool), reasons)
 
     @abstractmethod

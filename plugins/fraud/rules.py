@@ -15,7 +15,7 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 from synthgenesis.plugins.fraud.currencies import MINOR_UNITS, currency_problem
-from synthgenesis.plugins.fraud.schema import as_float, as_text, as_utc, transaction_labels
+from synthgenesis.plugins.fraud.schema import as_float, as_text, as_utc, reason_prefixes
 from synthgenesis.types import READ_ERROR_COLUMN, CheckResult, Constraint, ConstraintSpec
 
 DOMAIN = "fraud"
@@ -49,19 +49,19 @@ class TransactionConstraint(Constraint):
 
     def _check(self, batch: pd.DataFrame) -> CheckResult:
         n = len(batch)
-        labels = transaction_labels(batch)
+        prefix = reason_prefixes(batch)
         missing = [c for c in self.columns if c not in batch.columns]
         if missing:
             why = f"column(s) {', '.join(missing)} missing from the batch"
-            return CheckResult(np.zeros(n, dtype=bool), [f"{label}: {why}" for label in labels])
+            return CheckResult(np.zeros(n, dtype=bool), [f"{p}{why}" for p in prefix])
         reasons: list[str | None] = [None] * n
         active = np.ones(n, dtype=bool)
         if READ_ERROR_COLUMN in batch.columns:
             active = batch[READ_ERROR_COLUMN].isna().to_numpy()
             for i in np.flatnonzero(~active):
-                reasons[i] = f"{labels[i]}: no sample (read error)"
+                reasons[i] = f"{prefix[i]}no sample (read error)"
         for i, why in self._failures(batch, active).items():
-            reasons[i] = f"{labels[i]}: {why}"
+            reasons[i] = f"{prefix[i]}{why}"
         return CheckResult(np.array([r is None for r in reasons], dtype=bool), reasons)
 
     @abstractmethod
@@ -151,13 +151,17 @@ class AccountTimeOrder(TransactionConstraint):
         usable = active & account.notna().to_numpy() & ts.notna().to_numpy()
         if not usable.any():
             return out
-        ids = as_text(batch["transaction_id"]) if "transaction_id" in batch.columns else None
+        ids = as_text(
+            batch["transaction_id"] if "transaction_id" in batch.columns else pd.Series([None] * len(batch))
+        )
         pos = np.flatnonzero(usable)
         frame = pd.DataFrame(
             {
                 "account": account.iloc[pos].to_numpy(),
                 "ts": ts.iloc[pos].reset_index(drop=True),
-                "id": ids.iloc[pos].to_numpy() if ids is not None else [f"row {p + 1}" for p in pos],
+                "id": [
+                    t if t is not None else f"at row {p + 1}" for t, p in zip(ids.iloc[pos], pos, strict=True)
+                ],
             }
         )
         groups = frame.groupby("account", sort=False)
@@ -193,7 +197,7 @@ class AccountTimeOrder(TransactionConstraint):
 
 
 class UniqueTransactionId(TransactionConstraint):
-    """Every transaction id occurs once; later repeats fail, naming the row that used it first."""
+    """Every transaction id occurs once; repeats after the first occurrence fail (so one copy is kept)."""
 
     columns = ("transaction_id",)
 
@@ -204,10 +208,11 @@ class UniqueTransactionId(TransactionConstraint):
         }
         frame = pd.DataFrame({"id": ids.to_numpy(), "pos": np.arange(len(ids))}).dropna(subset=["id"])
         first = frame.groupby("id", sort=False)["pos"].transform("first").to_numpy()
+        counts = frame.groupby("id", sort=False)["pos"].transform("size").to_numpy()
         for k in np.flatnonzero(frame["pos"].to_numpy() != first):
             p = int(frame["pos"].iat[k])
             if active[p]:
-                out[p] = f"repeats the transaction id of row {int(first[k]) + 1}"
+                out[p] = f"transaction id already used by an earlier row ({counts[k]} rows share it)"
         return out
 
 

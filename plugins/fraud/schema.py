@@ -34,6 +34,9 @@ TEXT: tuple[str, ...] = ("transaction_id", "account_id", "currency", "merchant_i
 #: Column holding the stable record id the reader adds (the transaction id).
 RECORD_ID = "record_id"
 
+# A UTC designator or numeric offset after a time of day: "10:00Z", "10:00:00+02:00", "100000-0500".
+_OFFSET = r"\d{2}(?::?\d{2}){1,2}(?:[.,]\d+)?\s*(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$"
+
 SCHEMA: dict[str, str] = {
     "transaction_id": "unique transaction identifier (text)",
     "account_id": "account or card the transaction was charged to (text)",
@@ -95,21 +98,34 @@ def as_utc(series: pd.Series) -> pd.Series:
     """``series`` as ``datetime64[ns, UTC]``; naive times are taken as UTC.
 
     Text must be ISO 8601 (``2024-03-01T09:15:00Z``, ``2024-03-01 10:15:00+01:00``);
-    bare numbers are refused rather than guessed as epoch seconds or nanoseconds.
+    bare numbers are refused rather than guessed as epoch seconds or
+    nanoseconds. Times with and without an offset are parsed apart: pandas
+    parsing them together applies the offset of one to the others.
     """
     if isinstance(series.dtype, pd.DatetimeTZDtype):
         return series.dt.tz_convert("UTC").astype("datetime64[ns, UTC]")
     if pd.api.types.is_datetime64_dtype(series.dtype):
         return series.dt.tz_localize("UTC").astype("datetime64[ns, UTC]")
-    # Only text and date-time objects are times; numbers, lists and the like become NaT.
-    values = [v if isinstance(v, str | datetime.date | np.datetime64) else None for v in series.tolist()]
-    try:
-        out = pd.to_datetime(
-            pd.Series(values, index=series.index, dtype=object), utc=True, errors="coerce", format="ISO8601"
-        )
-    except (TypeError, ValueError, OverflowError):
-        out = pd.Series([_one_utc(v) for v in values], index=series.index, dtype="datetime64[ns, UTC]")
-    return out.astype("datetime64[ns, UTC]")
+    values = series.tolist()
+    out = pd.Series(pd.NaT, index=series.index, dtype="datetime64[ns, UTC]")
+    text = pd.Series(
+        [v.strip() if isinstance(v, str) else None for v in values], index=series.index, dtype=object
+    )
+    has_offset = text.str.contains(_OFFSET, regex=True, na=False).to_numpy(dtype=bool)
+    is_text = text.notna().to_numpy()
+    for mask, aware in ((is_text & has_offset, True), (is_text & ~has_offset, False)):
+        if not mask.any():
+            continue
+        try:
+            parsed = pd.to_datetime(text[mask], format="ISO8601", errors="coerce", utc=aware)
+            out[mask] = parsed if aware else parsed.dt.tz_localize("UTC")
+        except (TypeError, ValueError, OverflowError):
+            out[mask] = [_one_utc(v) for v in text[mask]]
+    # date-time objects (datetime, date, numpy datetime64) in an object column
+    for i, v in enumerate(values):
+        if not isinstance(v, str) and isinstance(v, datetime.date | np.datetime64):
+            out.iat[i] = _one_utc(v)
+    return out
 
 
 def _one_utc(value: Any) -> pd.Timestamp:
@@ -122,10 +138,12 @@ def _one_utc(value: Any) -> pd.Timestamp:
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
-def transaction_labels(batch: pd.DataFrame) -> list[str]:
-    """How reasons name each row: its transaction id, else its 1-based row number."""
-    if "transaction_id" in batch.columns:
-        ids = as_text(batch["transaction_id"])
-    else:
-        ids = pd.Series([None] * len(batch), dtype=object)
-    return [f"transaction {t}" if t is not None else f"row {i + 1}" for i, t in enumerate(ids.tolist())]
+def reason_prefixes(batch: pd.DataFrame) -> list[str]:
+    """How reasons start for each row: ``"transaction <id>: "``, or nothing when the id is missing.
+
+    Without an id there is nothing stable to name; the caller (the validation
+    pipeline) then labels the reason with the row's record id or position.
+    """
+    if "transaction_id" not in batch.columns:
+        return [""] * len(batch)
+    return [f"transaction {t}: " if t is not None else "" for t in as_text(batch["transaction_id"]).tolist()]

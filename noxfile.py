@@ -1,0 +1,80 @@
+"""Development sessions: ``nox -l`` lists them, ``nox -s NAME`` runs one; extra arguments go to the tool."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import nox
+
+nox.options.sessions = ["lint", "typecheck", "tests"]
+nox.options.default_venv_backend = "venv"
+
+ROOT = Path(__file__).parent
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
+# Domain and feature extras, read from pyproject.toml so a new extra is tested automatically.
+# torch-based extras need torch installed first with an exact pin (see docs/install.md).
+EXTRAS = [e for e in PYPROJECT["project"]["optional-dependencies"] if e not in ("all", "test", "dev", "gnn")]
+TORCH = "torch==2.13.0"
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff check and ruff format --check."""
+    session.install("ruff")
+    session.run("ruff", "check", ".", *session.posargs)
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy on the core package."""
+    session.install("-e", ".", "mypy", "pandas-stubs")
+    session.run("mypy", "core", *session.posargs)
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The core test suite without any domain extra (domain tests skip with their reason)."""
+    session.install("-e", ".[test]")
+    session.run("pytest", "--strict-markers", *session.posargs)
+
+
+@nox.session
+@nox.parametrize("extra", EXTRAS)
+def tests_extra(session: nox.Session, extra: str) -> None:
+    """Each extra alone: the core tests plus that domain's tests."""
+    session.install("-e", f".[{extra},test]")
+    folder = ROOT / "tests" / "plugins" / extra
+    paths = ["tests/core", str(folder)] if folder.exists() else ["tests/core"]
+    session.run("pytest", "--strict-markers", *paths, *session.posargs)
+
+
+@nox.session
+def tests_gnn(session: nox.Session) -> None:
+    """torch-based features; torch is pinned first so pip never resolves a large accelerator build."""
+    session.install(TORCH)
+    session.install("-e", ".[gnn,all,test]")
+    session.run("pytest", "--strict-markers", *session.posargs)
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the documentation; warnings are errors."""
+    session.install("mkdocs")
+    session.run("mkdocs", "build", "--strict", "--site-dir", str(ROOT / "site"))
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """The README demo in a fresh environment."""
+    session.install(".[patients]")
+    session.run("synthgenesis", "demo", "--out", str(session.create_tmp() + "/demo"), "--overwrite", *session.posargs)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks: each script prints its figures beside a baseline run."""
+    session.install("-e", ".[all,test]", "prdc")
+    for script in sorted((ROOT / "benchmarks").glob("bench_*.py")):
+        session.run("python", str(script), *session.posargs)

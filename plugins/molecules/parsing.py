@@ -1,0 +1,133 @@
+"""Turning SMILES strings into RDKit molecules, with RDKit's own words when that fails.
+
+Every rule and the featurizer start here. Parsing is done with
+``sanitize=False`` so that a molecule with a chemistry problem (a
+five-valent carbon, an aromatic ring that cannot be kekulized) is still a
+molecule: the sanitization rule reports the problem and the other rules
+(elements, charge, size) can still judge it. RDKit reports parse errors
+through its log rather than exceptions; the log is captured so reasons carry
+RDKit's message instead of a bare "invalid".
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from rdkit import Chem, rdBase
+
+NO_SAMPLE = "no sample (read error)"
+_TIMESTAMP = re.compile(r"^\[\d\d:\d\d:\d\d\]\s*")
+
+
+class RDKitLog:
+    """Messages RDKit wrote to its error log inside a :func:`captured_rdkit_log` block."""
+
+    def __init__(self) -> None:
+        self.text = ""
+
+    @property
+    def lines(self) -> list[str]:
+        return [_TIMESTAMP.sub("", ln).strip() for ln in self.text.splitlines() if ln.strip()]
+
+    def summary(self) -> str:
+        """The informative lines, without RDKit's ASCII-art caret markers."""
+        keep = [ln for ln in self.lines if "Parse Error" in ln or "rror" in ln or "valence" in ln.lower()]
+        return "; ".join(dict.fromkeys(keep or self.lines))
+
+
+@contextlib.contextmanager
+def captured_rdkit_log() -> Iterator[RDKitLog]:
+    """Capture RDKit's error log (RDKit >= 2025 has ``CaptureErrorLog``; older ones are only silenced)."""
+    log = RDKitLog()
+    capture_cls = getattr(rdBase, "CaptureErrorLog", None)
+    if capture_cls is not None:
+        with capture_cls() as capture:
+            yield log
+        log.text = str(capture.messages or "")
+    else:  # pragma: no cover - depends on the installed RDKit
+        with rdBase.BlockLogs():
+            yield log
+
+
+@dataclass
+class Parsed:
+    """A parsed (unsanitized) molecule, or the reason there is none."""
+
+    mol: Chem.Mol | None
+    reason: str | None = None
+    smiles: str = ""
+    _sanitized: Chem.Mol | None = field(default=None, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        return self.mol is not None
+
+
+def is_missing(sample: Any) -> bool:
+    return sample is None or (isinstance(sample, float) and math.isnan(sample))
+
+
+def parse_smiles(sample: Any) -> Parsed:
+    """Parse ``sample`` as SMILES without sanitization; never raises."""
+    if is_missing(sample):
+        return Parsed(None, NO_SAMPLE)
+    if not isinstance(sample, str):
+        return Parsed(None, f"sample is a {type(sample).__name__}, not a SMILES string")
+    text = sample.strip()
+    if not text:
+        return Parsed(None, "empty SMILES", smiles=sample)
+    bad = next((i for i, ch in enumerate(text) if ch.isspace() or not ch.isprintable() or not ch.isascii()), None)
+    if bad is not None:
+        return Parsed(None, f"SMILES has a character that SMILES never contains ({text[bad]!r} at position {bad})",
+                      smiles=text)
+    try:
+        with captured_rdkit_log() as log:
+            mol = Chem.MolFromSmiles(text, sanitize=False)
+    except Exception as exc:  # RDKit raises for a few inputs instead of logging
+        return Parsed(None, f"SMILES could not be parsed: {type(exc).__name__}: {exc}", smiles=text)
+    if mol is None:
+        detail = log.summary() or "RDKit gave no details"
+        return Parsed(None, f"SMILES could not be parsed: {detail}", smiles=text)
+    return Parsed(mol, None, smiles=text)
+
+
+def sanitized(parsed: Parsed) -> Chem.Mol | None:
+    """A sanitized copy of the parsed molecule, or ``None`` if RDKit cannot sanitize it."""
+    if parsed.mol is None:
+        return None
+    if parsed._sanitized is None:
+        mol = Chem.Mol(parsed.mol)
+        with captured_rdkit_log():
+            flags = Chem.SanitizeMol(mol, catchErrors=True)
+        if flags != Chem.SanitizeFlags.SANITIZE_NONE:
+            return None
+        parsed._sanitized = mol
+    return parsed._sanitized
+
+
+def mol_from_smiles(sample: Any) -> Chem.Mol | None:
+    """The sanitized molecule of a SMILES sample, or ``None`` when it is missing or invalid."""
+    return sanitized(parse_smiles(sample))
+
+
+def canonical_smiles(sample: Any) -> str | None:
+    """RDKit canonical SMILES; for a molecule RDKit cannot sanitize, its unsanitized canonical form.
+
+    Returns ``None`` only when the sample does not parse at all.
+    """
+    parsed = parse_smiles(sample)
+    mol = sanitized(parsed)
+    if mol is not None:
+        return Chem.MolToSmiles(mol)
+    if parsed.mol is None:
+        return None
+    try:
+        with captured_rdkit_log():
+            return Chem.MolToSmiles(parsed.mol)
+    except Exception:  # RDKit cannot write some unsanitized molecules; keep the text as given
+        return parsed.smiles

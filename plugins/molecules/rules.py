@@ -1,0 +1,248 @@
+"""Validity rules for molecules given as SMILES.
+
+- ``molecules-sanitization``: RDKit can sanitize the molecule (valences,
+  kekulization of aromatic rings, ring perception); the reason names the atom
+  and the problem RDKit found;
+- ``molecules-allowed-elements``: only elements from an allowed set (by
+  default the usual organic set H, B, C, N, O, F, Si, P, S, Cl, Br, I);
+- ``molecules-net-charge``: the net formal charge is at most 2 in magnitude;
+- ``molecules-size``: between 1 and 150 heavy atoms.
+
+The first two are per-molecule validators; the last two are batch
+constraints. None is repairable: changing atoms, charges or bonds would make
+a different molecule, and which one is intended cannot be known.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from rdkit import Chem
+
+from synthgenesis.plugins.molecules.parsing import Parsed, captured_rdkit_log, parse_smiles, sanitized
+from synthgenesis.types import CheckResult, Constraint, ConstraintSpec, Validator, ValidatorSpec
+
+DOMAIN = "molecules"
+SAMPLE_COLUMN = "smiles"
+#: Elements of typical organic and drug-like chemistry (the set used by common generative benchmarks).
+ORGANIC_ELEMENTS = ("H", "B", "C", "N", "O", "F", "Si", "P", "S", "Cl", "Br", "I")
+MAX_PROBLEMS_SHOWN = 3
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _atom_label(atom: Chem.Atom) -> str:
+    charge = atom.GetFormalCharge()
+    sign = "" if charge == 0 else (f"+{charge}" if charge > 0 else str(charge))
+    return f"{atom.GetSymbol()}{sign}"
+
+
+def _explicit_valence(atom: Chem.Atom) -> int:
+    valence_type = getattr(Chem, "ValenceType", None)
+    if valence_type is not None:
+        return int(atom.GetValence(valence_type.EXPLICIT))
+    return int(atom.GetExplicitValence())  # pragma: no cover - RDKit before 2024.09
+
+
+def describe_problem(mol: Chem.Mol, problem: Any) -> str:
+    """One sentence per RDKit chemistry problem, naming the atom(s) involved."""
+    kind = problem.GetType()
+    if kind == "AtomValenceException":
+        idx = problem.GetAtomIdx()
+        atom = mol.GetAtomWithIdx(idx)
+        valence = _explicit_valence(atom)
+        allowed = list(Chem.GetPeriodicTable().GetValenceList(atom.GetAtomicNum()))
+        if atom.GetFormalCharge() == 0 and allowed and -1 not in allowed:
+            limit = f" > {max(allowed)} permitted"
+        else:
+            limit = f", more than RDKit permits for {_atom_label(atom)}"
+        return f"atom {idx} ({_atom_label(atom)}) has explicit valence {valence}{limit}"
+    if kind == "KekulizeException":
+        idxs = list(problem.GetAtomIndices())
+        symbols = ",".join(mol.GetAtomWithIdx(i).GetSymbol().lower() for i in idxs)
+        return f"aromatic atoms {', '.join(map(str, idxs))} ({symbols}) cannot be kekulized"
+    if kind == "AtomKekulizeException":
+        idx = problem.GetAtomIdx()
+        return f"atom {idx} ({mol.GetAtomWithIdx(idx).GetSymbol()}) is marked aromatic but is not in a ring"
+    return str(problem.Message())
+
+
+def chemistry_problems(parsed: Parsed) -> list[str]:
+    """RDKit's chemistry problems of a parsed molecule, described (empty if it sanitizes)."""
+    assert parsed.mol is not None
+    mol = Chem.Mol(parsed.mol)
+    with captured_rdkit_log():
+        mol.UpdatePropertyCache(strict=False)
+        problems = list(Chem.DetectChemistryProblems(mol))
+    described = [describe_problem(mol, p) for p in problems]
+    if not described and sanitized(parsed) is None:
+        described = ["RDKit sanitization failed"]
+    return described
+
+
+# ----------------------------------------------------------------------------- validators
+
+
+class Sanitization(Validator):
+    """Fail molecules RDKit cannot sanitize: bad valences, unkekulizable rings, unparseable SMILES."""
+
+    def _validate(self, sample: Any) -> str | None:
+        parsed = parse_smiles(sample)
+        if parsed.mol is None:
+            return parsed.reason
+        problems = chemistry_problems(parsed)
+        if not problems:
+            return None
+        more = f" (+{len(problems) - MAX_PROBLEMS_SHOWN} more)" if len(problems) > MAX_PROBLEMS_SHOWN else ""
+        return "; ".join(problems[:MAX_PROBLEMS_SHOWN]) + more
+
+
+class AllowedElements(Validator):
+    """Fail molecules with an element outside ``allowed`` (implicit hydrogens are not atoms here).
+
+    Dummy atoms (``*``, attachment points) are never elements and always fail.
+    """
+
+    def __init__(self, allowed: Iterable[str] = ORGANIC_ELEMENTS) -> None:
+        self.allowed = frozenset(allowed)
+        if not self.allowed:
+            raise ValueError("allowed elements must not be empty")
+        table = Chem.GetPeriodicTable()
+        for symbol in self.allowed:
+            try:
+                table.GetAtomicNumber(symbol)
+            except Exception as exc:
+                raise ValueError(f"{symbol!r} is not an element symbol") from exc
+
+    def _validate(self, sample: Any) -> str | None:
+        parsed = parse_smiles(sample)
+        if parsed.mol is None:
+            return parsed.reason
+        offending: dict[str, list[int]] = {}
+        for atom in parsed.mol.GetAtoms():
+            symbol = atom.GetSymbol() if atom.GetAtomicNum() > 0 else "*"
+            if symbol not in self.allowed:
+                offending.setdefault(symbol, []).append(atom.GetIdx())
+        if not offending:
+            return None
+        parts = []
+        for symbol, idxs in offending.items():
+            shown = ", ".join(map(str, idxs[:5])) + (" ..." if len(idxs) > 5 else "")
+            parts.append(f"{symbol} (atom{'s' if len(idxs) > 1 else ''} {shown})")
+        return f"elements not allowed: {'; '.join(parts)}; allowed: {', '.join(self._ordered())}"
+
+    def _ordered(self) -> list[str]:
+        table = Chem.GetPeriodicTable()
+        return sorted(self.allowed, key=table.GetAtomicNumber)
+
+
+# ----------------------------------------------------------------------------- constraints
+
+
+class _PerMolecule(Constraint):
+    """A batch constraint that judges each SMILES of the ``smiles`` column on its own."""
+
+    def _one(self, parsed: Parsed) -> str | None:
+        raise NotImplementedError
+
+    def _check(self, batch: pd.DataFrame) -> CheckResult:
+        if SAMPLE_COLUMN not in batch.columns:
+            reasons: list[str | None] = [f"batch has no {SAMPLE_COLUMN!r} column"] * len(batch)
+        else:
+            reasons = [self._safe(sample, self._one) for sample in batch[SAMPLE_COLUMN].tolist()]
+        return CheckResult(np.array([r is None for r in reasons], dtype=bool), reasons)
+
+    @staticmethod
+    def _safe(sample: Any, judge: Callable[[Parsed], str | None]) -> str | None:
+        try:
+            parsed = parse_smiles(sample)
+            return parsed.reason if parsed.mol is None else judge(parsed)
+        except Exception as exc:  # one malformed sample must not stop the batch
+            return f"could not be checked: {type(exc).__name__}: {exc}"
+
+
+class NetCharge(_PerMolecule):
+    """Net formal charge within ``[-max_abs, +max_abs]``.
+
+    Drug-like molecules are written neutral or with one or two charged
+    groups; larger net charges mostly come from broken generations or from
+    ions written without their counter-ions.
+    """
+
+    def __init__(self, max_abs: int = 2) -> None:
+        if max_abs < 0:
+            raise ValueError("max_abs must be non-negative")
+        self.max_abs = int(max_abs)
+
+    def _one(self, parsed: Parsed) -> str | None:
+        assert parsed.mol is not None
+        charged = [a for a in parsed.mol.GetAtoms() if a.GetFormalCharge() != 0]
+        net = sum(a.GetFormalCharge() for a in charged)
+        if abs(net) <= self.max_abs:
+            return None
+        shown = ", ".join(f"{a.GetIdx()} ({_atom_label(a)})" for a in charged[:6]) + (
+            " ..." if len(charged) > 6 else ""
+        )
+        return f"net charge {net:+d} exceeds ±{self.max_abs} (charged atoms {shown})"
+
+
+class MoleculeSize(_PerMolecule):
+    """Number of heavy (non-hydrogen) atoms within ``[min_heavy, max_heavy]``."""
+
+    def __init__(self, min_heavy: int = 1, max_heavy: int = 150) -> None:
+        if not 0 <= min_heavy <= max_heavy:
+            raise ValueError(f"need 0 <= min_heavy <= max_heavy, got {min_heavy}, {max_heavy}")
+        self.min_heavy = int(min_heavy)
+        self.max_heavy = int(max_heavy)
+
+    def _one(self, parsed: Parsed) -> str | None:
+        assert parsed.mol is not None
+        heavy = sum(1 for a in parsed.mol.GetAtoms() if a.GetAtomicNum() > 1)
+        if heavy < self.min_heavy:
+            return f"{heavy} heavy atoms, fewer than {self.min_heavy}"
+        if heavy > self.max_heavy:
+            return f"{heavy} heavy atoms, more than {self.max_heavy}"
+        return None
+
+
+# ----------------------------------------------------------------------------- registration
+
+
+def validators() -> list[ValidatorSpec]:
+    """The per-molecule rules of the molecules domain, with default settings."""
+    return [
+        ValidatorSpec(
+            name="molecules-sanitization",
+            domain=DOMAIN,
+            validator=Sanitization(),
+            description="RDKit parses and sanitizes the SMILES (valences, aromaticity, rings)",
+        ),
+        ValidatorSpec(
+            name="molecules-allowed-elements",
+            domain=DOMAIN,
+            validator=AllowedElements(),
+            description=f"only the elements {', '.join(ORGANIC_ELEMENTS)}",
+        ),
+    ]
+
+
+def constraints() -> list[ConstraintSpec]:
+    """The batch rules of the molecules domain, with default bounds."""
+    return [
+        ConstraintSpec(
+            name="molecules-net-charge",
+            domain=DOMAIN,
+            constraint=NetCharge(),
+            description="net formal charge between -2 and +2",
+        ),
+        ConstraintSpec(
+            name="molecules-size",
+            domain=DOMAIN,
+            constraint=MoleculeSize(),
+            description="between 1 and 150 heavy atoms",
+        ),
+    ]
