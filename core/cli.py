@@ -72,10 +72,12 @@ def _report(exc: BaseException, code: int, unexpected: bool = False) -> None:
     message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     notes = getattr(exc, "__notes__", [])
     hint = "" if not unexpected else f" (set {ENV_TRACEBACK}=1 to see the traceback)"
+    from rich.markup import escape
+
     err = _stderr()
-    err.print(f"[bold red]error:[/] {prefix}{message}{hint}", markup=True)
+    err.print(f"[bold red]error:[/] {escape(prefix + message + hint)}")
     for note in notes:
-        err.print(f"  {note}")
+        err.print(f"  {note}", markup=False)
     raise typer.Exit(code)
 
 
@@ -106,6 +108,7 @@ def plugins(as_json: JsonOpt = False) -> None:
     if as_json:
         _print_json([i.to_dict() for i in infos])
         return
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(title="synthgenesis plugins")
@@ -114,7 +117,9 @@ def plugins(as_json: JsonOpt = False) -> None:
     colour = {"active": "green", "missing-extra": "yellow", "disabled": "dim", "error": "red"}
     for i in infos:
         hooks = ", ".join(h.removeprefix("synthgenesis_") for h in i.hooks)
-        table.add_row(i.name, i.version or "-", f"[{colour[i.status]}]{i.status}[/]", i.source, hooks, i.message)
+        table.add_row(
+            i.name, i.version or "-", f"[{colour[i.status]}]{i.status}[/]", i.source, hooks, escape(i.message)
+        )
     _stdout().print(table)
 
 
@@ -149,6 +154,8 @@ def _domain_listing(pm: Any) -> list[dict[str, Any]]:
 @handle_errors
 def domains(as_json: JsonOpt = False) -> None:
     """List each available domain with its generators, rules, reference datasets and transfer tasks."""
+    from rich.markup import escape
+
     pm = _pm()
     listing = _domain_listing(pm)
     if as_json:
@@ -156,14 +163,16 @@ def domains(as_json: JsonOpt = False) -> None:
         return
     console = _stdout()
     for d in listing:
-        console.print(f"[bold]{d['name']}[/] ({d['sample_type']}; {', '.join(d['formats'])}): {d['description']}")
+        console.print(
+            f"[bold]{d['name']}[/] ({d['sample_type']}; {', '.join(d['formats'])}): {escape(d['description'])}"
+        )
         for key in ("generators", "validators", "constraints"):
             console.print(f"  {key}: {', '.join(d[key]) or '-'}")
         console.print(f"  reference datasets: {', '.join(x['name'] for x in d['reference_datasets']) or '-'}")
         console.print(f"  transfer tasks: {', '.join(x['name'] for x in d['transfer_tasks']) or '-'}")
     missing = [i for i in pm.plugin_infos() if i.status != "active"]
     for i in missing:
-        console.print(f"[dim]{i.name}: {i.status} ({i.message})[/]")
+        console.print(f"[dim]{i.name}: {i.status} ({escape(i.message)})[/]")
 
 
 # ----------------------------------------------------------------------------- validate
@@ -212,16 +221,17 @@ def validate(
     if as_json:
         _print_json(summary)
     else:
+        from rich.markup import escape
         from rich.table import Table
 
-        table = Table(title=f"{file}: {n_valid} of {len(batch)} records valid")
+        table = Table(title=escape(f"{file}: {n_valid} of {len(batch)} records valid"))
         for col in ("rule", "checked", "passed", "failed", "repaired", "example reason"):
             table.add_column(col, overflow="fold")
         for name, st in outcome.stats.items():
             colour = "green" if st.failed == 0 else "red"
             table.add_row(
                 name, str(st.checked), str(st.passed), f"[{colour}]{st.failed}[/]", str(st.repaired),
-                st.examples[0] if st.examples else "",
+                escape(st.examples[0]) if st.examples else "",
             )
         _stdout().print(table)
         if repair_out is not None:

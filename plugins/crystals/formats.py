@@ -65,13 +65,18 @@ def split_cif_blocks(text: str) -> list[CifBlockText]:
     blocks: list[tuple[str, int, list[str]]] = []
     in_text_field = False
     for lineno, line in enumerate(text.splitlines(), start=1):
+        starts_block = line.lstrip()[:5].lower() == "data_"
         if line.startswith(";"):
             in_text_field = not in_text_field
-        elif not in_text_field and line.lstrip()[:5].lower() == "data_":
+        elif starts_block and not in_text_field:
             rest = line.lstrip()[5:].split()
             name = rest[0] if rest else ""
             blocks.append((name, lineno, [f"data_{name}"]))
             continue
+        elif starts_block:
+            # pymatgen splits on any line starting with data_, even inside a text
+            # field; a marker keeps such free text from being read as a new block.
+            line = f"# {line}"
         if blocks:
             blocks[-1][2].append(line)
     return [CifBlockText(name, lineno, "\n".join(lines) + "\n") for name, lineno, lines in blocks]

@@ -15,7 +15,7 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 from synthgenesis.plugins.fraud.currencies import MINOR_UNITS, currency_problem
-from synthgenesis.plugins.fraud.schema import as_float, as_text, as_utc, reason_prefixes
+from synthgenesis.plugins.fraud.schema import as_float, as_text, as_utc, reason_prefixes, show
 from synthgenesis.types import READ_ERROR_COLUMN, CheckResult, Constraint, ConstraintSpec
 
 DOMAIN = "fraud"
@@ -83,7 +83,7 @@ class PositiveAmount(TransactionConstraint):
             int(i): (
                 f"amount {_num(amount[i])} is not positive"
                 if np.isfinite(amount[i])
-                else f"amount {raw.iat[i]!r} is not a finite number"
+                else f"amount {show(raw.iat[i])} is not a finite number"
             )
             for i in np.flatnonzero(bad)
         }
@@ -111,7 +111,7 @@ class CurrencyPrecision(TransactionConstraint):
             if not known[i]:
                 out[int(i)] = str(currency_problem(codes.iat[i]))
             elif not finite[i]:
-                out[int(i)] = f"amount {batch['amount'].iat[i]!r} is not a finite number"
+                out[int(i)] = f"amount {show(batch['amount'].iat[i])} is not a finite number"
             else:
                 out[int(i)] = (
                     f"amount {_num(amount[i])} {codes.iat[i]} has more decimals than the currency's "
@@ -147,7 +147,7 @@ class AccountTimeOrder(TransactionConstraint):
         for i in np.flatnonzero(active & account.isna().to_numpy()):
             out[int(i)] = "account_id is missing"
         for i in np.flatnonzero(active & account.notna().to_numpy() & ts.isna().to_numpy()):
-            out[int(i)] = f"timestamp {batch['timestamp'].iat[i]!r} is not an ISO 8601 time"
+            out[int(i)] = f"timestamp {show(batch['timestamp'].iat[i])} is not an ISO 8601 time"
         usable = active & account.notna().to_numpy() & ts.notna().to_numpy()
         if not usable.any():
             return out
@@ -252,7 +252,7 @@ class BalanceArithmetic(TransactionConstraint):
                 )
                 out[int(i)] = f"{have} is recorded but {lack} is missing"
             elif not np.isfinite(amount[i]):
-                out[int(i)] = f"amount {batch['amount'].iat[i]!r} is not a finite number"
+                out[int(i)] = f"amount {show(batch['amount'].iat[i])} is not a finite number"
             elif not np.isfinite(decimals[i]):
                 out[int(i)] = f"balance cannot be checked: {currency_problem(codes.iat[i])}"
             else:
@@ -276,7 +276,8 @@ class MerchantCategoryFormat(TransactionConstraint):
         )
         bad = active & ~ok
         return {
-            int(i): f"merchant_category {values.iat[i]!r} is not a 4-digit code" for i in np.flatnonzero(bad)
+            int(i): f"merchant_category {show(values.iat[i])} is not a 4-digit code"
+            for i in np.flatnonzero(bad)
         }
 
 
@@ -288,7 +289,9 @@ class BinaryLabel(TransactionConstraint):
     def _failures(self, batch: pd.DataFrame, active: np.ndarray) -> dict[int, str]:
         label = as_float(batch["is_fraud"]).to_numpy()
         bad = active & ~np.isin(label, (0.0, 1.0))
-        return {int(i): f"is_fraud {batch['is_fraud'].iat[i]!r} is not 0 or 1" for i in np.flatnonzero(bad)}
+        return {
+            int(i): f"is_fraud {show(batch['is_fraud'].iat[i])} is not 0 or 1" for i in np.flatnonzero(bad)
+        }
 
 
 def constraints() -> list[ConstraintSpec]:

@@ -129,13 +129,22 @@ def as_utc(series: pd.Series) -> pd.Series:
 
 
 def _one_utc(value: Any) -> pd.Timestamp:
+    """One value as a nanosecond UTC timestamp, or ``NaT`` (including outside 1677-2262)."""
     try:
         ts = pd.Timestamp(value)
+        if ts is pd.NaT:
+            return pd.NaT
+        ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+        return ts.as_unit("ns")
     except (TypeError, ValueError, OverflowError):
         return pd.NaT
-    if ts is pd.NaT:
-        return pd.NaT
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+def show(value: Any) -> str:
+    """``repr`` of a cell value for a reason, without numpy's ``np.float64(...)`` wrapping."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    return repr(value)
 
 
 def reason_prefixes(batch: pd.DataFrame) -> list[str]:

@@ -18,7 +18,16 @@ import numpy as np
 import pandas as pd
 from synthgenesis.errors import InvalidDataError
 from synthgenesis.io import read_table, write_table
-from synthgenesis.plugins.fraud.schema import OPTIONAL, RECORD_ID, REQUIRED, TEXT, as_float, as_text, as_utc
+from synthgenesis.plugins.fraud.schema import (
+    OPTIONAL,
+    RECORD_ID,
+    REQUIRED,
+    TEXT,
+    as_float,
+    as_text,
+    as_utc,
+    show,
+)
 from synthgenesis.types import READ_ERROR_COLUMN
 
 FORMATS = (".csv", ".parquet", ".pq")
@@ -133,7 +142,7 @@ def parse_table(raw: pd.DataFrame, source: str = "table") -> pd.DataFrame:
     out["timestamp"] = as_utc(raw_ts)
     flag(
         given_ts & out["timestamp"].isna().to_numpy(),
-        lambda i: f"timestamp {raw_ts.iat[i]!r} cannot be parsed as an ISO 8601 time",
+        lambda i: f"timestamp {show(raw_ts.iat[i])} cannot be parsed as an ISO 8601 time",
     )
     flag(~given_ts & ~malformed, lambda i: "timestamp is missing")
 
@@ -142,7 +151,7 @@ def parse_table(raw: pd.DataFrame, source: str = "table") -> pd.DataFrame:
         out[col] = as_float(raw_col)
         given = _given(raw_col) & ~malformed
         bad = given & ~np.isfinite(out[col].to_numpy())
-        flag(bad, lambda i, c=col, r=raw_col: f"{c} {r.iat[i]!r} is not a finite number")
+        flag(bad, lambda i, c=col, r=raw_col: f"{c} {show(r.iat[i])} is not a finite number")
         out.loc[bad, col] = np.nan
         if col == "amount":
             flag(~given & ~malformed, lambda i: "amount is missing")
@@ -152,7 +161,7 @@ def parse_table(raw: pd.DataFrame, source: str = "table") -> pd.DataFrame:
     out["is_fraud"] = pd.array(labels, dtype="Int8")
     flag(
         np.array([lab is None for lab in labels], dtype=bool) & ~malformed,
-        lambda i: f"is_fraud {raw_label.iat[i]!r} is not 0 or 1",
+        lambda i: f"is_fraud {show(raw_label.iat[i])} is not 0 or 1",
     )
 
     ids = out["transaction_id"].tolist()

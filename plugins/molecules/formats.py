@@ -246,9 +246,8 @@ def write(batch: pd.DataFrame, path: str | Path) -> None:
     else:
         out = batch.drop(columns=[c for c in (READ_ERROR_COLUMN,) if c in batch.columns]).copy()
         out[SAMPLE_COLUMN] = smiles
-        if ID_COLUMN not in out.columns:
-            out.insert(0, ID_COLUMN, [f"line {k + 2}" for k in range(len(out))])
-        ordered = [ID_COLUMN, SAMPLE_COLUMN] + [c for c in out.columns if c not in (ID_COLUMN, SAMPLE_COLUMN)]
+        first = [c for c in (ID_COLUMN, SAMPLE_COLUMN) if c in out.columns]
+        ordered = first + [c for c in out.columns if c not in first]
         with atomic_path(path) as tmp:
             out[ordered].to_csv(tmp, index=False)
 

@@ -22,6 +22,9 @@ from rdkit import Chem, rdBase
 
 NO_SAMPLE = "no sample (read error)"
 _TIMESTAMP = re.compile(r"^\[\d\d:\d\d:\d\d\]\s*")
+_PREFIXES = ("SMILES Parse Error:", "ERROR:", "WARNING:")
+#: Log lines that repeat what the reason already says.
+_NOISE = ("Failed parsing SMILES", "moving to the beginning of the next molecule")
 
 
 class RDKitLog:
@@ -34,10 +37,17 @@ class RDKitLog:
     def lines(self) -> list[str]:
         return [_TIMESTAMP.sub("", ln).strip() for ln in self.text.splitlines() if ln.strip()]
 
-    def summary(self) -> str:
-        """The informative lines, without RDKit's ASCII-art caret markers."""
-        keep = [ln for ln in self.lines if "Parse Error" in ln or "rror" in ln or "valence" in ln.lower()]
-        return "; ".join(dict.fromkeys(keep or self.lines))
+    def summary(self, echo: str | None = None) -> str:
+        """The informative lines, without prefixes, the echoed input and RDKit's caret markers."""
+        out = []
+        for line in self.lines:
+            for prefix in _PREFIXES:
+                if line.startswith(prefix):
+                    line = line[len(prefix) :].strip()
+            if not line or line == echo or set(line) <= set("~^ ") or any(n in line for n in _NOISE):
+                continue
+            out.append(line.rstrip(":").strip())
+        return "; ".join(dict.fromkeys(out))
 
 
 @contextlib.contextmanager
@@ -91,7 +101,7 @@ def parse_smiles(sample: Any) -> Parsed:
     except Exception as exc:  # RDKit raises for a few inputs instead of logging
         return Parsed(None, f"SMILES could not be parsed: {type(exc).__name__}: {exc}", smiles=text)
     if mol is None:
-        detail = log.summary() or "RDKit gave no details"
+        detail = log.summary(echo=text) or "RDKit gave no details"
         return Parsed(None, f"SMILES could not be parsed: {detail}", smiles=text)
     return Parsed(mol, None, smiles=text)
 

@@ -63,7 +63,8 @@ def describe_problem(mol: Chem.Mol, problem: Any) -> str:
         return f"atom {idx} ({_atom_label(atom)}) has explicit valence {valence}{limit}"
     if kind == "KekulizeException":
         idxs = list(problem.GetAtomIndices())
-        symbols = ",".join(mol.GetAtomWithIdx(i).GetSymbol().lower() for i in idxs)
+        atoms = [mol.GetAtomWithIdx(i) for i in idxs]
+        symbols = ",".join(a.GetSymbol().lower() if a.GetIsAromatic() else a.GetSymbol() for a in atoms)
         return f"aromatic atoms {', '.join(map(str, idxs))} ({symbols}) cannot be kekulized"
     if kind == "AtomKekulizeException":
         idx = problem.GetAtomIdx()
@@ -72,15 +73,25 @@ def describe_problem(mol: Chem.Mol, problem: Any) -> str:
 
 
 def chemistry_problems(parsed: Parsed) -> list[str]:
-    """RDKit's chemistry problems of a parsed molecule, described (empty if it sanitizes)."""
+    """Why RDKit cannot sanitize a parsed molecule, described (empty if it sanitizes).
+
+    Sanitization itself is the verdict (it also untangles organometallic
+    bonding, which ``DetectChemistryProblems`` alone would flag);
+    ``DetectChemistryProblems`` then names the atoms for the reason.
+    """
     assert parsed.mol is not None
+    if sanitized(parsed) is not None:
+        return []
     mol = Chem.Mol(parsed.mol)
     with captured_rdkit_log():
         mol.UpdatePropertyCache(strict=False)
         problems = list(Chem.DetectChemistryProblems(mol))
     described = [describe_problem(mol, p) for p in problems]
-    if not described and sanitized(parsed) is None:
-        described = ["RDKit sanitization failed"]
+    if not described:
+        trial = Chem.Mol(parsed.mol)
+        with captured_rdkit_log() as log:
+            failed = Chem.SanitizeMol(trial, catchErrors=True)
+        described = [f"RDKit sanitization failed at step {failed}" + (f": {log.summary()}" if log.summary() else "")]
     return described
 
 

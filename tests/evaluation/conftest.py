@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-import pytest
-from eval_helpers import FAST
+import os
 
-from synthgenesis.evaluation import EvaluationConfig
+# HistGradientBoosting's OpenMP threads slow down sharply when the cores are busy; the
+# test tables are small, so one thread is as fast and keeps the run time steady.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import pytest  # noqa: E402
+from eval_helpers import FAST  # noqa: E402
+
+from synthgenesis.evaluation import EvaluationConfig  # noqa: E402
 
 
 @pytest.fixture

@@ -1,0 +1,233 @@
+"""The command line through typer's runner: listings, validate, run, generate, errors and exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from synthgenesis.cli import app
+
+ROOT = Path(__file__).resolve().parents[2]
+runner = CliRunner()
+
+
+def invoke(*args: str):
+    return runner.invoke(app, list(args))
+
+
+def test_plugins_json_lists_the_five_builtins() -> None:
+    result = invoke("plugins", "--json")
+    assert result.exit_code == 0, result.output
+    infos = {p["name"]: p for p in json.loads(result.stdout)}
+    assert {"crystals", "molecules", "patients", "fraud", "driving"} <= set(infos)
+    for info in infos.values():
+        assert set(info) >= {"name", "version", "status", "hooks", "extra"}
+        assert info["status"] in ("active", "missing-extra", "disabled", "error")
+    assert infos["patients"]["extra"] == "patients"
+
+
+def test_plugins_table_and_block_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SYNTHGENESIS_BLOCK_PLUGINS", "driving")
+    result = invoke("plugins")
+    assert result.exit_code == 0 and "disabled" in result.stdout
+
+
+def test_domains_json() -> None:
+    pytest.importorskip("lifelines")
+    listing = {d["name"]: d for d in json.loads(invoke("domains", "--json").stdout)}
+    patients = listing["patients"]
+    assert patients["generators"] == ["patients-gaussian-copula"]
+    assert "patients-physiological-ranges" in patients["constraints"]
+    assert {d["name"] for d in patients["reference_datasets"]} == {"actg175", "gbsg2", "diabetes"}
+    assert patients["transfer_tasks"][0]["kind"] == "classification"
+
+
+def test_validate_summary_and_exit_codes() -> None:
+    pytest.importorskip("lifelines")
+    good = invoke("validate", "patients", str(ROOT / "examples/data/patients/cohort.csv"), "--json")
+    assert good.exit_code == 0, good.output
+    assert json.loads(good.stdout)["invalid"] == 0
+    bad = invoke("validate", "patients", str(ROOT / "examples/data/patients/cohort_with_errors.csv"), "--json")
+    assert bad.exit_code == 6
+    summary = json.loads(bad.stdout)
+    assert summary["records"] == 6 and summary["valid"] == 1
+    assert summary["rules"]["read"]["examples"] == ["patient 1002: age='abc' is not a number"]
+    assert summary["rules"]["patients-sex-coding"]["failed"] == 1
+
+
+def test_validate_repair_out_writes_valid_records(tmp_path: Path) -> None:
+    pytest.importorskip("lifelines")
+    out = tmp_path / "fixed.csv"
+    result = invoke("validate", "patients", str(ROOT / "examples/data/patients/cohort_with_errors.csv"),
+                    "--repair-out", str(out))
+    assert result.exit_code == 6  # the file itself still has invalid records
+    fixed = pd.read_csv(out)
+    # 1001 was valid; 1005's temperature was clipped into range; the rest cannot be repaired.
+    assert fixed["patient_id"].tolist() == [1001, 1005]
+    assert fixed["temperature"].tolist() == [36.8, 45.0]
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (("validate", "patientz", "x.csv"), 2, "unknown domain 'patientz'"),
+        (("validate", "patients", "missing.csv"), 2, "missing.csv: no such file"),
+        (("validate", "patients", "README.md"), 2, "patients reads .csv, .parquet files, not .md"),
+        (("run", "missing.toml"), 2, "missing.toml does not exist"),
+        (("generate", "patients", "--generator", "nope", "-n", "5"), 2, "unknown generator 'nope'"),
+        (("generate", "patients", "-p", "max_knot=3", "-n", "5"), 2, "did you mean 'max_knots'"),
+    ],
+)
+def test_errors_are_one_line_with_exit_code(args: tuple[str, ...], code: int, message: str) -> None:
+    pytest.importorskip("lifelines")
+    result = invoke(*args)
+    assert result.exit_code == code, result.output
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("error:")
+
+
+def test_missing_extra_exit_code(monkeypatch: pytest.MonkeyPatch) -> None:
+    import synthgenesis.manager as manager
+
+    real = manager.module_available
+    monkeypatch.setattr(manager, "module_available", lambda name: name != "lifelines" and real(name))
+    result = invoke("validate", "patients", str(ROOT / "examples/data/patients/cohort.csv"))
+    assert result.exit_code == 4
+    assert 'pip install "synthgenesis[patients]"' in result.stderr
+
+
+def write_study(tmp_path: Path, **overrides: str) -> Path:
+    body = {
+        "study": '[study]\nname = "t"\ndomain = "patients"\nseed = 5\n',
+        "reference": '[reference]\ndataset = "gbsg2"\n',
+        "sampling": "[sampling]\nn = 200\n",
+        "evaluation": '[evaluation]\nmetrics = ["fidelity", "detection"]\n',
+    }
+    body.update(overrides)
+    path = tmp_path / "study.toml"
+    path.write_text("\n".join(body.values()))
+    return path
+
+
+def test_run_writes_a_complete_run_directory(tmp_path: Path) -> None:
+    pytest.importorskip("lifelines")
+    out = tmp_path / "run"
+    result = invoke("run", str(write_study(tmp_path)), "--out", str(out), "--json")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["status"] == "complete" and summary["counts"]["accepted"] == 200
+    names = {p.name for p in out.iterdir()}
+    assert {"manifest.json", "samples.parquet", "samples.csv", "validation.json", "generator.json",
+            "metrics.json", "report.html", "features"} <= names
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "complete" and manifest["seed"] == 5
+    assert manifest["environment"]["packages"]["pandas"]
+    assert {p["name"] for p in manifest["plugins"]} >= {"patients"}
+    assert set(manifest["timings"]) >= {"load_reference", "fit", "generate", "evaluate"}
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".run.partial")]
+
+
+def test_same_seed_same_samples(tmp_path: Path) -> None:
+    pytest.importorskip("lifelines")
+    import pandas as pd
+
+    study = write_study(tmp_path, evaluation="[evaluation]\nenabled = false\n")
+    for name in ("a", "b"):
+        assert invoke("run", str(study), "--out", str(tmp_path / name)).exit_code == 0
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "a/samples.parquet"),
+                                  pd.read_parquet(tmp_path / "b/samples.parquet"))
+
+
+def test_existing_output_is_never_overwritten_silently(tmp_path: Path) -> None:
+    pytest.importorskip("lifelines")
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "precious.txt").write_text("keep me")
+    study = write_study(tmp_path, evaluation="[evaluation]\nenabled = false\n")
+    result = invoke("run", str(study), "--out", str(out))
+    assert result.exit_code == 2 and "already exists" in result.stderr
+    assert (out / "precious.txt").read_text() == "keep me"
+    result = invoke("run", str(study), "--out", str(out), "--overwrite")
+    assert result.exit_code == 0 and not (out / "precious.txt").exists()
+
+
+def test_config_typo_reports_key_path(tmp_path: Path) -> None:
+    pytest.importorskip("lifelines")
+    study = write_study(tmp_path, sampling="[sampling]\nnn = 3\n")
+    result = invoke("run", str(study))
+    assert result.exit_code == 2
+    assert "study.toml: sampling.nn: unknown key; did you mean 'n'?" in result.stderr
+
+
+def test_incomplete_generation_keeps_samples_and_exits_5(tmp_path: Path) -> None:
+    pytest.importorskip("lifelines")
+    from synthgenesis import hookimpl
+    from synthgenesis.manager import PluginManager, reset_plugin_manager
+    from synthgenesis.types import CheckResult, Constraint, ConstraintSpec
+
+    class OnlyOld(Constraint):
+        def _check(self, batch):
+            return CheckResult.from_mask(batch["age"] >= 65, lambda i: f"age={batch['age'].iat[i]} below 65")
+
+    class Strict:
+        @hookimpl
+        def synthgenesis_register_constraints(self):
+            return [ConstraintSpec("strict-age", "patients", OnlyOld())]
+
+    pm = PluginManager()
+    pm.register(Strict(), name="strict")
+    reset_plugin_manager(lambda: pm)
+    study = write_study(tmp_path, sampling="[sampling]\nn = 200\nmax_rounds = 1\n",
+                        evaluation="[evaluation]\nenabled = false\n")
+    out = tmp_path / "run"
+    result = invoke("run", str(study), "--out", str(out))
+    assert result.exit_code == 5, result.output
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "incomplete" and "only" in manifest["error"]
+    validation = json.loads((out / "validation.json").read_text())
+    assert validation["rules"]["strict-age"]["failed"] > 0
+    assert 0 < validation["accepted"] < 200
+
+
+def test_failure_mid_run_keeps_what_was_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("lifelines")
+    import synthgenesis.evaluation as evaluation
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("metric exploded")
+
+    monkeypatch.setattr(evaluation, "evaluate", broken)
+    out = tmp_path / "run"
+    result = invoke("run", str(write_study(tmp_path)), "--out", str(out))
+    assert result.exit_code == 1
+    assert "metric exploded" in result.stderr and f"partial results kept in {out}" in result.stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "failed" and manifest["failed_step"] == "evaluate"
+    assert (out / "samples.parquet").exists()
+
+
+def test_evaluate_command(tmp_path: Path) -> None:
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    real = pd.DataFrame({"x": rng.normal(size=300), "g": rng.choice(["a", "b"], 300)})
+    real["y"] = (real["x"] + rng.normal(scale=0.5, size=300) > 0).astype(int)
+    synth = real.sample(frac=1, random_state=1).assign(x=lambda d: d["x"] + rng.normal(scale=0.3, size=300))
+    for name, df in (("real", real.iloc[:200]), ("holdout", real.iloc[200:]), ("synth", synth)):
+        df.to_csv(tmp_path / f"{name}.csv", index=False)
+    result = invoke("evaluate", "--real", str(tmp_path / "real.csv"), "--synthetic", str(tmp_path / "synth.csv"),
+                    "--holdout", str(tmp_path / "holdout.csv"), "--target", "y", "--metric", "fidelity",
+                    "--metric", "utility", "--out", str(tmp_path / "eval"), "--json")
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((tmp_path / "eval/metrics.json").read_text())
+    assert "fidelity" in metrics and "utility" in metrics
+    assert (tmp_path / "eval/report.html").exists()
+    again = invoke("evaluate", "--real", str(tmp_path / "real.csv"), "--synthetic", str(tmp_path / "synth.csv"),
+                   "--out", str(tmp_path / "eval"))
+    assert again.exit_code == 2 and "already exists" in again.stderr
