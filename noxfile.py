@@ -69,7 +69,9 @@ def docs(session: nox.Session) -> None:
 def demo(session: nox.Session) -> None:
     """The README demo in a fresh environment."""
     session.install(".[patients]")
-    session.run("synthgenesis", "demo", "--out", str(session.create_tmp() + "/demo"), "--overwrite", *session.posargs)
+    session.run(
+        "synthgenesis", "demo", "--out", str(session.create_tmp() + "/demo"), "--overwrite", *session.posargs
+    )
 
 
 @nox.session

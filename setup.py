@@ -10,9 +10,7 @@ from setuptools import find_packages, setup
 ROOTS = {"synthgenesis": "core", "synthgenesis.plugins": "plugins"}
 
 packages = [
-    f"{name}.{sub}" if sub else name
-    for name, folder in ROOTS.items()
-    for sub in ["", *find_packages(folder)]
+    f"{name}.{sub}" if sub else name for name, folder in ROOTS.items() for sub in ["", *find_packages(folder)]
 ]
 
 setup(packages=packages, package_dir=ROOTS)

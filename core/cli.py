@@ -21,7 +21,8 @@ from synthgenesis.errors import EXIT_CODES, SynthgenesisError
 
 app = typer.Typer(
     name="synthgenesis",
-    help="Trustworthy synthetic data: generate domain-valid samples and measure how they transfer to real data.",
+    help="Trustworthy synthetic data: generate domain-valid samples and measure how they transfer "
+    "to real data.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -136,9 +137,16 @@ def _domain_listing(pm: Any) -> list[dict[str, Any]]:
                 "formats": list(dom.formats),
                 "generators": sorted(pm.generators(name)),
                 "validators": sorted(n for n, r in rules.items() if r.__class__.__name__ == "ValidatorSpec"),
-                "constraints": sorted(n for n, r in rules.items() if r.__class__.__name__ == "ConstraintSpec"),
+                "constraints": sorted(
+                    n for n, r in rules.items() if r.__class__.__name__ == "ConstraintSpec"
+                ),
                 "reference_datasets": [
-                    {"name": d.name, "description": d.description, "licence": d.licence, "citation": d.citation}
+                    {
+                        "name": d.name,
+                        "description": d.description,
+                        "licence": d.licence,
+                        "citation": d.citation,
+                    }
                     for d in dom.reference_datasets
                 ],
                 "transfer_tasks": [
@@ -163,9 +171,8 @@ def domains(as_json: JsonOpt = False) -> None:
         return
     console = _stdout()
     for d in listing:
-        console.print(
-            f"[bold]{d['name']}[/] ({d['sample_type']}; {', '.join(d['formats'])}): {escape(d['description'])}"
-        )
+        kind = f"{d['sample_type']}; {', '.join(d['formats'])}"
+        console.print(f"[bold]{d['name']}[/] ({kind}): {escape(d['description'])}")
         for key in ("generators", "validators", "constraints"):
             console.print(f"  {key}: {', '.join(d[key]) or '-'}")
         console.print(f"  reference datasets: {', '.join(x['name'] for x in d['reference_datasets']) or '-'}")
@@ -183,9 +190,12 @@ def domains(as_json: JsonOpt = False) -> None:
 def validate(
     domain: Annotated[str, typer.Argument(help="Domain name, e.g. crystals, molecules, patients.")],
     file: Annotated[Path, typer.Argument(help="A file in one of the domain's native formats.")],
-    rule: Annotated[list[str] | None, typer.Option("--rule", help="Check only these rules (repeatable).")] = None,
+    rule: Annotated[
+        list[str] | None, typer.Option("--rule", help="Check only these rules (repeatable).")
+    ] = None,
     repair_out: Annotated[
-        Path | None, typer.Option("--repair-out", help="Repair what can be repaired and write the valid records here.")
+        Path | None,
+        typer.Option("--repair-out", help="Repair what can be repaired and write the valid records here."),
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -200,10 +210,11 @@ def validate(
     dom = pm.domain(domain)
     if not file.exists():
         raise InvalidDataError(f"{file}: no such file")
-    if file.suffix.lower() not in dom.formats and not (file.suffix.lower() == ".pq" and ".parquet" in dom.formats):
-        raise InvalidDataError(
-            f"{file}: {domain} reads {', '.join(dom.formats)} files, not {file.suffix or 'files without a suffix'}"
-        )
+    if file.suffix.lower() not in dom.formats and not (
+        file.suffix.lower() == ".pq" and ".parquet" in dom.formats
+    ):
+        suffix = file.suffix or "files without a suffix"
+        raise InvalidDataError(f"{file}: {domain} reads {', '.join(dom.formats)} files, not {suffix}")
     batch = dom.read(file)
     outcome = validate_batch(dom, batch, pm.rules(domain, rule), repair=repair_out is not None)
     n_valid = int(outcome.valid.sum())
@@ -230,7 +241,11 @@ def validate(
         for name, st in outcome.stats.items():
             colour = "green" if st.failed == 0 else "red"
             table.add_row(
-                name, str(st.checked), str(st.passed), f"[{colour}]{st.failed}[/]", str(st.repaired),
+                name,
+                str(st.checked),
+                str(st.passed),
+                f"[{colour}]{st.failed}[/]",
+                str(st.repaired),
                 escape(st.examples[0]) if st.examples else "",
             )
         _stdout().print(table)
@@ -314,7 +329,9 @@ def run(
 def generate(
     domain: Annotated[str, typer.Argument(help="Domain to generate for.")],
     generator: Annotated[str | None, typer.Option("--generator", "-g", help="Generator name.")] = None,
-    reference: Annotated[str | None, typer.Option("--reference", "-r", help="Registered reference dataset.")] = None,
+    reference: Annotated[
+        str | None, typer.Option("--reference", "-r", help="Registered reference dataset.")
+    ] = None,
     reference_file: Annotated[
         Path | None, typer.Option("--reference-file", help="Fit on this file (domain's native format).")
     ] = None,
@@ -324,7 +341,9 @@ def generate(
     param: Annotated[
         list[str] | None, typer.Option("--param", "-p", help="Generator parameter KEY=VALUE (TOML value).")
     ] = None,
-    evaluate_too: Annotated[bool, typer.Option("--evaluate", help="Also evaluate and write a report.")] = False,
+    evaluate_too: Annotated[
+        bool, typer.Option("--evaluate", help="Also evaluate and write a report.")
+    ] = False,
     out: OutOpt = None,
     overwrite: OverwriteOpt = False,
     as_json: JsonOpt = False,
@@ -347,7 +366,9 @@ def generate(
     if reference is None and reference_file is None:
         datasets = sorted(_pm().reference_datasets(domain))
         if not datasets:
-            raise ConfigError("--reference", f"domain {domain!r} has no registered reference; pass --reference-file")
+            raise ConfigError(
+                "--reference", f"domain {domain!r} has no registered reference; pass --reference-file"
+            )
         reference = datasets[0]
     data: dict[str, Any] = {
         "study": {"name": f"generate-{domain}", "domain": domain, "seed": seed},
@@ -396,10 +417,14 @@ def evaluate(
     real: Annotated[Path, typer.Option("--real", help="Real (training) table, CSV or Parquet.")],
     synthetic: Annotated[Path, typer.Option("--synthetic", help="Synthetic table, CSV or Parquet.")],
     out: Annotated[Path, typer.Option("--out", help="Folder for metrics.json and report.html.")],
-    holdout: Annotated[Path | None, typer.Option("--holdout", help="Real rows not used for training.")] = None,
+    holdout: Annotated[
+        Path | None, typer.Option("--holdout", help="Real rows not used for training.")
+    ] = None,
     target: Annotated[str | None, typer.Option("--target", help="Label column for utility metrics.")] = None,
     task: Annotated[str | None, typer.Option("--task", help="classification or regression.")] = None,
-    sensitive: Annotated[list[str] | None, typer.Option("--sensitive", help="Column to audit for bias.")] = None,
+    sensitive: Annotated[
+        list[str] | None, typer.Option("--sensitive", help="Column to audit for bias.")
+    ] = None,
     metric: Annotated[list[str] | None, typer.Option("--metric", help="Only these metric families.")] = None,
     seed: SeedOpt = 0,
     overwrite: OverwriteOpt = False,
@@ -441,7 +466,9 @@ def evaluate(
 @handle_errors
 def report(
     run_dir: Annotated[Path, typer.Argument(help="A run directory written by run, generate or demo.")],
-    out: Annotated[Path | None, typer.Option("--out", help="HTML file (default RUN_DIR/report.html).")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="HTML file (default RUN_DIR/report.html).")
+    ] = None,
 ) -> None:
     """Rebuild the HTML report of a run from its stored features (same seed, same figures)."""
     from synthgenesis.errors import InvalidDataError
@@ -468,7 +495,9 @@ def report(
         holdout=read_table(feats / "holdout.parquet"),
         target=task.target if task else ev.get("target"),
         task=task.kind if task else ev.get("task"),
-        sensitive=[s for s in (ev.get("sensitive") or (task.sensitive if task else ())) if s in train.columns],
+        sensitive=[
+            s for s in (ev.get("sensitive") or (task.sensitive if task else ())) if s in train.columns
+        ],
         metrics=ev.get("metrics"),
         seed=manifest["seed"],
     )

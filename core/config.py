@@ -213,7 +213,9 @@ def _check_values(c: StudyConfig) -> None:
     if not 0 < c.reference.holdout_fraction < 1:
         raise c.error("reference.holdout_fraction", "must be between 0 and 1 (exclusive)")
     if (c.reference.dataset is None) == (c.reference.path is None):
-        raise c.error("reference", "give exactly one of 'dataset' (a registered reference) or 'path' (a file)")
+        raise c.error(
+            "reference", "give exactly one of 'dataset' (a registered reference) or 'path' (a file)"
+        )
     if c.evaluation.task not in (None, "classification", "regression"):
         raise c.error("evaluation.task", "must be 'classification' or 'regression'")
 
@@ -259,5 +261,6 @@ def check_against_plugins(c: StudyConfig, pm: PluginManager) -> None:
             raise wrap("evaluation.transfer_task", exc) from exc
         if task.domain != c.study.domain:
             raise c.error(
-                "evaluation.transfer_task", f"task {task.name!r} is for domain {task.domain!r}, not {c.study.domain!r}"
+                "evaluation.transfer_task",
+                f"task {task.name!r} is for domain {task.domain!r}, not {c.study.domain!r}",
             )

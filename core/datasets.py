@@ -43,7 +43,9 @@ def sha256_of(path: Path, chunk: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
-def fetch_file(url: str, *, filename: str, sha256: str, folder: Path | None = None, timeout: float = 60) -> Path:
+def fetch_file(
+    url: str, *, filename: str, sha256: str, folder: Path | None = None, timeout: float = 60
+) -> Path:
     """Return the local path of ``filename``, downloading it from ``url`` if needed.
 
     The checksum is verified on every call, so a truncated or tampered cached

@@ -46,9 +46,14 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
         raise
 
 
-def atomic_write(path: str | os.PathLike[str], writer: Callable[[IO[Any]], None], *, binary: bool = False) -> Path:
+def atomic_write(
+    path: str | os.PathLike[str], writer: Callable[[IO[Any]], None], *, binary: bool = False
+) -> Path:
     """Call ``writer(fileobj)`` on a temporary file and move it to ``path``."""
-    with atomic_path(path) as tmp, open(tmp, "wb" if binary else "w", encoding=None if binary else "utf-8") as fh:
+    with (
+        atomic_path(path) as tmp,
+        open(tmp, "wb" if binary else "w", encoding=None if binary else "utf-8") as fh,
+    ):
         writer(fh)
     return Path(path)
 

@@ -165,20 +165,30 @@ class PluginManager:
                 self._infos[ep.name] = PluginInfo(ep.name, version, "error", source=source, message=str(exc))
 
     def _register_module(self, plugin: Any, name: str, *, version: str | None, source: str) -> None:
-        extra, requires = plugin_requirements(plugin) if isinstance(plugin, ModuleType) else (
-            getattr(plugin, "SYNTHGENESIS_EXTRA", None),
-            tuple(getattr(plugin, "SYNTHGENESIS_REQUIRES", ())),
+        extra, requires = (
+            plugin_requirements(plugin)
+            if isinstance(plugin, ModuleType)
+            else (
+                getattr(plugin, "SYNTHGENESIS_EXTRA", None),
+                tuple(getattr(plugin, "SYNTHGENESIS_REQUIRES", ())),
+            )
         )
         missing = [m for m in requires if not module_available(m)]
         if missing:
             self._missing[name] = missing
             install = f'pip install "synthgenesis[{extra}]"' if extra else f"pip install {' '.join(missing)}"
             self._infos[name] = PluginInfo(
-                name, version, "missing-extra", extra=extra, source=source,
+                name,
+                version,
+                "missing-extra",
+                extra=extra,
+                source=source,
                 message=f"needs {', '.join(missing)}: {install}",
             )
             return
-        if self._pm.get_plugin(name) is not None or name in self._infos and self._infos[name].status == "active":
+        if self._pm.get_plugin(name) is not None or (
+            name in self._infos and self._infos[name].status == "active"
+        ):
             raise DuplicateNameError("plugin", name, [self._infos[name].source, source])
         try:
             self._pm.register(plugin, name=name)
@@ -206,7 +216,9 @@ class PluginManager:
         """
         name = name or getattr(plugin, "__name__", None) or type(plugin).__name__
         if name in self._blocked:
-            self._infos[name] = PluginInfo(name, version, "disabled", source="code", message=f"blocked by {ENV_BLOCK}")
+            self._infos[name] = PluginInfo(
+                name, version, "disabled", source="code", message=f"blocked by {ENV_BLOCK}"
+            )
             return name
         if version is None:
             version = getattr(plugin, "__version__", None)
@@ -254,7 +266,9 @@ class PluginManager:
                     f"fix or upgrade it, or block it with {ENV_BLOCK}={impl.plugin_name}"
                 ) from exc
             if self._trace:
-                sys.stderr.write(f"synthgenesis trace: {impl.plugin_name}.{hook_name}() -> {len(items)} records\n")
+                sys.stderr.write(
+                    f"synthgenesis trace: {impl.plugin_name}.{hook_name}() -> {len(items)} records\n"
+                )
             for item in items:
                 yield impl.plugin_name, item
 
@@ -295,7 +309,9 @@ class PluginManager:
             for dom in domains.values():
                 for ds in dom.reference_datasets:
                     if ds.name in datasets:
-                        raise DuplicateNameError("reference dataset", ds.name, [datasets[ds.name].domain, dom.name])
+                        raise DuplicateNameError(
+                            "reference dataset", ds.name, [datasets[ds.name].domain, dom.name]
+                        )
                     datasets[ds.name] = ds
             self._cache["_datasets"] = datasets
         return domains
@@ -349,8 +365,12 @@ class PluginManager:
         if name is None:
             gens = sorted(self.generators(domain))
             if not gens:
-                raise UnknownNameError("generator", f"<default for {domain}>", [],
-                                       f"no plugin registers a generator for domain {domain!r}")
+                raise UnknownNameError(
+                    "generator",
+                    f"<default for {domain}>",
+                    [],
+                    f"no plugin registers a generator for domain {domain!r}",
+                )
             name = gens[0]
         return self.generator(name, domain)
 
@@ -362,9 +382,14 @@ class PluginManager:
         recs = self._domain_bound("synthgenesis_register_constraints", "constraint", ConstraintSpec)
         return {n: c for n, c in recs.items() if domain is None or c.domain == domain}
 
-    def rules(self, domain: str, names: Iterable[str] | None = None) -> dict[str, ConstraintSpec | ValidatorSpec]:
+    def rules(
+        self, domain: str, names: Iterable[str] | None = None
+    ) -> dict[str, ConstraintSpec | ValidatorSpec]:
         """Constraints and validators of ``domain`` (all, or the ones named)."""
-        available: dict[str, ConstraintSpec | ValidatorSpec] = {**self.constraints(domain), **self.validators(domain)}
+        available: dict[str, ConstraintSpec | ValidatorSpec] = {
+            **self.constraints(domain),
+            **self.validators(domain),
+        }
         if names is None:
             return available
         out = {}

@@ -93,7 +93,7 @@ class ValidationOutcome:
     @property
     def rejected(self) -> pd.DataFrame:
         rows = self.batch[~self.valid].copy()
-        rows[REASON_COLUMN] = ["; ".join(r) for r, ok in zip(self.reasons, self.valid) if not ok]
+        rows[REASON_COLUMN] = ["; ".join(r) for r, ok in zip(self.reasons, self.valid, strict=True) if not ok]
         return rows.reset_index(drop=True)
 
 
@@ -206,8 +206,10 @@ def validate_batch(
 def _with_label(batch: pd.DataFrame, i: int, reason: str) -> str:
     """Prefix ``reason`` with the record it is about, unless the rule already named it."""
     head = reason.split(":", 1)[0] if ":" in reason else ""
-    named = any(word in head for word in ("patient", "record", "transaction", "scenario", "row", "structure",
-                                          "molecule", "="))
+    named = any(
+        word in head
+        for word in ("patient", "record", "transaction", "scenario", "row", "structure", "molecule", "=")
+    )
     return reason if named else f"{_record_label(batch, i)}: {reason}"
 
 

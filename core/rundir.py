@@ -68,9 +68,10 @@ class RunDirectory:
             "seconds": round(time.perf_counter() - self._t0, 3),
             "timings": self.timings,
             "environment": environment_versions(),
-            "files": sorted(
-                str(p.relative_to(self.stage)) for p in self.stage.rglob("*") if p.is_file()
-            ) + ["manifest.json"],
+            "files": [
+                *sorted(str(p.relative_to(self.stage)) for p in self.stage.rglob("*") if p.is_file()),
+                "manifest.json",
+            ],
         }
         write_json(self.stage / "manifest.json", manifest)
 

@@ -16,6 +16,7 @@ The run directory holds::
 
 from __future__ import annotations
 
+import contextlib
 import html
 import time
 from dataclasses import dataclass, field
@@ -55,7 +56,9 @@ def load_reference(config: StudyConfig, pm: PluginManager, domain: Domain) -> pd
     if READ_ERROR_COLUMN in batch.columns:
         bad = batch[READ_ERROR_COLUMN].notna()
         if bad.all():
-            raise InvalidDataError(f"{path}: no record could be read; first error: {batch[READ_ERROR_COLUMN].iat[0]}")
+            raise InvalidDataError(
+                f"{path}: no record could be read; first error: {batch[READ_ERROR_COLUMN].iat[0]}"
+            )
         batch = batch[~bad].drop(columns=[READ_ERROR_COLUMN]).reset_index(drop=True)
     return batch
 
@@ -67,7 +70,9 @@ def split_reference(
     from sklearn.model_selection import train_test_split
 
     if len(reference) < 4:
-        raise InvalidDataError(f"the reference has {len(reference)} rows; at least 4 are needed to hold some out")
+        raise InvalidDataError(
+            f"the reference has {len(reference)} rows; at least 4 are needed to hold some out"
+        )
     strat = None
     if stratify is not None and stratify in reference.columns:
         counts = reference[stratify].value_counts()
@@ -82,7 +87,11 @@ def _task(config: StudyConfig, pm: PluginManager) -> TransferTask | None:
         return pm.transfer_task(config.evaluation.transfer_task)
     if config.evaluation.target is None and config.reference.dataset is not None:
         # The reference's own task, when it has exactly one.
-        tasks = [t for t in pm.transfer_tasks(config.study.domain).values() if t.reference == config.reference.dataset]
+        tasks = [
+            t
+            for t in pm.transfer_tasks(config.study.domain).values()
+            if t.reference == config.reference.dataset
+        ]
         if len(tasks) == 1:
             return tasks[0]
     return None
@@ -161,10 +170,8 @@ def run_study(
         if generator.requires_fit:
             generator.fit(train)
         run.timed("fit", time.perf_counter() - t)
-        try:
+        with contextlib.suppress(NotImplementedError):  # generators that cannot save their state
             write_json(run.path("generator.json"), {"generator": spec.name, "state": generator.get_state()})
-        except NotImplementedError:
-            pass
 
         step = "generate"
         progress.stage(f"sampling {config.sampling.n} and enforcing {domain.name} rules")
@@ -198,8 +205,10 @@ def run_study(
 
             progress.stage("featurizing and evaluating against the real holdout")
             t = time.perf_counter()
-            feats = {name: domain.featurize(b) for name, b in
-                     (("train", train), ("holdout", holdout), ("synthetic", gen.samples))}
+            feats = {
+                name: domain.featurize(b)
+                for name, b in (("train", train), ("holdout", holdout), ("synthetic", gen.samples))
+            }
             for name, table in feats.items():
                 write_table(table, run.path(f"features/{name}.parquet"))
             evaluation = evaluate(
@@ -208,8 +217,11 @@ def run_study(
                 holdout=feats["holdout"],
                 target=target,
                 task=task.kind if task else config.evaluation.task,
-                sensitive=[s for s in (config.evaluation.sensitive or (task.sensitive if task else ()))
-                           if s in feats["train"].columns],
+                sensitive=[
+                    s
+                    for s in (config.evaluation.sensitive or (task.sensitive if task else ()))
+                    if s in feats["train"].columns
+                ],
                 metrics=config.evaluation.metrics,
                 seed=seed,
                 progress=progress.stage,
@@ -218,10 +230,11 @@ def run_study(
             run.timed("evaluate", time.perf_counter() - t)
             step = "report"
             t = time.perf_counter()
+            reference_name = config.reference.dataset or config.reference.path
             write_html_report(
                 evaluation,
                 run.path("report.html"),
-                title=f"{config.study.name}: {spec.name} on {config.reference.dataset or config.reference.path}",
+                title=f"{config.study.name}: {spec.name} on {reference_name}",
                 context={
                     "run": {
                         "domain": domain.name,

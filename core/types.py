@@ -108,8 +108,7 @@ class Generator(ABC):
     def fit(self, reference: Batch) -> Generator:
         if not isinstance(reference, pd.DataFrame):
             raise InvalidDataError(
-                f"{type(self).__name__}.fit expects a pandas DataFrame batch, "
-                f"got {type(reference).__name__}"
+                f"{type(self).__name__}.fit expects a pandas DataFrame batch, got {type(reference).__name__}"
             )
         if len(reference) == 0:
             raise InvalidDataError(f"{type(self).__name__}.fit got an empty reference table")
@@ -299,9 +298,7 @@ class GeneratorSpec:
 
     def create(self, **params: Any) -> Generator:
         accepted = self.parameters()
-        takes_any = any(
-            p.kind is p.VAR_KEYWORD for p in inspect.signature(self.factory).parameters.values()
-        )
+        takes_any = any(p.kind is p.VAR_KEYWORD for p in inspect.signature(self.factory).parameters.values())
         unknown = sorted(set(params) - set(accepted))
         if unknown and not takes_any:
             raise TypeError(

@@ -53,6 +53,10 @@ def detection(
     # Identical rows share a group so a row and its exact copy never sit on both sides of
     # a split (the classifier would learn the copy's opposite label and score below 0.5).
     groups = pd.util.hash_pandas_object(pd.DataFrame(x), index=False).to_numpy()
+    folds = min(folds, len(np.unique(groups)))
+    if folds < 2:
+        return {"applicable": False, "reason": "every sampled row of both tables is the same "
+                "row, so there is nothing to tell apart"}, {}
     splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
     for train, test in splitter.split(x, y, groups):
         model = _classifier(mask, seed).fit(x[train], y[train])

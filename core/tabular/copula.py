@@ -83,7 +83,11 @@ class GaussianCopula(Generator):
             return
         # Pairwise-complete correlation: a missing lab value says nothing about its
         # correlation with other columns, so it must not dilute it.
-        corr = pd.DataFrame(scores).corr(min_periods=3).to_numpy() if len(scores) > 1 else np.eye(scores.shape[1])
+        corr = (
+            pd.DataFrame(scores).corr(min_periods=3).to_numpy()
+            if len(scores) > 1
+            else np.eye(scores.shape[1])
+        )
         corr = np.nan_to_num(np.atleast_2d(corr), nan=0.0)
         np.fill_diagonal(corr, 1.0)
         self.correlation = nearest_correlation(corr)
@@ -154,8 +158,6 @@ class GaussianCopula(Generator):
         gen = cls(**state["params"])
         gen.column_order = list(state["column_order"])
         gen.columns = [ColumnModel.from_dict(c) for c in state["columns"]]
-        gen.correlation = np.asarray(state["correlation"], dtype=float).reshape(
-            len(state["correlation"]), -1
-        )
+        gen.correlation = np.asarray(state["correlation"], dtype=float).reshape(len(state["correlation"]), -1)
         gen._fitted = True
         return gen

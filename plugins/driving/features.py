@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
 from synthgenesis.plugins.driving.fleet import build_fleet, lane_followers
 
 #: Feature columns, in order, with what each one is.

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
 from synthgenesis.errors import InvalidDataError
 from synthgenesis.io import write_text
 from synthgenesis.plugins.driving.fleet import SAMPLE_COLUMN

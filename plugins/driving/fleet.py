@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
 from synthgenesis.plugins.driving.schema import ScenarioError, parse_scenario, scenario_id
 from synthgenesis.types import READ_ERROR_COLUMN
 

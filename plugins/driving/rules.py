@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
 from synthgenesis.plugins.driving.fleet import Fleet, build_fleet, overlapping_pairs, reason_prefixes
 from synthgenesis.plugins.driving.schema import ScenarioError, parse_scenario
 from synthgenesis.types import CheckResult, Constraint, ConstraintSpec, Validator, ValidatorSpec

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
 from synthgenesis.errors import InvalidDataError
 from synthgenesis.plugins.fraud.schema import as_float, as_text, as_utc
 from synthgenesis.types import READ_ERROR_COLUMN

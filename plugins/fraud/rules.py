@@ -14,6 +14,7 @@ from typing import ClassVar
 
 import numpy as np
 import pandas as pd
+
 from synthgenesis.plugins.fraud.currencies import MINOR_UNITS, currency_problem
 from synthgenesis.plugins.fraud.schema import as_float, as_text, as_utc, reason_prefixes, show
 from synthgenesis.types import READ_ERROR_COLUMN, CheckResult, Constraint, ConstraintSpec

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
 from synthgenesis.errors import InvalidDataError
 from synthgenesis.io import read_table, write_table
 from synthgenesis.plugins.fraud.schema import (

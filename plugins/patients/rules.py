@@ -120,7 +120,10 @@ class BMIConsistency(Constraint):
 
 
 def _years_between(start: pd.Series, end: pd.Series) -> np.ndarray:
-    s, e = pd.to_datetime(start, errors="coerce", format="mixed"), pd.to_datetime(end, errors="coerce", format="mixed")
+    s, e = (
+        pd.to_datetime(start, errors="coerce", format="mixed"),
+        pd.to_datetime(end, errors="coerce", format="mixed"),
+    )
     years = e.dt.year - s.dt.year
     before_birthday = (e.dt.month < s.dt.month) | ((e.dt.month == s.dt.month) & (e.dt.day < s.dt.day))
     return (years - before_birthday.astype(float)).to_numpy(dtype=float)
@@ -190,7 +193,9 @@ class SexSpecificDiagnosis(Constraint):
     def _check(self, batch: pd.DataFrame) -> CheckResult:
         failing: dict[int, list[str]] = {}
         if {"diagnosis", "sex"} <= set(batch.columns):
-            for i, (value, sex) in enumerate(zip(batch["diagnosis"].tolist(), batch["sex"].tolist())):
+            for i, (value, sex) in enumerate(
+                zip(batch["diagnosis"].tolist(), batch["sex"].tolist(), strict=True)
+            ):
                 for code in _codes(value):
                     if sex == "M" and _in_blocks(code, FEMALE_ONLY):
                         failing.setdefault(i, []).append(f"diagnosis {code} applies to females but sex=M")
@@ -234,7 +239,11 @@ class SurvivalConsistency(Constraint):
 
 
 _RULES: tuple[tuple[str, Callable[[], Constraint], str], ...] = (
-    ("patients-physiological-ranges", PhysiologicalRanges, "vitals, labs and anthropometrics in living range"),
+    (
+        "patients-physiological-ranges",
+        PhysiologicalRanges,
+        "vitals, labs and anthropometrics in living range",
+    ),
     ("patients-blood-pressure-order", BloodPressureOrder, "systolic above diastolic"),
     ("patients-bmi-consistency", BMIConsistency, "BMI equals weight / height^2"),
     ("patients-age-dates", AgeMatchesDates, "age agrees with birth and encounter dates"),

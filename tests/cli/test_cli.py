@@ -51,7 +51,9 @@ def test_validate_summary_and_exit_codes() -> None:
     good = invoke("validate", "patients", str(ROOT / "examples/data/patients/cohort.csv"), "--json")
     assert good.exit_code == 0, good.output
     assert json.loads(good.stdout)["invalid"] == 0
-    bad = invoke("validate", "patients", str(ROOT / "examples/data/patients/cohort_with_errors.csv"), "--json")
+    bad = invoke(
+        "validate", "patients", str(ROOT / "examples/data/patients/cohort_with_errors.csv"), "--json"
+    )
     assert bad.exit_code == 6
     summary = json.loads(bad.stdout)
     assert summary["records"] == 6 and summary["valid"] == 1
@@ -62,8 +64,13 @@ def test_validate_summary_and_exit_codes() -> None:
 def test_validate_repair_out_writes_valid_records(tmp_path: Path) -> None:
     pytest.importorskip("lifelines")
     out = tmp_path / "fixed.csv"
-    result = invoke("validate", "patients", str(ROOT / "examples/data/patients/cohort_with_errors.csv"),
-                    "--repair-out", str(out))
+    result = invoke(
+        "validate",
+        "patients",
+        str(ROOT / "examples/data/patients/cohort_with_errors.csv"),
+        "--repair-out",
+        str(out),
+    )
     assert result.exit_code == 6  # the file itself still has invalid records
     fixed = pd.read_csv(out)
     # 1001 was valid; 1005's temperature was clipped into range; the rest cannot be repaired.
@@ -122,8 +129,16 @@ def test_run_writes_a_complete_run_directory(tmp_path: Path) -> None:
     summary = json.loads(result.stdout)
     assert summary["status"] == "complete" and summary["counts"]["accepted"] == 200
     names = {p.name for p in out.iterdir()}
-    assert {"manifest.json", "samples.parquet", "samples.csv", "validation.json", "generator.json",
-            "metrics.json", "report.html", "features"} <= names
+    assert {
+        "manifest.json",
+        "samples.parquet",
+        "samples.csv",
+        "validation.json",
+        "generator.json",
+        "metrics.json",
+        "report.html",
+        "features",
+    } <= names
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == "complete" and manifest["seed"] == 5
     assert manifest["environment"]["packages"]["pandas"]
@@ -139,8 +154,9 @@ def test_same_seed_same_samples(tmp_path: Path) -> None:
     study = write_study(tmp_path, evaluation="[evaluation]\nenabled = false\n")
     for name in ("a", "b"):
         assert invoke("run", str(study), "--out", str(tmp_path / name)).exit_code == 0
-    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "a/samples.parquet"),
-                                  pd.read_parquet(tmp_path / "b/samples.parquet"))
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(tmp_path / "a/samples.parquet"), pd.read_parquet(tmp_path / "b/samples.parquet")
+    )
 
 
 def test_existing_output_is_never_overwritten_silently(tmp_path: Path) -> None:
@@ -182,8 +198,11 @@ def test_incomplete_generation_keeps_samples_and_exits_5(tmp_path: Path) -> None
     pm = PluginManager()
     pm.register(Strict(), name="strict")
     reset_plugin_manager(lambda: pm)
-    study = write_study(tmp_path, sampling="[sampling]\nn = 200\nmax_rounds = 1\n",
-                        evaluation="[evaluation]\nenabled = false\n")
+    study = write_study(
+        tmp_path,
+        sampling="[sampling]\nn = 200\nmax_rounds = 1\n",
+        evaluation="[evaluation]\nenabled = false\n",
+    )
     out = tmp_path / "run"
     result = invoke("run", str(study), "--out", str(out))
     assert result.exit_code == 5, result.output
@@ -221,13 +240,35 @@ def test_evaluate_command(tmp_path: Path) -> None:
     synth = real.sample(frac=1, random_state=1).assign(x=lambda d: d["x"] + rng.normal(scale=0.3, size=300))
     for name, df in (("real", real.iloc[:200]), ("holdout", real.iloc[200:]), ("synth", synth)):
         df.to_csv(tmp_path / f"{name}.csv", index=False)
-    result = invoke("evaluate", "--real", str(tmp_path / "real.csv"), "--synthetic", str(tmp_path / "synth.csv"),
-                    "--holdout", str(tmp_path / "holdout.csv"), "--target", "y", "--metric", "fidelity",
-                    "--metric", "utility", "--out", str(tmp_path / "eval"), "--json")
+    result = invoke(
+        "evaluate",
+        "--real",
+        str(tmp_path / "real.csv"),
+        "--synthetic",
+        str(tmp_path / "synth.csv"),
+        "--holdout",
+        str(tmp_path / "holdout.csv"),
+        "--target",
+        "y",
+        "--metric",
+        "fidelity",
+        "--metric",
+        "utility",
+        "--out",
+        str(tmp_path / "eval"),
+        "--json",
+    )
     assert result.exit_code == 0, result.output
     metrics = json.loads((tmp_path / "eval/metrics.json").read_text())
     assert "fidelity" in metrics and "utility" in metrics
     assert (tmp_path / "eval/report.html").exists()
-    again = invoke("evaluate", "--real", str(tmp_path / "real.csv"), "--synthetic", str(tmp_path / "synth.csv"),
-                   "--out", str(tmp_path / "eval"))
+    again = invoke(
+        "evaluate",
+        "--real",
+        str(tmp_path / "real.csv"),
+        "--synthetic",
+        str(tmp_path / "synth.csv"),
+        "--out",
+        str(tmp_path / "eval"),
+    )
     assert again.exit_code == 2 and "already exists" in again.stderr

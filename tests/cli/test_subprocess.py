@@ -21,7 +21,13 @@ def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]
 def test_console_script_plugins_json() -> None:
     out = run("plugins", "--json")
     assert out.returncode == 0, out.stderr
-    assert {p["name"] for p in json.loads(out.stdout)} >= {"crystals", "molecules", "patients", "fraud", "driving"}
+    assert {p["name"] for p in json.loads(out.stdout)} >= {
+        "crystals",
+        "molecules",
+        "patients",
+        "fraud",
+        "driving",
+    }
 
 
 def test_console_script_usage_error() -> None:

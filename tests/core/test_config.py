@@ -71,7 +71,10 @@ def test_names_are_checked_against_plugins(patients_pm) -> None:
     cases = [
         (with_(study={"domain": "patiens"}), r"study.domain: unknown domain 'patiens'; available: patients"),
         (with_(generator={"name": "copula"}), r"generator.name: unknown generator 'copula'"),
-        (with_(generator={"params": {"max_knot": 3}}), r"generator.params.max_knot: .* did you mean 'max_knots'"),
+        (
+            with_(generator={"params": {"max_knot": 3}}),
+            r"generator.params.max_knot: .* did you mean 'max_knots'",
+        ),
         (with_(reference={"dataset": "actg"}), r"reference.dataset: unknown reference dataset 'actg'"),
         (with_(rules={"include": ["patients-bmi"]}), r"rules.include: unknown rule 'patients-bmi'"),
         (with_(evaluation={"transfer_task": "x"}), r"evaluation.transfer_task: unknown transfer task 'x'"),

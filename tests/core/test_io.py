@@ -38,10 +38,10 @@ def test_table_errors_name_the_file(tmp_path: Path) -> None:
     with pytest.raises(InvalidDataError, match="no such file"):
         read_table(tmp_path / "none.csv")
     (tmp_path / "t.xlsx").write_text("x")
-    with pytest.raises(InvalidDataError, match="unsupported table format '.xlsx'"):
+    with pytest.raises(InvalidDataError, match=r"unsupported table format '\.xlsx'"):
         read_table(tmp_path / "t.xlsx")
     (tmp_path / "broken.parquet").write_bytes(b"not parquet")
-    with pytest.raises(InvalidDataError, match="broken.parquet: cannot be read as parquet"):
+    with pytest.raises(InvalidDataError, match=r"broken\.parquet: cannot be read as parquet"):
         read_table(tmp_path / "broken.parquet")
 
 

@@ -79,8 +79,13 @@ def toy_plugin(name: str = "toy") -> types.SimpleNamespace:
 
         @hookimpl
         def synthgenesis_register_validators(self):
-            return [ValidatorSpec(f"{name}-finite", name, FunctionValidator(
-                lambda row: None if np.isfinite(row["x"]) else "x is not finite"))]
+            return [
+                ValidatorSpec(
+                    f"{name}-finite",
+                    name,
+                    FunctionValidator(lambda row: None if np.isfinite(row["x"]) else "x is not finite"),
+                )
+            ]
 
     return Plugin()
 
@@ -172,8 +177,11 @@ def test_hook_that_raises_names_the_plugin(empty_pm: PluginManager) -> None:
         def synthgenesis_register_domains(self):
             raise RuntimeError("boom")
 
-    with pytest.raises(HookCallError, match=r"plugin 'broken' raised in synthgenesis_register_domains: "
-                                            r"RuntimeError: boom"):
+    with pytest.raises(
+        HookCallError,
+        match=r"plugin 'broken' raised in synthgenesis_register_domains: "
+        r"RuntimeError: boom",
+    ):
         empty_pm.register(Broken(), name="broken")
     assert empty_pm.domains() == {}
 
@@ -299,7 +307,9 @@ def test_disable_autoload_keeps_builtins_only(monkeypatch: pytest.MonkeyPatch) -
     assert statuses == {"own": "active", "ext": "disabled"}
 
 
-def test_trace_env_writes_hook_calls(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_trace_env_writes_hook_calls(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv(manager.ENV_TRACE, "1")
     pm = PluginManager(autoload=False)
     pm.register(toy_plugin(), name="toy")
@@ -318,7 +328,8 @@ def test_real_builtins_import_no_domain_library() -> None:
         "from synthgenesis.manager import PluginManager\n"
         "pm = PluginManager()\n"
         "import synthgenesis.cli\n"
-        "heavy = [m for m in ('pymatgen', 'rdkit', 'gymnasium', 'lifelines', 'torch', 'dask') if m in sys.modules]\n"
+        "libs = ('pymatgen', 'rdkit', 'gymnasium', 'lifelines', 'torch', 'dask')\n"
+        "heavy = [m for m in libs if m in sys.modules]\n"
         "print(heavy)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -82,7 +82,9 @@ def test_repair_fixes_and_counts() -> None:
 
 
 def test_read_errors_fail_the_read_rule_only() -> None:
-    batch = pd.DataFrame({"id": [1, 2, 3], "x": [0.5, np.nan, 2.0], READ_ERROR_COLUMN: [None, "x unreadable", None]})
+    batch = pd.DataFrame(
+        {"id": [1, 2, 3], "x": [0.5, np.nan, 2.0], READ_ERROR_COLUMN: [None, "x unreadable", None]}
+    )
     out = validate_batch(DOMAIN, batch, rules(("le1", AtMostOne())), repair=True)
     assert out.valid.tolist() == [True, False, True]
     assert out.stats["read"].failed == 1 and out.stats["le1"].checked == 2

@@ -7,7 +7,14 @@ import pandas as pd
 import pytest
 
 from synthgenesis.errors import InvalidDataError, NotFittedError
-from synthgenesis.types import CheckResult, Constraint, FunctionValidator, Generator, GeneratorSpec, check_name
+from synthgenesis.types import (
+    CheckResult,
+    Constraint,
+    FunctionValidator,
+    Generator,
+    GeneratorSpec,
+    check_name,
+)
 
 
 @pytest.mark.parametrize("bad", ["", "Upper", "1starts-with-digit", "has space", None, 3])

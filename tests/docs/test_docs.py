@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from synthgenesis.hookspecs import HOOK_NAMES
 from synthgenesis import hookspecs
+from synthgenesis.hookspecs import HOOK_NAMES
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
@@ -55,7 +55,9 @@ def test_readme_has_exactly_the_two_commands_and_ci_runs_the_test_one() -> None:
     assert ".venv/bin/synthgenesis demo" in readme
 
 
-@pytest.mark.parametrize("extra", ["crystals", "molecules", "patients", "fraud", "driving", "gnn", "dask", "all"])
+@pytest.mark.parametrize(
+    "extra", ["crystals", "molecules", "patients", "fraud", "driving", "gnn", "dask", "all"]
+)
 def test_extras_exist(extra: str) -> None:
     import tomllib
 

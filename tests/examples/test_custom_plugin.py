@@ -24,9 +24,22 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     target = tmp_path_factory.mktemp("site")
     build = tmp_path_factory.mktemp("build")
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-         "--target", str(target), str(EXAMPLE)],
-        check=True, capture_output=True, text=True, cwd=build,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--target",
+            str(target),
+            str(EXAMPLE),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=build,
     )
     env = {**os.environ, "PYTHONPATH": str(target)}
     env.pop("SYNTHGENESIS_DISABLE_PLUGIN_AUTOLOAD", None)
@@ -34,8 +47,14 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 
 def cli(env: dict[str, str], *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "synthgenesis.cli", *args], env=env, cwd=cwd,
-                          capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "synthgenesis.cli", *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def test_entry_point_plugin_is_listed_active(installed: dict[str, str]) -> None:
@@ -51,8 +70,19 @@ def test_entry_point_plugin_is_listed_active(installed: dict[str, str]) -> None:
 
 
 def test_generate_and_evaluate_through_the_cli(installed: dict[str, str], tmp_path: Path) -> None:
-    out = cli(installed, "generate", "cytology", "-n", "300", "--seed", "1", "--evaluate", "--json",
-              "--out", str(tmp_path / "run"))
+    out = cli(
+        installed,
+        "generate",
+        "cytology",
+        "-n",
+        "300",
+        "--seed",
+        "1",
+        "--evaluate",
+        "--json",
+        "--out",
+        str(tmp_path / "run"),
+    )
     assert out.returncode == 0, out.stderr
     summary = json.loads(out.stdout)
     assert summary["status"] == "complete" and summary["counts"]["accepted"] == 300

@@ -196,9 +196,7 @@ def test_json_that_is_not_a_list_or_not_json(tmp_path: Path, nacl: Structure) ->
 
 @pytest.mark.parametrize("suffix", [".cif", ".json"])
 def test_write_read_round_trip(tmp_path: Path, suffix: str, rocksalt, bcc, make_batch) -> None:
-    disordered = Structure.from_spacegroup(
-        "Fm-3m", Lattice.cubic(6.0), [{"Na": 0.5, "K": 0.5}, "Cl"], [[0, 0, 0], [0.5, 0.5, 0.5]]
-    )
+    disordered = rocksalt(6.0, cation={"Na": 0.5, "K": 0.5})
     triclinic = Structure(Lattice.from_parameters(3.1, 4.2, 5.3, 80, 95, 110), ["Si", "O", "O"],
                           [[0.1, 0.2, 0.3], [0.4, 0.45, 0.7], [0.8, 0.1, 0.55]])
     structures = [rocksalt(), bcc(), disordered, triclinic]

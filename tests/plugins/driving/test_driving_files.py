@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from synthgenesis.errors import InvalidDataError
 from synthgenesis.plugins.driving import files
 from synthgenesis.types import READ_ERROR_COLUMN

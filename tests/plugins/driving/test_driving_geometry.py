@@ -12,6 +12,7 @@ import numpy as np
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from matplotlib.path import Path as PolyPath
+
 from synthgenesis.plugins.driving.fleet import (
     box_overlap,
     build_fleet,

@@ -10,6 +10,7 @@ pytest.importorskip("gymnasium", reason='needs the driving extra: pip install "s
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from synthgenesis.plugins.driving.schema import ScenarioError, parse_scenario
 
 

@@ -9,6 +9,7 @@ import pytest
 pytest.importorskip("pandas", reason='needs the fraud extra: pip install "synthgenesis[fraud]"')
 
 import pandas as pd
+
 from synthgenesis.errors import InvalidDataError
 from synthgenesis.plugins.fraud.features import FEATURES, featurize
 

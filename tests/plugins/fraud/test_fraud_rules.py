@@ -11,6 +11,7 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.pandas import column, data_frames
+
 from synthgenesis.plugins.fraud import rules
 from synthgenesis.plugins.fraud.schema import REQUIRED
 

@@ -11,6 +11,7 @@ pytest.importorskip("pandas", reason='needs the fraud extra: pip install "synthg
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from synthgenesis.errors import InvalidDataError
 from synthgenesis.plugins.fraud import table
 from synthgenesis.plugins.fraud.schema import REQUIRED

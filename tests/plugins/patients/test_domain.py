@@ -10,14 +10,16 @@ import pytest
 
 pytest.importorskip("lifelines", reason='needs the patients extra: pip install "synthgenesis[patients]"')
 
-from synthgenesis.errors import InvalidDataError  # noqa: E402
-from synthgenesis.pipeline import validate_batch  # noqa: E402
-from synthgenesis.types import READ_ERROR_COLUMN  # noqa: E402
+from synthgenesis.errors import InvalidDataError
+from synthgenesis.pipeline import validate_batch
+from synthgenesis.types import READ_ERROR_COLUMN
 
 
 def test_reader_keeps_good_rows_and_names_bad_ones(tmp_path: Path, patients_pm) -> None:
     path = tmp_path / "p.csv"
-    path.write_text("patient_id,age,sex,birth_date\n1,50,F,1970-01-01\n2,abc,M,1980-02-02\n3,40,F,not-a-date\n")
+    path.write_text(
+        "patient_id,age,sex,birth_date\n1,50,F,1970-01-01\n2,abc,M,1980-02-02\n3,40,F,not-a-date\n"
+    )
     batch = patients_pm.domain("patients").read(path)
     assert batch[READ_ERROR_COLUMN].tolist() == [
         None,
@@ -34,8 +36,10 @@ def test_reader_errors(tmp_path: Path, patients_pm) -> None:
         patients_pm.domain("patients").read(empty)
 
 
-@pytest.mark.parametrize(("name", "rows", "target"), [("actg175", 2139, "event"), ("gbsg2", 686, "event"),
-                                                       ("diabetes", 442, "progression")])
+@pytest.mark.parametrize(
+    ("name", "rows", "target"),
+    [("actg175", 2139, "event"), ("gbsg2", 686, "event"), ("diabetes", 442, "progression")],
+)
 def test_reference_cohorts_load_and_obey_the_rules(patients_pm, name: str, rows: int, target: str) -> None:
     ds = patients_pm.reference_dataset(name)
     batch = ds.load()
@@ -56,7 +60,11 @@ def test_actg175_mapping() -> None:
 
 def test_featurize_drops_identifiers_and_encodes_dates(patients_pm) -> None:
     batch = pd.DataFrame(
-        {"patient_id": [1, 2], "age": [30, 40], "encounter_date": pd.to_datetime(["1970-01-11", "1970-01-02"])}
+        {
+            "patient_id": [1, 2],
+            "age": [30, 40],
+            "encounter_date": pd.to_datetime(["1970-01-11", "1970-01-02"]),
+        }
     )
     feats = patients_pm.domain("patients").featurize(batch)
     assert list(feats.columns) == ["age", "encounter_date"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -11,7 +10,7 @@ from hypothesis.extra.pandas import column, data_frames
 
 pytest.importorskip("lifelines", reason='needs the patients extra: pip install "synthgenesis[patients]"')
 
-from synthgenesis.plugins.patients import rules  # noqa: E402
+from synthgenesis.plugins.patients import rules
 
 GOOD = {
     "patient_id": 1,
@@ -54,7 +53,11 @@ def test_a_healthy_patient_passes_every_rule() -> None:
         ("patients-age-dates", {"age": 40}, "age=40 but the dates give 54 years"),
         ("patients-age-dates", {"encounter_date": pd.Timestamp("1960-01-01")}, "is before birth_date"),
         ("patients-icd10-format", {"diagnosis": "E11.9; 250.00"}, "'250.00' are not ICD-10 codes"),
-        ("patients-sex-specific-diagnosis", {"sex": "M", "diagnosis": "O80"}, "O80 applies to females but sex=M"),
+        (
+            "patients-sex-specific-diagnosis",
+            {"sex": "M", "diagnosis": "O80"},
+            "O80 applies to females but sex=M",
+        ),
         ("patients-sex-specific-diagnosis", {"diagnosis": "C61"}, "C61 applies to males but sex=F"),
         ("patients-sex-coding", {"sex": "female"}, "sex='female' is not 'F' or 'M'"),
         ("patients-survival-consistency", {"event": 2}, "event=2 is not 0 or 1"),
@@ -91,7 +94,9 @@ def test_repairs() -> None:
     assert not ALL["patients-blood-pressure-order"].repairable
 
 
-values = st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True), st.integers(), st.text(max_size=5))
+values = st.one_of(
+    st.none(), st.floats(allow_nan=True, allow_infinity=True), st.integers(), st.text(max_size=5)
+)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -114,4 +119,4 @@ def test_garbage_never_raises(frame: pd.DataFrame) -> None:
     for rule in ALL.values():
         result = rule.check(frame)
         assert len(result.mask) == len(frame)
-        assert all((r is None) == ok for r, ok in zip(result.reasons, result.mask))
+        assert all((r is None) == ok for r, ok in zip(result.reasons, result.mask, strict=True))

@@ -9,8 +9,18 @@ import pandas as pd
 from synthgenesis import Domain, InvalidDataError, ReferenceDataset
 from synthgenesis.io import read_table, write_table
 
-FEATURES = ("radius", "texture", "perimeter", "area", "smoothness", "compactness", "concavity",
-            "concave_points", "symmetry", "fractal_dimension")
+FEATURES = (
+    "radius",
+    "texture",
+    "perimeter",
+    "area",
+    "smoothness",
+    "compactness",
+    "concavity",
+    "concave_points",
+    "symmetry",
+    "fractal_dimension",
+)
 STATS = ("mean", "se", "worst")
 COLUMNS = [f"{f}_{s}" for s in STATS for f in FEATURES]
 
@@ -38,8 +48,10 @@ def read(path: Path) -> pd.DataFrame:
     table = read_table(path)
     missing = [c for c in COLUMNS if c not in table.columns]
     if missing:
-        raise InvalidDataError(f"{path}: missing cytology columns {', '.join(missing[:5])}"
-                               + (f" and {len(missing) - 5} more" if len(missing) > 5 else ""))
+        raise InvalidDataError(
+            f"{path}: missing cytology columns {', '.join(missing[:5])}"
+            + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+        )
     return table
 
 

@@ -9,7 +9,6 @@ import numpy as np
 import pandas as pd
 
 from synthgenesis import Generator
-
 from synthgenesis_cytology.domain import COLUMNS
 
 
@@ -47,7 +46,7 @@ class ClassGaussian(Generator):
         weights = np.array([self.classes[k]["weight"] for k in labels])
         counts = rng.multinomial(n, weights / weights.sum())
         parts = []
-        for label, count in zip(labels, counts):
+        for label, count in zip(labels, counts, strict=True):
             c = self.classes[label]
             x = rng.multivariate_normal(c["mean"], c["cov"], size=count, method="eigh")
             part = pd.DataFrame(np.exp(x) - 1e-3, columns=COLUMNS)

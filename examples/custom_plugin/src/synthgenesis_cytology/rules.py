@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 
 from synthgenesis import CheckResult, Constraint, ConstraintSpec
-
 from synthgenesis_cytology.domain import COLUMNS, FEATURES
 
 
@@ -25,8 +24,10 @@ class Isoperimetric(Constraint):
             area, per = batch[f"area_{stat}"].to_numpy(float), batch[f"perimeter_{stat}"].to_numpy(float)
             limit = per**2 / (4 * np.pi) * self.tolerance
             for i in np.flatnonzero(area > limit):
-                reasons[i] = (f"row {i}: area_{stat}={area[i]:.1f} exceeds perimeter_{stat}^2/4pi="
-                              f"{limit[i] / self.tolerance:.1f}")
+                reasons[i] = (
+                    f"row {i}: area_{stat}={area[i]:.1f} exceeds perimeter_{stat}^2/4pi="
+                    f"{limit[i] / self.tolerance:.1f}"
+                )
         return CheckResult(np.array([r is None for r in reasons]), reasons)
 
 
