@@ -47,7 +47,7 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
 
 
 def atomic_write(
-    path: str | os.PathLike[str], writer: Callable[[IO[Any]], None], *, binary: bool = False
+    path: str | os.PathLike[str], writer: Callable[[IO[Any]], object], *, binary: bool = False
 ) -> Path:
     """Call ``writer(fileobj)`` on a temporary file and move it to ``path``."""
     with (

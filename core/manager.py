@@ -110,7 +110,7 @@ class PluginManager:
         self._infos: dict[str, PluginInfo] = {}
         self._missing: dict[str, list[str]] = {}
         self._blocked = set(_blocked_from_env() if blocked is None else blocked)
-        self._cache: dict[str, dict[str, Any]] = {}
+        self._cache: dict[str, Any] = {}
         self._trace = _truthy(os.environ.get(ENV_TRACE))
         if self._trace:
             self._pm.trace.root.setwriter(lambda msg: sys.stderr.write(f"synthgenesis trace: {msg}"))

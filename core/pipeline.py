@@ -15,7 +15,7 @@ import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -31,7 +31,7 @@ from synthgenesis.types import (
 )
 
 Policy = Literal["repair", "reject"]
-Rule = ConstraintSpec | ValidatorSpec
+Rule: TypeAlias = ConstraintSpec | ValidatorSpec
 REASON_COLUMN = "_rejected_because"
 RECORD_COLUMNS = ("record_id", "patient_id", "transaction_id", "id")
 MAX_EXAMPLES = 5
@@ -170,7 +170,7 @@ def validate_batch(
         for i in np.flatnonzero(bad):
             reasons[i].append(f"read: {read_errors.iat[i]}")
             if len(st.examples) < MAX_EXAMPLES:
-                st.examples.append(_with_label(batch, i, str(read_errors.iat[i])))
+                st.examples.append(_with_label(batch, int(i), str(read_errors.iat[i])))
         valid &= ~bad
         stats["read"] = st
         readable = np.flatnonzero(~bad)
@@ -185,12 +185,12 @@ def validate_batch(
         if name in failing_before:
             st.repaired = max(0, failing_before[name] - result.n_failed)
         for j in np.flatnonzero(~result.mask):
-            i = int(readable[j])
+            row = int(readable[j])
             reason = result.reasons[j] or "failed"
-            reasons[i].append(f"{name}: {reason}")
+            reasons[row].append(f"{name}: {reason}")
             if len(st.examples) < MAX_EXAMPLES:
-                st.examples.append(_with_label(checked, j, reason))
-            valid[i] = False
+                st.examples.append(_with_label(checked, int(j), reason))
+            valid[row] = False
         stats[name] = st
     if len(readable) < n:
         # Put repaired readable rows back in place next to the unreadable ones.

@@ -28,7 +28,7 @@ def environment_versions() -> dict[str, Any]:
     """Python, platform and every installed distribution with its version."""
     dists = {}
     for dist in md.distributions():
-        name = dist.metadata.get("Name")
+        name = dist.name
         if name:
             dists[name] = dist.version
     return {

@@ -26,6 +26,12 @@ def _num(value: float) -> str:
     return f"{float(value):.12g}"
 
 
+def _money(value: float, decimals: int) -> str:
+    """``value`` with the currency's decimals, or in full when it has more (so it is never misquoted)."""
+    on_grid = bool(_on_grid(np.array([value]), np.array([float(decimals)]))[0])
+    return f"{value:.{decimals}f}" if on_grid else _num(value)
+
+
 def _minor_units(codes: pd.Series) -> np.ndarray:
     """Decimals of each row's currency as floats; NaN where the code is unknown or N.A."""
     return np.array([MINOR_UNITS.get(c) if isinstance(c, str) else None for c in codes], dtype=float)
@@ -259,8 +265,8 @@ class BalanceArithmetic(TransactionConstraint):
             else:
                 d = int(decimals[i])
                 out[int(i)] = (
-                    f"balance_after {after[i]:.{d}f} != balance_before {before[i]:.{d}f} - amount "
-                    f"{amount[i]:.{d}f} = {expected[i]:.{d}f} {codes.iat[i]}"
+                    f"balance_after {_money(after[i], d)} != balance_before {_money(before[i], d)} - amount "
+                    f"{_money(amount[i], d)} = {_money(expected[i], d)} {codes.iat[i]}"
                 )
         return out
 

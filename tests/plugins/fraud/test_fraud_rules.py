@@ -155,6 +155,9 @@ def test_balance_arithmetic(make_batch, transaction) -> None:
         transaction(
             transaction_id="jpy", amount="500", currency="JPY", balance_before="1000", balance_after="500.4"
         ),
+        transaction(
+            transaction_id="yen", amount="500", currency="JPY", balance_before="1000", balance_after="499.4"
+        ),
         transaction(transaction_id="none", balance_before=None, balance_after=None),
         transaction(transaction_id="half", balance_before="10.00", balance_after=None),
         transaction(transaction_id="unk", currency="ABC", balance_before="10.00", balance_after="-0.50"),
@@ -165,9 +168,11 @@ def test_balance_arithmetic(make_batch, transaction) -> None:
         got[1] == "transaction off: balance_after 75.90 != balance_before 100.00 - amount 25.10 = 74.90 USD"
     )
     assert got[2] is None  # 0.4 yen is below half a minor unit
-    assert got[3] is None  # balances not recorded
-    assert got[4] == "transaction half: balance_before is recorded but balance_after is missing"
-    assert got[5] is not None and got[5].startswith(
+    # values off the currency's grid are quoted in full, never rounded into agreement
+    assert got[3] == "transaction yen: balance_after 499.4 != balance_before 1000 - amount 500 = 500 JPY"
+    assert got[4] is None  # balances not recorded
+    assert got[5] == "transaction half: balance_before is recorded but balance_after is missing"
+    assert got[6] is not None and got[6].startswith(
         "transaction unk: balance cannot be checked: currency 'ABC'"
     )
 
