@@ -405,12 +405,6 @@ def demo(
 # ----------------------------------------------------------------------------- evaluation
 
 
-def _read_features(path: Path, what: str) -> Any:
-    from synthgenesis.io import read_table
-
-    return read_table(path)
-
-
 @app.command()
 @handle_errors
 def evaluate(
@@ -433,6 +427,7 @@ def evaluate(
     """Compare a synthetic table with real data; write metrics.json and report.html."""
     from synthgenesis.errors import OutputExistsError
     from synthgenesis.evaluation import evaluate as run_evaluation
+    from synthgenesis.io import read_table
     from synthgenesis.progress import Progress, RichProgress
     from synthgenesis.report import write_html_report
 
@@ -443,9 +438,9 @@ def evaluate(
             raise OutputExistsError(out / name)
     progress = Progress() if as_json else RichProgress()
     result = run_evaluation(
-        _read_features(real, "real"),
-        _read_features(synthetic, "synthetic"),
-        holdout=_read_features(holdout, "holdout") if holdout else None,
+        read_table(real),
+        read_table(synthetic),
+        holdout=read_table(holdout) if holdout else None,
         target=target,
         task=task,
         sensitive=sensitive or (),
@@ -475,6 +470,7 @@ def report(
     from synthgenesis.evaluation import evaluate as run_evaluation
     from synthgenesis.io import read_table
     from synthgenesis.report import write_html_report
+    from synthgenesis.study import report_context
 
     manifest_path = run_dir / "manifest.json"
     if not manifest_path.exists():
@@ -501,8 +497,16 @@ def report(
         metrics=ev.get("metrics"),
         seed=manifest["seed"],
     )
+    validation_path = run_dir / "validation.json"
+    validation = json.loads(validation_path.read_text()) if validation_path.exists() else None
     target = out or run_dir / "report.html"
-    write_html_report(result, target, title=f"{manifest['study']}: {manifest['generator']}")
+    reference = cfg["reference"]["dataset"] or cfg["reference"]["path"]
+    write_html_report(
+        result,
+        target,
+        title=f"{manifest['study']}: {manifest['generator']} on {reference}",
+        context=report_context(manifest, validation),
+    )
     _stdout().print(f"wrote {target}")
 
 

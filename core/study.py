@@ -102,19 +102,36 @@ def _rules(config: StudyConfig, pm: PluginManager) -> dict[str, Any]:
     return {n: r for n, r in rules.items() if n not in set(config.rules.exclude)}
 
 
-def _validation_section(gen: GenerationResult) -> dict[str, str]:
+def validation_section(summary: dict[str, Any]) -> dict[str, str]:
+    """The report section on validity, from a run's ``validation.json`` summary."""
     rows = "".join(
-        f"<tr><td>{html.escape(n)}</td><td>{st.kind}</td><td>{st.checked}</td><td>{st.failed}</td>"
-        f"<td>{st.repaired}</td><td>{html.escape('; '.join(st.examples[:2]))}</td></tr>"
-        for n, st in gen.stats.items()
+        f"<tr><td>{html.escape(n)}</td><td>{st['kind']}</td><td>{st['checked']}</td><td>{st['failed']}</td>"
+        f"<td>{st['repaired']}</td><td>{html.escape('; '.join(st['examples'][:2]))}</td></tr>"
+        for n, st in summary["rules"].items()
     )
     body = (
-        f"<p>{len(gen.samples)} of {gen.requested} requested samples accepted from {gen.drawn} drawn "
-        f"in {gen.rounds} round(s) (acceptance {gen.acceptance_rate:.1%}).</p>"
+        f"<p>{summary['accepted']} of {summary['requested']} requested samples accepted from "
+        f"{summary['drawn']} drawn in {summary['rounds']} round(s) "
+        f"(acceptance {summary['acceptance_rate']:.1%}).</p>"
         "<table><thead><tr><th>rule</th><th>kind</th><th>checked</th><th>failed</th><th>repaired</th>"
         f"<th>examples</th></tr></thead><tbody>{rows}</tbody></table>"
     )
     return {"title": "Validity: rules applied to the generated samples", "html": body}
+
+
+def report_context(manifest: dict[str, Any], validation: dict[str, Any] | None) -> dict[str, Any]:
+    """What the HTML report shows about a run besides the metrics."""
+    config = manifest["config"]
+    return {
+        "run": {
+            "domain": manifest["domain"],
+            "generator": manifest["generator"],
+            "reference": config["reference"]["dataset"] or config["reference"]["path"],
+            "transfer task": manifest.get("transfer_task") or "-",
+            "seed": manifest["seed"],
+        },
+        "sections": [validation_section(validation)] if validation else [],
+    }
 
 
 def _generator_spec(config: StudyConfig, pm: PluginManager) -> GeneratorSpec:
@@ -235,16 +252,7 @@ def run_study(
                 evaluation,
                 run.path("report.html"),
                 title=f"{config.study.name}: {spec.name} on {reference_name}",
-                context={
-                    "run": {
-                        "domain": domain.name,
-                        "generator": spec.name,
-                        "reference": config.reference.dataset or config.reference.path,
-                        "transfer task": task.name if task else "-",
-                        "seed": seed,
-                    },
-                    "sections": [_validation_section(gen)],
-                },
+                context=report_context(manifest, gen.summary()),
             )
             run.timed("report", time.perf_counter() - t)
             result.metrics = evaluation.metrics

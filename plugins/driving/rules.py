@@ -81,7 +81,7 @@ class SingleEgo(FleetConstraint):
         n = len(fleet.problems)
         count = np.bincount(fleet.row[fleet.is_ego], minlength=n)
         out: dict[int, list[str]] = {}
-        for row in np.flatnonzero(count != 1):
+        for row in np.flatnonzero(count != 1).tolist():
             egos = fleet.vid[fleet.is_ego & (fleet.row == row)].tolist()
             out[int(row)] = [
                 "no vehicle is the ego (is_ego true)"
@@ -120,7 +120,7 @@ class SpeedLimits(FleetConstraint):
         allowed = limit * self.tolerance
         bad = (speed < 0) | (speed > self.max_speed) | (speed > allowed)
         messages = []
-        for k in np.flatnonzero(bad):
+        for k in np.flatnonzero(bad).tolist():
             who, v = f"vehicle {fleet.vid[k]!r} speed {speed[k]:.1f} m/s", speed[k]
             if v < 0:
                 messages.append(f"{who} is negative")
@@ -148,7 +148,7 @@ class RoadBounds(FleetConstraint):
         bad_x = (fleet.x < 0) | (fleet.x > length)
         bad_y = np.abs(fleet.y) > half_lane
         messages, rows = [], []
-        for k in np.flatnonzero(bad_lane | bad_x | bad_y):
+        for k in np.flatnonzero(bad_lane | bad_x | bad_y).tolist():
             who = f"vehicle {fleet.vid[k]!r}"
             if bad_lane[k]:
                 messages.append(f"{who} lane {int(fleet.lane[k])} is not in 0..{int(lanes[k]) - 1}")
@@ -194,7 +194,7 @@ class VehicleDimensions(FleetConstraint):
         bad_width = (width < self.min_width) | (width > self.max_width)
         wider = width > length
         messages, rows = [], []
-        for k in np.flatnonzero(bad_length | bad_width | wider):
+        for k in np.flatnonzero(bad_length | bad_width | wider).tolist():
             who = f"vehicle {fleet.vid[k]!r}"
             if bad_length[k]:
                 messages.append(

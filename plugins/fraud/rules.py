@@ -65,7 +65,7 @@ class TransactionConstraint(Constraint):
         active = np.ones(n, dtype=bool)
         if READ_ERROR_COLUMN in batch.columns:
             active = batch[READ_ERROR_COLUMN].isna().to_numpy()
-            for i in np.flatnonzero(~active):
+            for i in np.flatnonzero(~active).tolist():
                 reasons[i] = f"{prefix[i]}no sample (read error)"
         for i, why in self._failures(batch, active).items():
             reasons[i] = f"{prefix[i]}{why}"
@@ -92,7 +92,7 @@ class PositiveAmount(TransactionConstraint):
                 if np.isfinite(amount[i])
                 else f"amount {show(raw.iat[i])} is not a finite number"
             )
-            for i in np.flatnonzero(bad)
+            for i in np.flatnonzero(bad).tolist()
         }
 
 
@@ -114,7 +114,7 @@ class CurrencyPrecision(TransactionConstraint):
         finite = np.isfinite(amount)
         bad = active & ~(known & finite & _on_grid(amount, decimals))
         out: dict[int, str] = {}
-        for i in np.flatnonzero(bad):
+        for i in np.flatnonzero(bad).tolist():
             if not known[i]:
                 out[int(i)] = str(currency_problem(codes.iat[i]))
             elif not finite[i]:
@@ -151,9 +151,9 @@ class AccountTimeOrder(TransactionConstraint):
         account = as_text(batch["account_id"])
         ts = as_utc(batch["timestamp"])
         out: dict[int, str] = {}
-        for i in np.flatnonzero(active & account.isna().to_numpy()):
+        for i in np.flatnonzero(active & account.isna().to_numpy()).tolist():
             out[int(i)] = "account_id is missing"
-        for i in np.flatnonzero(active & account.notna().to_numpy() & ts.isna().to_numpy()):
+        for i in np.flatnonzero(active & account.notna().to_numpy() & ts.isna().to_numpy()).tolist():
             out[int(i)] = f"timestamp {show(batch['timestamp'].iat[i])} is not an ISO 8601 time"
         usable = active & account.notna().to_numpy() & ts.notna().to_numpy()
         if not usable.any():
@@ -178,7 +178,7 @@ class AccountTimeOrder(TransactionConstraint):
         frame["prev_holder"] = holder.groupby(frame["account"], sort=False).ffill()
         frame["prev_holder"] = frame["prev_holder"].groupby(frame["account"], sort=False).shift(1)
         late = (frame["ts"] < frame["prev_max"]).to_numpy()
-        for k in np.flatnonzero(late):
+        for k in np.flatnonzero(late).tolist():
             row = frame.iloc[k]
             out[int(pos[k])] = (
                 f"at {row['ts'].isoformat()} is listed after transaction {row['prev_holder']} at "
@@ -211,13 +211,14 @@ class UniqueTransactionId(TransactionConstraint):
     def _failures(self, batch: pd.DataFrame, active: np.ndarray) -> dict[int, str]:
         ids = as_text(batch["transaction_id"])
         out: dict[int, str] = {
-            int(i): "transaction_id is missing" for i in np.flatnonzero(active & ids.isna())
+            int(i): "transaction_id is missing" for i in np.flatnonzero(active & ids.isna()).tolist()
         }
         frame = pd.DataFrame({"id": ids.to_numpy(), "pos": np.arange(len(ids))}).dropna(subset=["id"])
         first = frame.groupby("id", sort=False)["pos"].transform("first").to_numpy()
         counts = frame.groupby("id", sort=False)["pos"].transform("size").to_numpy()
-        for k in np.flatnonzero(frame["pos"].to_numpy() != first):
-            p = int(frame["pos"].iat[k])
+        positions = frame["pos"].to_numpy()
+        for k in np.flatnonzero(positions != first).tolist():
+            p = int(positions[k])
             if active[p]:
                 out[p] = f"transaction id already used by an earlier row ({counts[k]} rows share it)"
         return out
@@ -250,7 +251,7 @@ class BalanceArithmetic(TransactionConstraint):
             off = np.abs(after - expected) >= 0.5 * np.power(10.0, -decimals)
         bad = active & recorded & (~complete | off)
         out: dict[int, str] = {}
-        for i in np.flatnonzero(bad):
+        for i in np.flatnonzero(bad).tolist():
             if not (np.isfinite(before[i]) and np.isfinite(after[i])):
                 have, lack = (
                     ("balance_before", "balance_after")
@@ -284,7 +285,7 @@ class MerchantCategoryFormat(TransactionConstraint):
         bad = active & ~ok
         return {
             int(i): f"merchant_category {show(values.iat[i])} is not a 4-digit code"
-            for i in np.flatnonzero(bad)
+            for i in np.flatnonzero(bad).tolist()
         }
 
 
@@ -297,7 +298,8 @@ class BinaryLabel(TransactionConstraint):
         label = as_float(batch["is_fraud"]).to_numpy()
         bad = active & ~np.isin(label, (0.0, 1.0))
         return {
-            int(i): f"is_fraud {show(batch['is_fraud'].iat[i])} is not 0 or 1" for i in np.flatnonzero(bad)
+            int(i): f"is_fraud {show(batch['is_fraud'].iat[i])} is not 0 or 1"
+            for i in np.flatnonzero(bad).tolist()
         }
 
 

@@ -128,7 +128,7 @@ def as_utc(series: pd.Series) -> pd.Series:
     return out
 
 
-def _one_utc(value: Any) -> pd.Timestamp:
+def _one_utc(value: Any) -> Any:
     """One value as a nanosecond UTC timestamp, or ``NaT`` (including outside 1677-2262)."""
     try:
         ts = pd.Timestamp(value)

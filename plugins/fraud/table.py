@@ -85,9 +85,8 @@ def _read_csv_as_text(path: Path) -> pd.DataFrame:
     """
     if not path.exists():
         raise InvalidDataError(f"{path}: no such file")
-    kwargs: dict[str, object] = {"dtype": str, "keep_default_na": False, "na_values": [""]}
     try:
-        return pd.read_csv(path, **kwargs)
+        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
     except pd.errors.ParserError:
         pass  # a line with too many fields: read again, keeping such lines as error rows
     except (ValueError, OSError, UnicodeDecodeError) as exc:
@@ -95,7 +94,14 @@ def _read_csv_as_text(path: Path) -> pd.DataFrame:
     try:
         with open(path, newline="", encoding="utf-8") as fh:
             header = next(csv.reader(fh))
-        return pd.read_csv(path, engine="python", on_bad_lines=_keep_bad_line(len(header)), **kwargs)
+        return pd.read_csv(
+            path,
+            dtype=str,
+            keep_default_na=False,
+            na_values=[""],
+            engine="python",
+            on_bad_lines=_keep_bad_line(len(header)),
+        )
     except (ValueError, OSError, UnicodeDecodeError, StopIteration, pd.errors.ParserError) as exc:
         raise InvalidDataError(f"{path}: cannot be read as csv: {exc}") from exc
 
@@ -124,45 +130,48 @@ def parse_table(raw: pd.DataFrame, source: str = "table") -> pd.DataFrame:
     n = len(out)
     problems: list[list[str]] = [[] for _ in range(n)]
 
-    def flag(mask: np.ndarray, message: Callable[[int], str]) -> None:
-        for i in np.flatnonzero(mask):
-            problems[i].append(message(i))
+    def flag(mask: np.ndarray, text: str, values: pd.Series | None = None) -> None:
+        """Add ``text`` to each masked row; ``{value}`` becomes that row's raw value."""
+        for i in np.flatnonzero(mask).tolist():
+            problems[i].append(text if values is None else text.format(value=show(values.iat[i])))
 
     malformed = (
         out["transaction_id"].map(lambda v: isinstance(v, str) and v.startswith(_BAD_LINE)).to_numpy(bool)
     )
-    for i in np.flatnonzero(malformed):
-        problems[i].append(f"CSV line has {out['transaction_id'].iat[i][len(_BAD_LINE) :]}")
+    for i in np.flatnonzero(malformed).tolist():
+        problems[i].append(f"CSV line has {str(out['transaction_id'].iat[i])[len(_BAD_LINE) :]}")
     for col in TEXT:
         out[col] = as_text(out[col], pad=4 if col == "merchant_category" else 0)
         out.loc[malformed, col] = None
-        flag(out[col].isna().to_numpy() & ~malformed, lambda i, c=col: f"{c} is missing")
+        flag(out[col].isna().to_numpy() & ~malformed, f"{col} is missing")
 
     raw_ts = raw["timestamp"].reset_index(drop=True)
     given_ts = _given(raw_ts) & ~malformed
     out["timestamp"] = as_utc(raw_ts)
     flag(
         given_ts & out["timestamp"].isna().to_numpy(),
-        lambda i: f"timestamp {show(raw_ts.iat[i])} cannot be parsed as an ISO 8601 time",
+        "timestamp {value} cannot be parsed as an ISO 8601 time",
+        raw_ts,
     )
-    flag(~given_ts & ~malformed, lambda i: "timestamp is missing")
+    flag(~given_ts & ~malformed, "timestamp is missing")
 
     for col in ("amount", *[c for c in OPTIONAL if c in out.columns]):
         raw_col = raw[col].reset_index(drop=True)
         out[col] = as_float(raw_col)
         given = _given(raw_col) & ~malformed
         bad = given & ~np.isfinite(out[col].to_numpy())
-        flag(bad, lambda i, c=col, r=raw_col: f"{c} {show(r.iat[i])} is not a finite number")
+        flag(bad, col + " {value} is not a finite number", raw_col)
         out.loc[bad, col] = np.nan
         if col == "amount":
-            flag(~given & ~malformed, lambda i: "amount is missing")
+            flag(~given & ~malformed, "amount is missing")
 
     raw_label = raw["is_fraud"].reset_index(drop=True)
     labels = [_label(v) for v in raw_label.tolist()]
     out["is_fraud"] = pd.array(labels, dtype="Int8")
     flag(
         np.array([lab is None for lab in labels], dtype=bool) & ~malformed,
-        lambda i: f"is_fraud {show(raw_label.iat[i])} is not 0 or 1",
+        "is_fraud {value} is not 0 or 1",
+        raw_label,
     )
 
     ids = out["transaction_id"].tolist()

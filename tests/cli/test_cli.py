@@ -145,6 +145,12 @@ def test_run_writes_a_complete_run_directory(tmp_path: Path) -> None:
     assert {p["name"] for p in manifest["plugins"]} >= {"patients"}
     assert set(manifest["timings"]) >= {"load_reference", "fit", "generate", "evaluate"}
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".run.partial")]
+    rebuilt = tmp_path / "rebuilt.html"
+    result = invoke("report", str(out), "--out", str(rebuilt))
+    assert result.exit_code == 0, result.output
+    html = rebuilt.read_text()
+    assert "Validity: rules applied to the generated samples" in html and "patients-age-dates" in html
+    assert invoke("report", str(tmp_path)).exit_code == 2
 
 
 def test_same_seed_same_samples(tmp_path: Path) -> None:

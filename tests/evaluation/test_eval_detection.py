@@ -34,19 +34,18 @@ def test_disjoint_column_is_found_and_named() -> None:
     assert det["top_features"][0]["importance"] > 0.2
 
 
-def test_auc_grows_with_shift_and_is_seeded() -> None:
+def test_auc_grows_with_shift() -> None:
     small = detect(REAL, mixed_table(500, seed=24, shift=0.3))["c2st_auc"]
     large = detect(REAL, mixed_table(500, seed=24, shift=1.5))["c2st_auc"]
     assert 0.5 < small < large
-    again = detect(REAL, mixed_table(500, seed=24, shift=0.3))["c2st_auc"]
-    assert again == small
+    assert large > 0.8
 
 
 def test_balanced_subsample_and_cap() -> None:
-    det = detect(REAL, mixed_table(2000, seed=25), config=EvaluationConfig(detection_max_rows=300))
+    det = detect(REAL, mixed_table(900, seed=25), config=EvaluationConfig(detection_max_rows=200))
+    assert det["rows_per_class"] == 200
+    det = detect(REAL.iloc[:300], mixed_table(900, seed=25))
     assert det["rows_per_class"] == 300
-    det = detect(REAL, mixed_table(2000, seed=25))
-    assert det["rows_per_class"] == 500
     assert np.isclose(det["c2st_auc"], np.mean(det["fold_aucs"]))
 
 
