@@ -84,17 +84,21 @@ def _json_default(obj: Any) -> Any:
     raise TypeError(f"cannot write {type(obj).__name__} to JSON")
 
 
-def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """Read a CSV or Parquet table, with an error naming the file if it cannot be read."""
+def read_table(path: str | os.PathLike[str], **options: Any) -> pd.DataFrame:
+    """Read a CSV or Parquet table, with an error naming the file if it cannot be read.
+
+    ``options`` go to :func:`pandas.read_csv` or :func:`pandas.read_parquet`
+    (for example ``dtype=str`` to keep codes such as ``"0742"`` as text).
+    """
     path = Path(path)
     if not path.exists():
         raise InvalidDataError(f"{path}: no such file")
     suffix = path.suffix.lower()
     try:
         if suffix == ".csv":
-            return pd.read_csv(path)
+            return pd.read_csv(path, **options)
         if suffix in (".parquet", ".pq"):
-            return pd.read_parquet(path)
+            return pd.read_parquet(path, **options)
     except (ValueError, OSError, pd.errors.ParserError) as exc:
         raise InvalidDataError(f"{path}: cannot be read as {suffix[1:]}: {exc}") from exc
     raise InvalidDataError(f"{path}: unsupported table format {suffix!r}; use .csv or .parquet")

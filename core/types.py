@@ -185,7 +185,9 @@ class Constraint(ABC):
 
     ``check`` returns a :class:`CheckResult`. ``repair`` returns a batch of the
     same length where failing rows were fixed where possible; rows it cannot
-    fix are returned unchanged (the pipeline re-checks after repair).
+    fix are returned unchanged (the pipeline re-checks after repair). A repair
+    may reorder rows within the batch (sorting an account's transactions by
+    time, say): the pipeline judges the batch it gets back, by position.
     """
 
     repairable: ClassVar[bool] = False

@@ -18,7 +18,7 @@ import pandas as pd
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.inspection import permutation_importance
 from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import StratifiedGroupKFold
+from sklearn.model_selection import StratifiedKFold
 from synthgenesis.evaluation.config import EvaluationConfig
 from synthgenesis.evaluation.encoding import FeatureEncoder
 from synthgenesis.evaluation.preprocess import PreparedData
@@ -28,6 +28,34 @@ def _classifier(mask: np.ndarray, seed: int) -> HistGradientBoostingClassifier:
     return HistGradientBoostingClassifier(
         categorical_features=mask if mask.any() else None, random_state=seed
     )
+
+
+def _folds(x: np.ndarray, y: np.ndarray, folds: int,
+           seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Stratified folds that keep identical rows together.
+
+    A row and its exact copy on both sides of a split would teach the classifier the
+    copy's opposite label and push the AUC below 0.5. Groups of identical rows are
+    dealt round-robin to the folds, sorted by their share of synthetic rows. When a
+    class has fewer distinct rows than folds, or a fold would miss a class, plain
+    stratified folds are used instead.
+    """
+    plain = list(StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(x, y))
+    groups = pd.util.hash_pandas_object(pd.DataFrame(x), index=False).to_numpy()
+    _, inverse = np.unique(groups, return_inverse=True)
+    if min(len(np.unique(inverse[y == label])) for label in (0, 1)) < folds:
+        return plain
+    counts = np.bincount(inverse)
+    share = np.bincount(inverse, weights=y) / counts
+    rng = np.random.default_rng(seed)
+    order = np.lexsort((rng.random(len(counts)), share))
+    fold_of_group = np.empty(len(counts), dtype=np.int64)
+    fold_of_group[order] = np.arange(len(counts)) % folds
+    fold = fold_of_group[inverse]
+    out = [(np.flatnonzero(fold != f), np.flatnonzero(fold == f)) for f in range(folds)]
+    if all(len(np.unique(y[part])) == 2 for pair in out for part in pair):
+        return out
+    return plain
 
 
 def detection(
@@ -50,15 +78,8 @@ def detection(
 
     aucs: list[float] = []
     first: tuple[HistGradientBoostingClassifier, np.ndarray] | None = None
-    # Identical rows share a group so a row and its exact copy never sit on both sides of
-    # a split (the classifier would learn the copy's opposite label and score below 0.5).
-    groups = pd.util.hash_pandas_object(pd.DataFrame(x), index=False).to_numpy()
-    folds = min(folds, len(np.unique(groups)))
-    if folds < 2:
-        return {"applicable": False, "reason": "every sampled row of both tables is the same "
-                "row, so there is nothing to tell apart"}, {}
-    splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
-    for train, test in splitter.split(x, y, groups):
+    splits = _folds(x, y, folds, seed)
+    for train, test in splits:
         model = _classifier(mask, seed).fit(x[train], y[train])
         aucs.append(float(roc_auc_score(y[test], model.predict_proba(x[test])[:, 1])))
         if first is None:

@@ -10,7 +10,8 @@ as in the published definitions):
 * coverage  = share of real rows whose nearest synthetic row lies within ``r(x)``.
 
 Distances are Euclidean in the standardised one-hot space (see ``encoding``).
-Everything runs on tree indexes with chunked queries: no N x M distance matrix.
+Everything runs on neighbour indexes with chunked queries (see ``neighbors``): no
+N x M distance matrix is ever held.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from synthgenesis.evaluation.config import EvaluationConfig
-from synthgenesis.evaluation.neighbors import build_tree, covered_within, knn, kth_neighbor_radius
+from synthgenesis.evaluation.neighbors import build_index, kth_neighbor_radius
 from synthgenesis.evaluation.preprocess import PreparedData
 
 #: Above this share of zero k-NN radii (many duplicate rows), PRDC cannot judge collapse.
@@ -28,25 +29,27 @@ ZERO_RADIUS_LIMIT = 0.2
 
 
 def compute_prdc(
-    real: np.ndarray, synthetic: np.ndarray, k: int = 5, chunk: int = 2048
+    real: np.ndarray, synthetic: np.ndarray, k: int = 5, chunk: int = 2048,
+    method: str = "auto",
 ) -> dict[str, Any]:
     """Precision, recall, density and coverage of ``synthetic`` against ``real``.
 
     Both arrays need more than ``k`` rows. Also returns the shares of zero radii.
+    ``method`` picks the neighbour index (see :func:`neighbors.build_index`).
     """
     if len(real) <= k or len(synthetic) <= k:
         raise ValueError(f"PRDC with k={k} needs more than {k} rows in each table")
-    real_tree, syn_tree = build_tree(real), build_tree(synthetic)
-    real_radii = kth_neighbor_radius(real_tree, real, k, chunk)
-    syn_radii = kth_neighbor_radius(syn_tree, synthetic, k, chunk)
-    syn_in_real, counts = covered_within(syn_tree, len(synthetic), real, real_radii, chunk)
-    real_in_syn, _ = covered_within(real_tree, len(real), synthetic, syn_radii, chunk)
-    nearest, _ = knn(syn_tree, real, 1, chunk)
+    real_index, syn_index = build_index(real, method), build_index(synthetic, method)
+    real_radii = kth_neighbor_radius(real_index, real, k, chunk)
+    syn_radii = kth_neighbor_radius(syn_index, synthetic, k, chunk)
+    syn_in_real, counts = syn_index.within(real, real_radii, chunk)
+    real_in_syn, _ = real_index.within(synthetic, syn_radii, chunk)
     return {
         "precision": float(syn_in_real.mean()),
         "recall": float(real_in_syn.mean()),
         "density": float(counts.sum() / (k * len(synthetic))),
-        "coverage": float(np.mean(nearest[:, 0] < real_radii)),
+        # the nearest synthetic row is inside the ball exactly when the ball holds any
+        "coverage": float(np.mean(counts > 0)),
         "zero_radius_share_real": float(np.mean(real_radii == 0.0)),
         "zero_radius_share_synthetic": float(np.mean(syn_radii == 0.0)),
     }

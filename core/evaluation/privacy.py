@@ -31,7 +31,7 @@ import pandas as pd
 from sklearn.metrics import roc_auc_score
 from synthgenesis.evaluation.config import EvaluationConfig
 from synthgenesis.evaluation.encoding import FeatureEncoder
-from synthgenesis.evaluation.neighbors import build_tree, knn
+from synthgenesis.evaluation.neighbors import build_index
 from synthgenesis.evaluation.preprocess import PreparedData, subsample_index
 
 _QUANTILES = (0.05, 0.25, 0.5)
@@ -76,14 +76,14 @@ def privacy(
     syn_x = encoder.onehot(data.synthetic.iloc[syn_rows])
     chunk = config.neighbor_chunk_rows
     k = 2 if size >= 2 else 1
-    d_train, _ = knn(build_tree(train_x), syn_x, k, chunk)
-    d_hold, _ = knn(build_tree(hold_x), syn_x, k, chunk)
+    d_train, _ = build_index(train_x).knn(syn_x, k, chunk)
+    d_hold, _ = build_index(hold_x).knn(syn_x, k, chunk)
     dcr_train, dcr_hold = d_train[:, 0], d_hold[:, 0]
     share = float(np.mean(dcr_train < dcr_hold) + 0.5 * np.mean(dcr_train == dcr_hold))
 
-    syn_tree = build_tree(syn_x)
-    member, _ = knn(syn_tree, train_x, 1, chunk)
-    non_member, _ = knn(syn_tree, hold_x, 1, chunk)
+    syn_index = build_index(syn_x)
+    member, _ = syn_index.knn(train_x, 1, chunk)
+    non_member, _ = syn_index.knn(hold_x, 1, chunk)
     scores = -np.concatenate([member[:, 0], non_member[:, 0]])
     labels = np.repeat([1, 0], size)
     mia = float(roc_auc_score(labels, scores))
