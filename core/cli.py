@@ -363,6 +363,7 @@ def generate(
             params[key.strip()] = tomllib.loads(f"v = {value}")["v"]
         except tomllib.TOMLDecodeError:
             params[key.strip()] = value
+    _pm().domain(domain)  # an unknown or unavailable domain is the first thing to report
     if reference is None and reference_file is None:
         datasets = sorted(_pm().reference_datasets(domain))
         if not datasets:
