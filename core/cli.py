@@ -341,6 +341,12 @@ def generate(
     param: Annotated[
         list[str] | None, typer.Option("--param", "-p", help="Generator parameter KEY=VALUE (TOML value).")
     ] = None,
+    condition: Annotated[
+        list[str] | None, typer.Option("--condition", help="Only rows with COLUMN=VALUE (TOML value).")
+    ] = None,
+    enrich: Annotated[
+        str | None, typer.Option("--enrich", help="COLUMN=VALUE:RATE, e.g. event=1:0.3 for 30% events.")
+    ] = None,
     evaluate_too: Annotated[
         bool, typer.Option("--evaluate", help="Also evaluate and write a report.")
     ] = False,
@@ -354,15 +360,25 @@ def generate(
     from synthgenesis.config import parse_config
     from synthgenesis.errors import ConfigError
 
-    params = {}
-    for item in param or []:
+    def parse(option: str, item: str) -> tuple[str, Any]:
         key, sep, value = item.partition("=")
-        if not sep:
-            raise ConfigError(f"--param {item}", "expected KEY=VALUE")
+        if not sep or not key.strip():
+            raise ConfigError(f"{option} {item}", "expected KEY=VALUE")
         try:
-            params[key.strip()] = tomllib.loads(f"v = {value}")["v"]
+            return key.strip(), tomllib.loads(f"v = {value}")["v"]
         except tomllib.TOMLDecodeError:
-            params[key.strip()] = value
+            return key.strip(), value
+
+    params = dict(parse("--param", item) for item in param or [])
+    conditions = dict(parse("--condition", item) for item in condition or [])
+    enrich_spec: dict[str, Any] = {}
+    if enrich is not None:
+        head, sep, rate = enrich.rpartition(":")
+        column, value = parse("--enrich", head) if sep else ("", None)
+        try:
+            enrich_spec = {"column": column, "value": value, "rate": float(rate)}
+        except ValueError:
+            raise ConfigError(f"--enrich {enrich}", "expected COLUMN=VALUE:RATE, e.g. event=1:0.3") from None
     _pm().domain(domain)  # an unknown or unavailable domain is the first thing to report
     if reference is None and reference_file is None:
         datasets = sorted(_pm().reference_datasets(domain))
@@ -375,7 +391,7 @@ def generate(
         "study": {"name": f"generate-{domain}", "domain": domain, "seed": seed},
         "reference": {"dataset": reference} if reference_file is None else {"path": str(reference_file)},
         "generator": {"name": generator, "params": params} if generator else {"params": params},
-        "sampling": {"n": n, "policy": policy},
+        "sampling": {"n": n, "policy": policy, "conditions": conditions, "enrich": enrich_spec},
         "evaluation": {"enabled": evaluate_too},
         "output": {"dir": str(out) if out else f"runs/generate-{domain}-{seed}"},
     }

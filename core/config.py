@@ -19,6 +19,7 @@ dataset, the rules to enforce, what to evaluate and where to write::
     [sampling]
     n = 2000
     policy = "repair"          # or "reject"
+    enrich = { column = "event", value = 1, rate = 0.4 }   # optional
 
     [evaluation]
     transfer_task = "actg175-event"
@@ -74,6 +75,8 @@ class SamplingSection:
     n: int = 1000
     policy: str = "repair"
     max_rounds: int = 10
+    conditions: dict[str, Any] = field(default_factory=dict)
+    enrich: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -210,6 +213,14 @@ def _check_values(c: StudyConfig) -> None:
         raise c.error("sampling.policy", f"must be 'repair' or 'reject', got {c.sampling.policy!r}")
     if c.sampling.max_rounds <= 0:
         raise c.error("sampling.max_rounds", "must be positive")
+    if c.sampling.enrich:
+        unknown = set(c.sampling.enrich) - {"column", "value", "rate"}
+        missing = {"column", "value", "rate"} - set(c.sampling.enrich)
+        if unknown or missing:
+            raise c.error("sampling.enrich", "needs exactly the keys column, value and rate")
+        rate = c.sampling.enrich["rate"]
+        if not isinstance(rate, (int, float)) or isinstance(rate, bool) or not 0 <= rate <= 1:
+            raise c.error("sampling.enrich.rate", f"must be a number in [0, 1], got {rate!r}")
     if not 0 < c.reference.holdout_fraction < 1:
         raise c.error("reference.holdout_fraction", "must be between 0 and 1 (exclusive)")
     if (c.reference.dataset is None) == (c.reference.path is None):

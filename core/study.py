@@ -32,6 +32,7 @@ from synthgenesis.manager import PluginManager
 from synthgenesis.pipeline import GenerationResult, generate
 from synthgenesis.progress import Progress
 from synthgenesis.rundir import RunDirectory
+from synthgenesis.tabular.conditional import Conditioned
 from synthgenesis.types import READ_ERROR_COLUMN, Domain, GeneratorSpec, TransferTask
 
 
@@ -189,6 +190,10 @@ def run_study(
         run.timed("fit", time.perf_counter() - t)
         with contextlib.suppress(NotImplementedError):  # generators that cannot save their state
             write_json(run.path("generator.json"), {"generator": spec.name, "state": generator.get_state()})
+        if config.sampling.conditions or config.sampling.enrich:
+            generator = Conditioned(
+                generator, conditions=config.sampling.conditions, enrich=config.sampling.enrich
+            )
 
         step = "generate"
         progress.stage(f"sampling {config.sampling.n} and enforcing {domain.name} rules")

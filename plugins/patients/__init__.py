@@ -21,17 +21,24 @@ def synthgenesis_register_domains():
 
 @hookimpl
 def synthgenesis_register_generators():
-    from synthgenesis.plugins.patients.generators import gaussian_copula
+    from synthgenesis.plugins.patients import generators
     from synthgenesis.types import GeneratorSpec
 
     return [
         GeneratorSpec(
             name="patients-gaussian-copula",
             domain="patients",
-            factory=gaussian_copula,
+            factory=generators.gaussian_copula,
             description="per-column marginals (numeric, integer, categorical, dates, missingness) "
             "joined by a Gaussian copula",
-        )
+        ),
+        GeneratorSpec(
+            name="patients-bayesian-network",
+            domain="patients",
+            factory=generators.bayesian_network,
+            description="Chow-Liu tree Bayesian network over discretised columns; keeps multi-modal "
+            "and conditional structure",
+        ),
     ]
 
 

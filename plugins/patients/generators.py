@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 from synthgenesis.plugins.patients.schema import ID_COLUMN
-from synthgenesis.tabular import GaussianCopula
+from synthgenesis.tabular import ChowLiuNetwork, GaussianCopula
 
 
 def gaussian_copula(*, categorical_threshold: int = 10, max_knots: int = 200) -> GaussianCopula:
     """Gaussian copula with per-column marginals; patient identifiers are regenerated, never learned."""
     return GaussianCopula(
         categorical_threshold=categorical_threshold, max_knots=max_knots, exclude=(ID_COLUMN,)
+    )
+
+
+def bayesian_network(
+    *, bins: int = 20, categorical_threshold: int = 10, alpha: float = 0.0, knots: int = 11
+) -> ChowLiuNetwork:
+    """Chow-Liu tree Bayesian network; keeps multi-modal marginals and conditional structure."""
+    return ChowLiuNetwork(
+        bins=bins, categorical_threshold=categorical_threshold, alpha=alpha, knots=knots, exclude=(ID_COLUMN,)
     )
