@@ -100,6 +100,7 @@ class OutputSection:
     dir: str | None = None
     native: bool = True
     overwrite: bool = False
+    allow_exact_copies: bool = False
 
 
 @dataclass

@@ -118,6 +118,12 @@ class OutputExistsError(SynthgenesisError, FileExistsError):
         )
 
 
+class PrivacyError(SynthgenesisError):
+    """A synthetic set would leak real records (exact copies) and was not exported."""
+
+    exit_code = 8
+
+
 #: Exit codes the command line uses; scripts may rely on them.
 EXIT_CODES = {
     "ok": 0,
@@ -127,4 +133,6 @@ EXIT_CODES = {
     "missing-extra": 4,
     "constraints-not-met": 5,
     "invalid-samples": 6,
+    "download": 7,
+    "privacy": 8,
 }

@@ -26,7 +26,7 @@ from typing import Any
 import pandas as pd
 
 from synthgenesis.config import StudyConfig, check_against_plugins
-from synthgenesis.errors import EXIT_CODES, InvalidDataError
+from synthgenesis.errors import EXIT_CODES, InvalidDataError, PrivacyError
 from synthgenesis.io import write_json, write_table
 from synthgenesis.manager import PluginManager
 from synthgenesis.pipeline import GenerationResult, generate
@@ -120,7 +120,18 @@ def validation_section(summary: dict[str, Any]) -> dict[str, str]:
     return {"title": "Validity: rules applied to the generated samples", "html": body}
 
 
-def report_context(manifest: dict[str, Any], validation: dict[str, Any] | None) -> dict[str, Any]:
+def count_exact_copies(real: pd.DataFrame, synthetic: pd.DataFrame) -> int:
+    """Synthetic rows whose features equal some real row's features in every column."""
+    columns = [c for c in synthetic.columns if c in real.columns]
+    if not columns or real.empty or synthetic.empty:
+        return 0
+    hashes = pd.util.hash_pandas_object(real[columns].astype(str), index=False)
+    return int(pd.util.hash_pandas_object(synthetic[columns].astype(str), index=False).isin(hashes).sum())
+
+
+def report_context(
+    manifest: dict[str, Any], validation: dict[str, Any] | None, sections: list[dict[str, str]] | None = None
+) -> dict[str, Any]:
     """What the HTML report shows about a run besides the metrics."""
     config = manifest["config"]
     return {
@@ -131,7 +142,7 @@ def report_context(manifest: dict[str, Any], validation: dict[str, Any] | None) 
             "transfer task": manifest.get("transfer_task") or "-",
             "seed": manifest["seed"],
         },
-        "sections": [validation_section(validation)] if validation else [],
+        "sections": ([validation_section(validation)] if validation else []) + list(sections or []),
     }
 
 
@@ -211,6 +222,20 @@ def run_study(
         result.generation = gen
         run.timed("generate", gen.seconds)
         manifest["counts"].update(gen.summary())
+        feats = {
+            name: domain.featurize(b)
+            for name, b in (("train", train), ("holdout", holdout), ("synthetic", gen.samples))
+        }
+        copies = count_exact_copies(pd.concat([feats["train"], feats["holdout"]]), feats["synthetic"])
+        manifest["counts"]["exact_copies_of_real_records"] = copies
+        if copies and domain.privacy_sensitive and not config.output.allow_exact_copies:
+            step = "privacy"
+            write_json(run.path("validation.json"), gen.summary())
+            raise PrivacyError(
+                f"{copies} synthetic {domain.name} record(s) are exact copies of real records; the samples "
+                f"were not exported. Use another generator or seed, or set output.allow_exact_copies = true "
+                f"if the copies are acceptable (for example, public data)"
+            )
         storage = domain.to_storage(gen.samples) if domain.to_storage else gen.samples
         write_table(storage, run.path("samples.parquet"))
         if config.output.native:
@@ -225,29 +250,36 @@ def run_study(
             from synthgenesis.evaluation import evaluate
             from synthgenesis.report import write_html_report
 
-            progress.stage("featurizing and evaluating against the real holdout")
+            progress.stage("evaluating against the real holdout")
             t = time.perf_counter()
-            feats = {
-                name: domain.featurize(b)
-                for name, b in (("train", train), ("holdout", holdout), ("synthetic", gen.samples))
-            }
             for name, table in feats.items():
                 write_table(table, run.path(f"features/{name}.parquet"))
+            metrics = config.evaluation.metrics
+            if domain.privacy_sensitive and metrics is not None and "privacy" not in metrics:
+                metrics = [*metrics, "privacy"]  # always on for records about people
+            custom = task is not None and task.evaluator is not None
             evaluation = evaluate(
                 feats["train"],
                 feats["synthetic"],
                 holdout=feats["holdout"],
-                target=target,
-                task=task.kind if task else config.evaluation.task,
+                target=None if task is not None and task.kind == "survival" else target,
+                task=task.kind if task and task.kind != "survival" else config.evaluation.task,
                 sensitive=[
                     s
                     for s in (config.evaluation.sensitive or (task.sensitive if task else ()))
                     if s in feats["train"].columns
                 ],
-                metrics=config.evaluation.metrics,
+                metrics=metrics,
                 seed=seed,
                 progress=progress.stage,
             )
+            sections = []
+            if custom:
+                assert task is not None and task.evaluator is not None
+                progress.stage(f"transfer task {task.name}")
+                extra = task.evaluator(feats["train"], feats["synthetic"], feats["holdout"], seed)
+                evaluation.metrics["transfer"] = {task.name: extra.get("metrics", {})}
+                sections = list(extra.get("sections", []))
             evaluation.to_json(run.path("metrics.json"))
             run.timed("evaluate", time.perf_counter() - t)
             step = "report"
@@ -257,7 +289,7 @@ def run_study(
                 evaluation,
                 run.path("report.html"),
                 title=f"{config.study.name}: {spec.name} on {reference_name}",
-                context=report_context(manifest, gen.summary()),
+                context=report_context(manifest, gen.summary(), sections),
             )
             run.timed("report", time.perf_counter() - t)
             result.metrics = evaluation.metrics

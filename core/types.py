@@ -34,7 +34,7 @@ Batch = pd.DataFrame
 #: read (``None`` for records read fine). Such rows fail the ``read`` rule in
 #: validation instead of aborting the whole file.
 READ_ERROR_COLUMN = "_read_error"
-TaskKind = Literal["classification", "regression"]
+TaskKind = Literal["classification", "regression", "survival"]
 
 
 def check_name(name: object, kind: str) -> str:
@@ -261,6 +261,10 @@ class Domain:
     extra: str | None = None
     schema: Mapping[str, str] = field(default_factory=dict)
     reference_datasets: tuple[ReferenceDataset, ...] = ()
+    #: Samples describe people: privacy metrics are always computed, and a
+    #: synthetic set holding exact copies of real records is not exported
+    #: unless the study allows it (``output.allow_exact_copies``).
+    privacy_sensitive: bool = False
     to_storage: Callable[[Batch], pd.DataFrame] | None = None
     from_storage: Callable[[pd.DataFrame], Batch] | None = None
 
@@ -346,6 +350,13 @@ class TransferTask:
 
     ``target`` names the label column of the domain's batch (or of the features
     returned by ``features``). ``features`` defaults to the domain featurizer.
+
+    Classification and regression tasks are evaluated by the core's utility
+    metrics. A task can bring its own ``evaluator(train, synthetic, holdout,
+    seed)`` for what the core cannot judge (a survival model's concordance, a
+    property model on crystal graphs); it returns ``{"metrics": {...},
+    "sections": [{"title": ..., "html": ...}]}`` and its metrics land under
+    ``transfer`` in ``metrics.json``. ``survival`` tasks must have one.
     """
 
     name: str
@@ -356,11 +367,16 @@ class TransferTask:
     description: str = ""
     features: Callable[[Batch], pd.DataFrame] | None = None
     sensitive: tuple[str, ...] = ()
+    evaluator: Callable[[pd.DataFrame, pd.DataFrame, pd.DataFrame, int], dict[str, Any]] | None = None
 
     def __post_init__(self) -> None:
         check_name(self.name, "transfer task")
-        if self.kind not in ("classification", "regression"):
-            raise ValueError(f"transfer task {self.name!r}: kind must be classification or regression")
+        if self.kind not in ("classification", "regression", "survival"):
+            raise ValueError(
+                f"transfer task {self.name!r}: kind must be classification, regression or survival"
+            )
+        if self.kind == "survival" and self.evaluator is None:
+            raise ValueError(f"transfer task {self.name!r}: a survival task needs an evaluator")
 
 
 RECORD_TYPES: dict[str, type] = {

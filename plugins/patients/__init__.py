@@ -33,6 +33,13 @@ def synthgenesis_register_generators():
             "joined by a Gaussian copula",
         ),
         GeneratorSpec(
+            name="patients-survival",
+            domain="patients",
+            factory=generators.survival_aware,
+            description="covariates from a table generator; event and censoring times from Weibull "
+            "AFT models, so time and event are consistent and follow the covariates",
+        ),
+        GeneratorSpec(
             name="patients-bayesian-network",
             domain="patients",
             factory=generators.bayesian_network,
@@ -51,9 +58,29 @@ def synthgenesis_register_constraints():
 
 @hookimpl
 def synthgenesis_register_transfer_tasks():
+    from synthgenesis.plugins.patients.transfer import survival_transfer
     from synthgenesis.types import TransferTask
 
     return [
+        TransferTask(
+            name="actg175-survival",
+            domain="patients",
+            reference="actg175",
+            target="time",
+            kind="survival",
+            description="Cox model of time to AIDS, death or CD4 decline; concordance on real patients",
+            sensitive=("sex", "race"),
+            evaluator=survival_transfer,
+        ),
+        TransferTask(
+            name="gbsg2-survival",
+            domain="patients",
+            reference="gbsg2",
+            target="time",
+            kind="survival",
+            description="Cox model of recurrence-free survival; concordance on real patients",
+            evaluator=survival_transfer,
+        ),
         TransferTask(
             name="actg175-event",
             domain="patients",

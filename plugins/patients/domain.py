@@ -77,4 +77,5 @@ DOMAIN = Domain(
     extra="patients",
     schema=schema.describe(),
     reference_datasets=REFERENCE_DATASETS,
+    privacy_sensitive=True,
 )

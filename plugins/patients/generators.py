@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from synthgenesis.plugins.patients.schema import ID_COLUMN
+from synthgenesis.plugins.patients.survival import SurvivalAware
 from synthgenesis.tabular import ChowLiuNetwork, GaussianCopula
 
 
@@ -20,3 +21,10 @@ def bayesian_network(
     return ChowLiuNetwork(
         bins=bins, categorical_threshold=categorical_threshold, alpha=alpha, knots=knots, exclude=(ID_COLUMN,)
     )
+
+
+def survival_aware(
+    *, base: str = "copula", time: str = "time", event: str = "event", penalizer: float = 0.01
+) -> SurvivalAware:
+    """Covariates from ``base``; event and censoring times from Weibull AFT models (lifelines)."""
+    return SurvivalAware(base=base, time=time, event=event, penalizer=penalizer)
