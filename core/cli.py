@@ -255,6 +255,42 @@ def validate(
         raise typer.Exit(EXIT_CODES["invalid-samples"])
 
 
+@app.command()
+@handle_errors
+def convert(
+    domain: Annotated[str, typer.Argument(help="Domain whose formats to convert between.")],
+    source: Annotated[Path, typer.Argument(help="Input file in one of the domain's formats.")],
+    target: Annotated[Path, typer.Argument(help="Output file; its suffix picks the format.")],
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing output file.")] = False,
+) -> None:
+    """Convert samples between a domain's formats (for example patients CSV -> FHIR Bundle JSON).
+
+    Records that cannot be read are reported and left out; the others are written.
+    """
+    from synthgenesis.errors import InvalidDataError, OutputExistsError
+    from synthgenesis.types import READ_ERROR_COLUMN
+
+    dom = _pm().domain(domain)
+    for path, what in ((source, "input"), (target, "output")):
+        if path.suffix.lower() not in dom.formats:
+            raise InvalidDataError(f"{path}: {domain} {what} must be one of {', '.join(dom.formats)}")
+    if not source.exists():
+        raise InvalidDataError(f"{source}: no such file")
+    if target.exists() and not overwrite:
+        raise OutputExistsError(target)
+    batch = dom.read(source)
+    bad = batch[READ_ERROR_COLUMN].notna() if READ_ERROR_COLUMN in batch.columns else None
+    if bad is not None and bad.any():
+        for reason in batch.loc[bad, READ_ERROR_COLUMN].head(5):
+            _stderr().print(f"skipped: {reason}", markup=False)
+        batch = batch[~bad]
+    dom.write(batch.drop(columns=[READ_ERROR_COLUMN], errors="ignore").reset_index(drop=True), target)
+    _stdout().print(
+        f"wrote {len(batch)} records to {target}"
+        + (f" ({int(bad.sum())} unreadable skipped)" if bad is not None and bad.any() else "")
+    )
+
+
 # ----------------------------------------------------------------------------- studies
 
 

@@ -101,6 +101,7 @@ class OutputSection:
     native: bool = True
     overwrite: bool = False
     allow_exact_copies: bool = False
+    formats: list[str] | None = None
 
 
 @dataclass
@@ -228,6 +229,9 @@ def _check_values(c: StudyConfig) -> None:
         raise c.error(
             "reference", "give exactly one of 'dataset' (a registered reference) or 'path' (a file)"
         )
+    for i, suffix in enumerate(c.output.formats or []):
+        if not suffix.startswith("."):
+            raise c.error(f"output.formats[{i}]", f"use file suffixes such as '.csv', got {suffix!r}")
     if c.evaluation.task not in (None, "classification", "regression"):
         raise c.error("evaluation.task", "must be 'classification' or 'regression'")
 
@@ -239,9 +243,14 @@ def check_against_plugins(c: StudyConfig, pm: PluginManager) -> None:
         return c.error(key, str(exc))
 
     try:
-        pm.domain(c.study.domain)
+        domain = pm.domain(c.study.domain)
     except SynthgenesisError as exc:
         raise wrap("study.domain", exc) from exc
+    unknown = [f for f in c.output.formats or [] if f not in domain.formats]
+    if unknown:
+        raise c.error(
+            "output.formats", f"{domain.name} writes {', '.join(domain.formats)}, not {', '.join(unknown)}"
+        )
     try:
         spec = (
             pm.generator(c.generator.name, c.study.domain)

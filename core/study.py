@@ -239,7 +239,8 @@ def run_study(
         storage = domain.to_storage(gen.samples) if domain.to_storage else gen.samples
         write_table(storage, run.path("samples.parquet"))
         if config.output.native:
-            domain.write(gen.samples, run.path(f"samples{domain.formats[0]}"))
+            for suffix in config.output.formats or [domain.formats[0]]:
+                domain.write(gen.samples, run.path(f"samples{suffix}"))
         if len(gen.rejected):
             rejected = domain.to_storage(gen.rejected) if domain.to_storage else gen.rejected
             write_table(rejected, run.path("rejected.parquet"))

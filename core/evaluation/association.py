@@ -25,15 +25,25 @@ def pearson(x: np.ndarray, y: np.ndarray) -> float:
     return float(np.clip(np.dot(x, y) / denom, -1.0, 1.0))
 
 
+def _dense_codes(codes: np.ndarray) -> tuple[np.ndarray, int]:
+    """Codes as 0..m-1 (small non-negative codes are used as they are; empty slots stay)."""
+    codes = np.asarray(codes)
+    if codes.dtype.kind in "iu" and codes.size and codes.min() >= 0 and codes.max() < 4096:
+        return codes.astype(np.int64, copy=False), int(codes.max()) + 1
+    levels, inverse = np.unique(codes, return_inverse=True)
+    return inverse.astype(np.int64), len(levels)
+
+
 def cramers_v(a: np.ndarray, b: np.ndarray) -> float:
     """Cramér's V of two integer-coded variables (no bias correction)."""
-    a_levels, a_codes = np.unique(a, return_inverse=True)
-    b_levels, b_codes = np.unique(b, return_inverse=True)
-    r, c = len(a_levels), len(b_levels)
+    a_codes, r = _dense_codes(a)
+    b_codes, c = _dense_codes(b)
+    n = len(a_codes)
+    table = np.bincount(a_codes * c + b_codes, minlength=r * c).reshape(r, c).astype(float)
+    table = table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]
+    r, c = table.shape
     if min(r, c) < 2:
         return 0.0
-    n = len(a)
-    table = np.bincount(a_codes * c + b_codes, minlength=r * c).reshape(r, c).astype(float)
     expected = np.outer(table.sum(axis=1), table.sum(axis=0)) / n
     chi2 = float(((table - expected) ** 2 / expected).sum())
     return float(np.sqrt(min(1.0, chi2 / (n * (min(r, c) - 1)))))
@@ -41,12 +51,12 @@ def cramers_v(a: np.ndarray, b: np.ndarray) -> float:
 
 def correlation_ratio(codes: np.ndarray, values: np.ndarray) -> float:
     """Correlation ratio eta of a numeric variable given a categorical one."""
-    _, groups = np.unique(codes, return_inverse=True)
+    groups, _ = _dense_codes(codes)
     total = float(((values - values.mean()) ** 2).sum())
     if total <= 0.0:
         return 0.0
     counts = np.bincount(groups).astype(float)
-    sums = np.bincount(groups, weights=values)
+    sums = np.bincount(groups, weights=values, minlength=len(counts))
     means = sums / np.where(counts > 0, counts, 1.0)
     between = float((counts * (means - values.mean()) ** 2).sum())
     return float(np.sqrt(np.clip(between / total, 0.0, 1.0)))

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
 from synthgenesis.evaluation.config import EvaluationConfig
 from synthgenesis.evaluation.preprocess import PreparedData
 from synthgenesis.evaluation.rare_events import minority_label
@@ -37,12 +38,15 @@ def subgroups(data: PreparedData, column: str, max_levels: int) -> dict[str, np.
         return {"real": real.astype(str).to_numpy(), "synthetic": synthetic.astype(str).to_numpy()}
     edges = np.unique(np.quantile(real.to_numpy(dtype=float), [0.0, 0.25, 0.5, 0.75, 1.0]))
     inner = edges[1:-1] if len(edges) >= 3 else edges[-1:]
-    labels = [f"<{inner[0]:.4g}"] + [
-        f"[{inner[i]:.4g}, {inner[i + 1]:.4g})" for i in range(len(inner) - 1)
-    ] + [f">={inner[-1]:.4g}"]
+    labels = (
+        [f"<{inner[0]:.4g}"]
+        + [f"[{inner[i]:.4g}, {inner[i + 1]:.4g})" for i in range(len(inner) - 1)]
+        + [f">={inner[-1]:.4g}"]
+    )
     return {
-        name: np.asarray(labels, dtype=object)[np.searchsorted(inner, values.to_numpy(
-            dtype=float), side="right")]
+        name: np.asarray(labels, dtype=object)[
+            np.searchsorted(inner, values.to_numpy(dtype=float), side="right")
+        ]
         for name, values in (("real", real), ("synthetic", synthetic))
     }
 
@@ -68,15 +72,13 @@ def bias(data: PreparedData, config: EvaluationConfig) -> dict[str, Any]:
             assert minority is not None
             positive = minority["label"]
             outcomes = {
-                name: (data.table(name)[data.target].to_numpy().astype(str) == positive)
-                .astype(float)
+                name: (data.table(name)[data.target].to_numpy().astype(str) == positive).astype(float)
                 for name in ("real", "synthetic")
             }
             definition = f"share of rows with {data.target} = {positive!r}"
         else:
             outcomes = {
-                name: data.table(name)[data.target].to_numpy(dtype=float)
-                for name in ("real", "synthetic")
+                name: data.table(name)[data.target].to_numpy(dtype=float) for name in ("real", "synthetic")
             }
             min_gap *= float(outcomes["real"].std())
             definition = f"mean of {data.target}"
@@ -126,8 +128,7 @@ def bias(data: PreparedData, config: EvaluationConfig) -> dict[str, Any]:
         "min_amplification": min(overall) if overall else None,
         "max_representation_gap": max(abs(r - 1.0) for r in ratios) if ratios else None,
         "rate": definition,
-        "amplification_definition": "(rate_g - rate_rest) in synthetic / (rate_g - rate_rest) "
-        "in real",
+        "amplification_definition": "(rate_g - rate_rest) in synthetic / (rate_g - rate_rest) in real",
         "columns": columns,
     }
     return metrics

@@ -65,7 +65,7 @@ class EvaluationConfig:
     # utility
     utility_seeds: int = 3
     utility_test_fraction: float = 0.25
-    utility_max_train_rows: int | None = 50_000
+    utility_max_train_rows: int | None = 20_000
     hybrid_real_fractions: tuple[float, ...] = (0.1, 0.25, 0.5, 1.0)
     hybrid_synthetic_multipliers: tuple[float, ...] = (0.0, 0.5, 1.0, 2.0)
     auprc_positive_rate: float = 0.2
@@ -117,8 +117,12 @@ class EvaluationConfig:
             raise ConfigError("detection_folds", "must be at least 2")
         if not 2 <= self.max_categories <= 250:
             raise ConfigError("max_categories", "must be between 2 and 250")
-        for name in ("detection_max_rows", "diversity_max_rows", "privacy_max_rows",
-                     "utility_max_train_rows"):
+        for name in (
+            "detection_max_rows",
+            "diversity_max_rows",
+            "privacy_max_rows",
+            "utility_max_train_rows",
+        ):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int) or value < 10):
                 raise ConfigError(name, f"must be None or an integer >= 10, got {value!r}")
@@ -128,13 +132,9 @@ class EvaluationConfig:
             raise ConfigError("rare_category_frequency", "must lie strictly between 0 and 1")
         if not 0.0 < self.utility_test_fraction < 1.0:
             raise ConfigError("utility_test_fraction", "must lie strictly between 0 and 1")
-        if not self.hybrid_real_fractions or any(
-            not 0.0 < f <= 1.0 for f in self.hybrid_real_fractions
-        ):
+        if not self.hybrid_real_fractions or any(not 0.0 < f <= 1.0 for f in self.hybrid_real_fractions):
             raise ConfigError("hybrid_real_fractions", "must be fractions in (0, 1]")
-        if not self.hybrid_synthetic_multipliers or any(
-            m < 0 for m in self.hybrid_synthetic_multipliers
-        ):
+        if not self.hybrid_synthetic_multipliers or any(m < 0 for m in self.hybrid_synthetic_multipliers):
             raise ConfigError("hybrid_synthetic_multipliers", "must be non-negative")
         pairs = (
             ("c2st_warn", "c2st_fail"),
@@ -145,8 +145,11 @@ class EvaluationConfig:
         for low, high in pairs:
             if getattr(self, low) > getattr(self, high):
                 raise ConfigError(low, f"must not exceed {high}")
-        for low, high in (("rare_fail", "rare_warn"), ("transfer_fail", "transfer_warn"),
-                          ("collapse_ratio", "collapse_warn_ratio")):
+        for low, high in (
+            ("rare_fail", "rare_warn"),
+            ("transfer_fail", "transfer_warn"),
+            ("collapse_ratio", "collapse_warn_ratio"),
+        ):
             if getattr(self, low) > getattr(self, high):
                 raise ConfigError(low, f"must not exceed {high}")
 

@@ -19,6 +19,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.inspection import permutation_importance
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
+
 from synthgenesis.evaluation.config import EvaluationConfig
 from synthgenesis.evaluation.encoding import FeatureEncoder
 from synthgenesis.evaluation.preprocess import PreparedData
@@ -30,8 +31,7 @@ def _classifier(mask: np.ndarray, seed: int) -> HistGradientBoostingClassifier:
     )
 
 
-def _folds(x: np.ndarray, y: np.ndarray, folds: int,
-           seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+def _folds(x: np.ndarray, y: np.ndarray, folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
     """Stratified folds that keep identical rows together.
 
     A row and its exact copy on both sides of a split would teach the classifier the
@@ -69,10 +69,12 @@ def detection(
     folds = min(config.detection_folds, n)
     real_rows = rng.choice(len(data.real), size=n, replace=False)
     syn_rows = rng.choice(len(data.synthetic), size=n, replace=False)
-    x = np.vstack([
-        encoder.ordinal(data.real.iloc[real_rows]),
-        encoder.ordinal(data.synthetic.iloc[syn_rows]),
-    ])
+    x = np.vstack(
+        [
+            encoder.ordinal(data.real.iloc[real_rows]),
+            encoder.ordinal(data.synthetic.iloc[syn_rows]),
+        ]
+    )
     y = np.repeat([0, 1], n)
     mask = encoder.categorical_mask
 
@@ -89,8 +91,12 @@ def detection(
     if len(test) > config.detection_importance_rows:
         test = rng.choice(test, size=config.detection_importance_rows, replace=False)
     importance = permutation_importance(
-        model, x[test], y[test], scoring="roc_auc",
-        n_repeats=config.detection_importance_repeats, random_state=seed,
+        model,
+        x[test],
+        y[test],
+        scoring="roc_auc",
+        n_repeats=config.detection_importance_repeats,
+        random_state=seed,
     )
     order = np.argsort(-importance.importances_mean, kind="stable")
     top = [

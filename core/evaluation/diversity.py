@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
 from synthgenesis.evaluation.config import EvaluationConfig
 from synthgenesis.evaluation.neighbors import build_index, kth_neighbor_radius
 from synthgenesis.evaluation.preprocess import PreparedData
@@ -29,7 +30,10 @@ ZERO_RADIUS_LIMIT = 0.2
 
 
 def compute_prdc(
-    real: np.ndarray, synthetic: np.ndarray, k: int = 5, chunk: int = 2048,
+    real: np.ndarray,
+    synthetic: np.ndarray,
+    k: int = 5,
+    chunk: int = 2048,
     method: str = "auto",
 ) -> dict[str, Any]:
     """Precision, recall, density and coverage of ``synthetic`` against ``real``.
@@ -72,17 +76,16 @@ def mode_collapse(metrics: dict[str, Any], config: EvaluationConfig) -> dict[str
             "reason": f"{dup:.1%} of synthetic rows repeat another synthetic row against "
             f"{real_dup:.1%} in the real data (limit: {config.duplicate_rate_fail:.0%} more)",
         }
-    if max(metrics["zero_radius_share_real"], metrics["zero_radius_share_synthetic"]) > (
-        ZERO_RADIUS_LIMIT
-    ):
+    if max(metrics["zero_radius_share_real"], metrics["zero_radius_share_synthetic"]) > (ZERO_RADIUS_LIMIT):
         return {
             "detected": None,
             "reason": f"over {ZERO_RADIUS_LIMIT:.0%} of rows have k or more exact duplicates, "
             "so their neighbourhood radii are zero and PRDC cannot judge collapse",
         }
     limit = config.collapse_ratio * precision
-    low = [f"{name} {value:.3f}" for name, value in (("recall", recall), ("coverage", coverage))
-           if value < limit]
+    low = [
+        f"{name} {value:.3f}" for name, value in (("recall", recall), ("coverage", coverage)) if value < limit
+    ]
     if low:
         return {
             "detected": True,
@@ -103,9 +106,7 @@ def diversity(
     config: EvaluationConfig,
 ) -> dict[str, Any]:
     """Diversity metrics on encoded (and already subsampled) rows."""
-    metrics: dict[str, Any] = compute_prdc(
-        real_x, syn_x, k=config.k, chunk=config.neighbor_chunk_rows
-    )
+    metrics: dict[str, Any] = compute_prdc(real_x, syn_x, k=config.k, chunk=config.neighbor_chunk_rows)
     metrics["k"] = config.k
     metrics["rows"] = [len(real_x), len(syn_x)]
     metrics["duplicate_rate"] = duplicate_rate(data.synthetic)

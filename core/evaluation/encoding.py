@@ -21,6 +21,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+
 from synthgenesis.evaluation.preprocess import PreparedData
 
 _ONEHOT_SCALE = 1.0 / np.sqrt(2.0)
@@ -29,9 +30,7 @@ _ONEHOT_SCALE = 1.0 / np.sqrt(2.0)
 class FeatureEncoder:
     """Encoding of ``columns`` of a :class:`PreparedData`, fit on its real table."""
 
-    def __init__(
-        self, data: PreparedData, columns: Sequence[str], max_categories: int = 50
-    ) -> None:
+    def __init__(self, data: PreparedData, columns: Sequence[str], max_categories: int = 50) -> None:
         self.columns = list(columns)
         self.kinds = {c: data.kinds[c] for c in self.columns}
         self.notes: list[str] = []

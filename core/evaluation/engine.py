@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
 from synthgenesis.errors import UnknownNameError
 from synthgenesis.evaluation.bias import bias
 from synthgenesis.evaluation.config import METRIC_FAMILIES, EvaluationConfig
@@ -36,24 +37,28 @@ def _families(requested: Sequence[str] | None) -> list[str]:
     return [f for f in METRIC_FAMILIES if f in requested]
 
 
-def _inapplicable(family: str, data: PreparedData, encoder: FeatureEncoder,
-                  config: EvaluationConfig) -> str | None:
+def _inapplicable(
+    family: str, data: PreparedData, encoder: FeatureEncoder, config: EvaluationConfig
+) -> str | None:
     """Why ``family`` cannot be computed on ``data``, or None when it can."""
-    no_space = "no column is left in the standardised distance space (all numeric columns " \
+    no_space = (
+        "no column is left in the standardised distance space (all numeric columns "
         "are constant in the real data and there is no categorical column)"
+    )
     if family == "diversity":
         if not encoder.onehot_names():
             return no_space
         smallest = min(len(data.real), len(data.synthetic))
         if smallest <= config.k:
-            return f"PRDC with k={config.k} needs more than {config.k} rows in each table " \
+            return (
+                f"PRDC with k={config.k} needs more than {config.k} rows in each table "
                 f"(the smaller has {smallest})"
+            )
     if family == "bias" and not data.sensitive:
         return "no sensitive columns were given; pass sensitive=[...] to check subgroups"
     if family == "privacy":
         if data.holdout is None:
-            return "privacy needs a holdout table of real rows the generator never saw; " \
-                "pass holdout="
+            return "privacy needs a holdout table of real rows the generator never saw; pass holdout="
         if not encoder.onehot_names():
             return no_space
     if family == "utility":

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 from scipy import stats
+
 from synthgenesis.evaluation.association import association_matrix
 from synthgenesis.evaluation.config import EvaluationConfig
 from synthgenesis.evaluation.encoding import FeatureEncoder
@@ -26,7 +27,7 @@ def total_variation(real: np.ndarray, synthetic: np.ndarray) -> float:
     """Total variation distance between the category frequencies of two arrays."""
     levels, codes = np.unique(np.concatenate([real, synthetic]), return_inverse=True)
     p = np.bincount(codes[: len(real)], minlength=len(levels)) / len(real)
-    q = np.bincount(codes[len(real):], minlength=len(levels)) / len(synthetic)
+    q = np.bincount(codes[len(real) :], minlength=len(levels)) / len(synthetic)
     return float(0.5 * np.abs(p - q).sum())
 
 
@@ -47,9 +48,7 @@ def column_distances(data: PreparedData, notes: list[str]) -> dict[str, dict[str
             out[column] = {
                 "kind": "categorical",
                 "statistic": "tvd",
-                "distance": total_variation(
-                    data.real[column].to_numpy(), data.synthetic[column].to_numpy()
-                ),
+                "distance": total_variation(data.real[column].to_numpy(), data.synthetic[column].to_numpy()),
             }
             continue
         real = data.observed("real", column)
@@ -114,10 +113,7 @@ def _marginal_samples(
         kind = data.kinds[column]
         entry: dict[str, Any] = {"kind": kind}
         for name in ("real", "synthetic"):
-            if kind == "numeric":
-                values = data.observed(name, column)
-            else:
-                values = data.table(name)[column].to_numpy()
+            values = data.observed(name, column) if kind == "numeric" else data.table(name)[column].to_numpy()
             entry[name] = values[subsample_index(len(values), _PLOT_ROWS, rng)]
         out[column] = entry
     return out
@@ -135,8 +131,9 @@ def fidelity(
     column_mean = float(np.mean(list(defined.values()))) if defined else None
 
     assoc = _association(data, encoder)
-    assoc_summary = {k: assoc[k] for k in ("mean_abs_diff", "max_abs_diff", "worst_pair",
-                                           "n_pairs") if k in assoc}
+    assoc_summary = {
+        k: assoc[k] for k in ("mean_abs_diff", "max_abs_diff", "worst_pair", "n_pairs") if k in assoc
+    }
 
     ri = subsample_index(len(data.real), config.mmd_max_rows, rng)
     si = subsample_index(len(data.synthetic), config.mmd_max_rows, rng)

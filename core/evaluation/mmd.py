@@ -40,9 +40,7 @@ def _kernel_sum(a: np.ndarray, b: np.ndarray, gamma: float, same: bool) -> float
     return total - float(np.trace(kernel)) if same else total
 
 
-def mmd2_unbiased(
-    x: np.ndarray, y: np.ndarray, bandwidth: float | None = None
-) -> tuple[float, float]:
+def mmd2_unbiased(x: np.ndarray, y: np.ndarray, bandwidth: float | None = None) -> tuple[float, float]:
     """Return ``(mmd2, bandwidth)`` for samples ``x`` (m, d) and ``y`` (n, d), m, n >= 2."""
     m, n = len(x), len(y)
     if m < 2 or n < 2:

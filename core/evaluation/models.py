@@ -30,8 +30,7 @@ def make_model(estimator: Any, task: str, mask: np.ndarray, seed: int) -> Any:
     if estimator is None:
         categorical = mask if mask.any() else None
         if task == "classification":
-            return HistGradientBoostingClassifier(categorical_features=categorical,
-                                                  random_state=seed)
+            return HistGradientBoostingClassifier(categorical_features=categorical, random_state=seed)
         return HistGradientBoostingRegressor(categorical_features=categorical, random_state=seed)
     try:
         model = clone(estimator)
@@ -95,8 +94,7 @@ def fit_score(
     if task == "regression":
         model.fit(x_train, y_train)
         pred = np.asarray(model.predict(x_test), dtype=float)
-        return {"mae": float(mean_absolute_error(y_test, pred)),
-                "r2": float(r2_score(y_test, pred))}, False
+        return {"mae": float(mean_absolute_error(y_test, pred)), "r2": float(r2_score(y_test, pred))}, False
     assert labels is not None and positive is not None
     trained = sorted(set(y_train.tolist()))
     if len(trained) < 2:

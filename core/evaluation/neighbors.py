@@ -42,12 +42,12 @@ def _chunks(n: int, size: int) -> Iterator[slice]:
 
 
 class NeighborIndex(Protocol):
-    def knn(self, queries: np.ndarray, k: int, chunk: int = 2048) -> tuple[np.ndarray,
-                                                                            np.ndarray]:
+    def knn(self, queries: np.ndarray, k: int, chunk: int = 2048) -> tuple[np.ndarray, np.ndarray]:
         """Distances and indices of the ``k`` nearest indexed points, nearest first."""
 
-    def within(self, queries: np.ndarray, radii: np.ndarray,
-               chunk: int = 2048) -> tuple[np.ndarray, np.ndarray]:
+    def within(
+        self, queries: np.ndarray, radii: np.ndarray, chunk: int = 2048
+    ) -> tuple[np.ndarray, np.ndarray]:
         """``(covered, counts)`` for balls of ``radii`` around ``queries``.
 
         ``covered[j]``: indexed point ``j`` lies strictly inside at least one ball;
@@ -62,16 +62,16 @@ class TreeIndex:
         self.points = np.ascontiguousarray(points, dtype=float)
         self.tree = (BallTree if ball else KDTree)(self.points, leaf_size=40)
 
-    def knn(self, queries: np.ndarray, k: int, chunk: int = 2048) -> tuple[np.ndarray,
-                                                                            np.ndarray]:
+    def knn(self, queries: np.ndarray, k: int, chunk: int = 2048) -> tuple[np.ndarray, np.ndarray]:
         n = len(queries)
         dist, index = np.empty((n, k)), np.empty((n, k), dtype=np.int64)
         for part in _chunks(n, chunk):
             dist[part], index[part] = self.tree.query(queries[part], k=k)
         return dist, index
 
-    def within(self, queries: np.ndarray, radii: np.ndarray,
-               chunk: int = 2048) -> tuple[np.ndarray, np.ndarray]:
+    def within(
+        self, queries: np.ndarray, radii: np.ndarray, chunk: int = 2048
+    ) -> tuple[np.ndarray, np.ndarray]:
         covered = np.zeros(len(self.points), dtype=bool)
         counts = np.zeros(len(queries), dtype=np.int64)
         shrunk = np.asarray(radii, dtype=float) * _STRICT
@@ -106,8 +106,7 @@ class BruteIndex:
         diff = block[:, None, :] - self.points[index]
         return np.sqrt(np.einsum("ijk,ijk->ij", diff, diff))
 
-    def knn(self, queries: np.ndarray, k: int, chunk: int = 2048) -> tuple[np.ndarray,
-                                                                            np.ndarray]:
+    def knn(self, queries: np.ndarray, k: int, chunk: int = 2048) -> tuple[np.ndarray, np.ndarray]:
         n, m = len(queries), len(self.points)
         if k > m:
             raise ValueError(f"asked for {k} neighbours of {m} points")
@@ -126,8 +125,9 @@ class BruteIndex:
             index[part] = np.take_along_axis(candidates, order, axis=1)
         return dist, index
 
-    def within(self, queries: np.ndarray, radii: np.ndarray,
-               chunk: int = 2048) -> tuple[np.ndarray, np.ndarray]:
+    def within(
+        self, queries: np.ndarray, radii: np.ndarray, chunk: int = 2048
+    ) -> tuple[np.ndarray, np.ndarray]:
         covered = np.zeros(len(self.points), dtype=bool)
         counts = np.zeros(len(queries), dtype=np.int64)
         shrunk = np.asarray(radii, dtype=float) * _STRICT
@@ -170,8 +170,7 @@ def build_index(points: np.ndarray, method: str = "auto") -> NeighborIndex:
     raise ValueError(f"unknown neighbour method {method!r}; use auto, kd_tree, ball_tree, brute")
 
 
-def kth_neighbor_radius(index: NeighborIndex, points: np.ndarray, k: int,
-                        chunk: int = 2048) -> np.ndarray:
+def kth_neighbor_radius(index: NeighborIndex, points: np.ndarray, k: int, chunk: int = 2048) -> np.ndarray:
     """Distance from each indexed point to its k-th nearest *other* indexed point.
 
     ``points`` must be the points the index was built on: each finds itself at distance

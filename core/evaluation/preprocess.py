@@ -30,6 +30,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
+
 from synthgenesis.errors import ConfigError, InvalidDataError
 
 MISSING_CATEGORY = "<missing>"
@@ -113,15 +114,12 @@ def _kind(series: pd.Series, column: str, table: str) -> Kind:
 
 def _check_frame(frame: object, table: str) -> pd.DataFrame:
     if not isinstance(frame, pd.DataFrame):
-        raise InvalidDataError(
-            f"table {table!r} must be a pandas DataFrame, got {type(frame).__name__}"
-        )
+        raise InvalidDataError(f"table {table!r} must be a pandas DataFrame, got {type(frame).__name__}")
     if frame.shape[1] == 0:
         raise InvalidDataError(f"table {table!r} has no columns; pass the featurized table")
     if len(frame) < 2:
         raise InvalidDataError(
-            f"table {table!r} has {len(frame)} row(s); at least 2 rows are needed to "
-            f"compare distributions"
+            f"table {table!r} has {len(frame)} row(s); at least 2 rows are needed to compare distributions"
         )
     names = [str(c) for c in frame.columns]
     dupes = sorted({n for n in names if names.count(n) > 1})
@@ -206,8 +204,7 @@ def prepare(
             )
         if lacking:
             raise InvalidDataError(
-                f"target column {target!r} is not a column of the tables; available: "
-                f"{list(base.columns)}"
+                f"target column {target!r} is not a column of the tables; available: {list(base.columns)}"
             )
     for name in list(tables)[1:]:
         tables[name] = _align(base, tables[name], name)
@@ -215,17 +212,14 @@ def prepare(
     for column in sensitive:
         if column not in base.columns:
             raise InvalidDataError(
-                f"sensitive column {column!r} is not a column of the tables; available: "
-                f"{list(base.columns)}"
+                f"sensitive column {column!r} is not a column of the tables; available: {list(base.columns)}"
             )
 
     kinds: dict[str, Kind] = {}
     for column in base.columns:
         seen = {name: _kind(frame[column], column, name) for name, frame in tables.items()}
         if len(set(seen.values())) > 1:
-            detail = ", ".join(
-                f"{seen[name]} in {name!r} ({tables[name][column].dtype})" for name in seen
-            )
+            detail = ", ".join(f"{seen[name]} in {name!r} ({tables[name][column].dtype})" for name in seen)
             raise InvalidDataError(
                 f"column {column!r} has different kinds across tables: {detail}; cast the "
                 f"column so every table agrees"
@@ -315,9 +309,7 @@ def prepare(
 
 def _class_labels(values: np.ndarray) -> np.ndarray:
     """String class labels of a numeric target: ``1.0`` becomes ``"1"``, ``0.5`` stays."""
-    return np.array(
-        [str(int(v)) if v == np.round(v) else repr(float(v)) for v in values], dtype=object
-    )
+    return np.array([str(int(v)) if v == np.round(v) else repr(float(v)) for v in values], dtype=object)
 
 
 def _missing_target(column: str, table: str, count: int) -> None:

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
+
 from synthgenesis.evaluation.config import EvaluationConfig
 from synthgenesis.evaluation.encoding import FeatureEncoder
 from synthgenesis.evaluation.neighbors import build_index

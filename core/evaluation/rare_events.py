@@ -19,12 +19,14 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+
 from synthgenesis.evaluation.config import EvaluationConfig
 from synthgenesis.evaluation.preprocess import PreparedData
 
 
-def _tail(real: np.ndarray, synthetic: np.ndarray, threshold: float, low: bool,
-          limit: float) -> dict[str, Any]:
+def _tail(
+    real: np.ndarray, synthetic: np.ndarray, threshold: float, low: bool, limit: float
+) -> dict[str, Any]:
     if low:
         real_share, syn_share = np.mean(real <= threshold), np.mean(synthetic <= threshold)
     else:
@@ -104,9 +106,7 @@ def rare_events(data: PreparedData, config: EvaluationConfig) -> dict[str, Any]:
         for key in ("low", "high")
         if key in entry and "ratio" in entry[key]
     ]
-    category_scores = [
-        1.0 if v["present"] else 0.0 for entry in categories.values() for v in entry.values()
-    ]
+    category_scores = [1.0 if v["present"] else 0.0 for entry in categories.values() for v in entry.values()]
     regions = tail_scores + category_scores
     metrics: dict[str, Any] = {
         "share": float(np.mean(regions)) if regions else None,

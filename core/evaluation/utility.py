@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
+
 from synthgenesis.errors import InvalidDataError
 from synthgenesis.evaluation.config import EvaluationConfig
 from synthgenesis.evaluation.encoding import FeatureEncoder
@@ -49,8 +50,7 @@ def sample_rows(y: np.ndarray | None, size: int, n: int, seed: int) -> np.ndarra
         _, counts = np.unique(y, return_counts=True)
         if counts.min() >= 2 and size >= len(counts) and n - size >= len(counts):
             stratify = y
-    rows, _ = train_test_split(np.arange(n), train_size=size, random_state=seed,
-                               stratify=stratify)
+    rows, _ = train_test_split(np.arange(n), train_size=size, random_state=seed, stratify=stratify)
     return np.sort(rows)
 
 
@@ -68,8 +68,7 @@ def _summary(runs: list[dict[str, float]]) -> dict[str, dict[str, Any]]:
 class _Setup:
     """Encoded training and test matrices and the task's labels."""
 
-    def __init__(self, data: PreparedData, config: EvaluationConfig, seed: int,
-                 estimator: Any) -> None:
+    def __init__(self, data: PreparedData, config: EvaluationConfig, seed: int, estimator: Any) -> None:
         assert data.target is not None and data.task is not None
         self.task, self.target, self.estimator = data.task, data.target, estimator
         self.notes: list[str] = []
@@ -87,8 +86,10 @@ class _Setup:
                 _, counts = np.unique(y_real, return_counts=True)
                 stratify = y_real if counts.min() >= 2 else None
             train_rows, test_rows = train_test_split(
-                np.arange(len(data.real)), test_size=config.utility_test_fraction,
-                random_state=seed, stratify=stratify,
+                np.arange(len(data.real)),
+                test_size=config.utility_test_fraction,
+                random_state=seed,
+                stratify=stratify,
             )
             test_frame = data.real.iloc[test_rows]
             self.test_set = {
@@ -139,8 +140,9 @@ class _Setup:
 
     def run(self, x: np.ndarray, y: np.ndarray, seed: int) -> dict[str, float]:
         model = make_model(self.estimator, self.task, self.mask, seed)
-        scores, constant = fit_score(model, x, y, self.x_test, self.y_test, self.task,
-                                     self.labels, self.positive)
+        scores, constant = fit_score(
+            model, x, y, self.x_test, self.y_test, self.task, self.labels, self.positive
+        )
         if constant:
             self.notes.append(
                 f"a training set held a single class ({y[0]!r}); a constant predictor was scored"
@@ -148,8 +150,9 @@ class _Setup:
         return scores
 
 
-def _hybrid(setup: _Setup, config: EvaluationConfig, seed: int,
-            progress: Callable[[str], None]) -> list[dict[str, Any]]:
+def _hybrid(
+    setup: _Setup, config: EvaluationConfig, seed: int, progress: Callable[[str], None]
+) -> list[dict[str, Any]]:
     records: list[dict[str, Any]] = []
     rng = np.random.default_rng(seed)
     base = len(setup.y_real)
@@ -196,10 +199,18 @@ def utility(
     for repeat in range(config.utility_seeds):
         s = seed + repeat
         report(f"utility: TSTR and TRTR, repeat {repeat + 1} of {config.utility_seeds}")
-        syn_rows = sample_rows(setup.y_syn if setup.task == "classification" else None,
-                               cap or len(setup.y_syn), len(setup.y_syn), s)
-        real_rows = sample_rows(setup.y_real if setup.task == "classification" else None,
-                                cap or len(setup.y_real), len(setup.y_real), s)
+        syn_rows = sample_rows(
+            setup.y_syn if setup.task == "classification" else None,
+            cap or len(setup.y_syn),
+            len(setup.y_syn),
+            s,
+        )
+        real_rows = sample_rows(
+            setup.y_real if setup.task == "classification" else None,
+            cap or len(setup.y_real),
+            len(setup.y_real),
+            s,
+        )
         tstr.append(setup.run(setup.x_syn[syn_rows], setup.y_syn[syn_rows], s))
         trtr.append(setup.run(setup.x_real[real_rows], setup.y_real[real_rows], s))
     tstr_summary, trtr_summary = _summary(tstr), _summary(trtr)
@@ -207,9 +218,7 @@ def utility(
     lead_trtr = trtr_summary[setup.lead]["mean"]
     ratio = lead_tstr / lead_trtr if lead_trtr > 0 else None
     if ratio is None:
-        setup.notes.append(
-            f"TRTR {setup.lead} is {lead_trtr:.3f} (not positive), so the ratio is undefined"
-        )
+        setup.notes.append(f"TRTR {setup.lead} is {lead_trtr:.3f} (not positive), so the ratio is undefined")
     metrics: dict[str, Any] = {
         "task": setup.task,
         "target": setup.target,
@@ -218,8 +227,7 @@ def utility(
         "trtr": trtr_summary,
         "ratio": ratio,
         "seeds": config.utility_seeds,
-        "model": "HistGradientBoosting (default)" if estimator is None
-        else type(estimator).__name__,
+        "model": "HistGradientBoosting (default)" if estimator is None else type(estimator).__name__,
         "test_set": setup.test_set,
         "train_rows": {"real": len(setup.y_real), "synthetic": len(setup.y_syn)},
     }

@@ -49,7 +49,8 @@ def mode_collapse(m: Metrics, c: EvaluationConfig) -> Verdict:
     extra_dup = d["duplicate_rate"] - d["real_duplicate_rate"]
     if min(d["recall"], d["coverage"]) < warn_limit or extra_dup >= c.duplicate_rate_warn:
         return Verdict(
-            "mode_collapse", "warn",
+            "mode_collapse",
+            "warn",
             f"Diversity is somewhat low: {figures} (warn below {c.collapse_warn_ratio:g} x "
             f"precision or {c.duplicate_rate_warn:.0%} extra duplicates).",
         )
@@ -71,7 +72,8 @@ def generator_artifacts(m: Metrics, c: EvaluationConfig) -> Verdict:
         "fail": "A classifier easily tells synthetic rows from real ones",
     }[status]
     return Verdict(
-        "generator_artifacts", status,
+        "generator_artifacts",
+        status,
         f"{lead}: C2ST AUC {auc:.3f} (0.5 = indistinguishable, warn at {c.c2st_warn:g}, fail "
         f"at {c.c2st_fail:g}){relies}{tail}.",
     )
@@ -81,8 +83,11 @@ def rare_event_loss(m: Metrics, c: EvaluationConfig) -> Verdict:
     d = m["rare_events"]
     share, minority = d["share"], d.get("minority_label")
     if share is None and minority is None:
-        return Verdict("rare_event_loss", "n/a", "No rare region (tail or rare category) "
-                       "and no classification target to check.")
+        return Verdict(
+            "rare_event_loss",
+            "n/a",
+            "No rare region (tail or rare category) and no classification target to check.",
+        )
     parts: list[str] = []
     statuses: list[Status] = []
     if share is not None:
@@ -96,24 +101,28 @@ def rare_event_loss(m: Metrics, c: EvaluationConfig) -> Verdict:
             f"minority label {minority['label']!r} rate {minority['synthetic_rate']:.3f} vs "
             f"{minority['real_rate']:.3f} real (ratio {minority['ratio']:.2f})"
         )
-        statuses.append(_grade(minority["ratio"], c.rare_warn, c.rare_fail,
-                               higher_is_worse=False))
+        statuses.append(_grade(minority["ratio"], c.rare_warn, c.rare_fail, higher_is_worse=False))
     status = _worst(*statuses)
-    lead = {"pass": "Rare events are kept", "warn": "Some rare events are thinned out",
-            "fail": "Rare events are lost"}[status]
+    lead = {
+        "pass": "Rare events are kept",
+        "warn": "Some rare events are thinned out",
+        "fail": "Rare events are lost",
+    }[status]
     return Verdict("rare_event_loss", status, f"{lead}: {'; '.join(parts)}.")
 
 
 def bias_amplification(m: Metrics, c: EvaluationConfig) -> Verdict:
     d = m["bias"]
     gap = d["max_representation_gap"]
-    rep = f"largest subgroup share change {gap:.0%}" if gap is not None else ""
+    rep = f"largest subgroup share change {gap:.1%}" if gap is not None else ""
     rep_status: Status = "warn" if gap is not None and gap > c.representation_warn else "pass"
     amp, low = d["max_amplification"], d["min_amplification"]
     if amp is None:
-        reason = ("no target was given, so only subgroup shares are compared"
-                  if d["rate"] is None else "no subgroup has a real disparity large enough "
-                  "to define an amplification factor")
+        reason = (
+            "no target was given, so only subgroup shares are compared"
+            if d["rate"] is None
+            else "no subgroup has a real disparity large enough to define an amplification factor"
+        )
         return Verdict("bias_amplification", rep_status, f"{rep.capitalize()}; {reason}.")
     status = _grade(amp, c.amplification_warn, c.amplification_fail)
     reversed_note = ""
@@ -121,10 +130,14 @@ def bias_amplification(m: Metrics, c: EvaluationConfig) -> Verdict:
         status = _worst(status, "warn")
         reversed_note = f"; a subgroup's disparity is reversed (factor {low:.2f})"
     status = _worst(status, rep_status)
-    lead = {"pass": "Subgroup disparities are preserved",
-            "warn": "Subgroup disparities shift", "fail": "Bias is amplified"}[status]
+    lead = {
+        "pass": "Subgroup disparities are preserved",
+        "warn": "Subgroup disparities shift",
+        "fail": "Bias is amplified",
+    }[status]
     return Verdict(
-        "bias_amplification", status,
+        "bias_amplification",
+        status,
         f"{lead}: max amplification {amp:.2f} (1 = kept, warn above {c.amplification_warn:g}, "
         f"fail above {c.amplification_fail:g}) for {d['rate']}; {rep}{reversed_note}.",
     )
@@ -138,11 +151,14 @@ def privacy_leak(m: Metrics, c: EvaluationConfig) -> Verdict:
         _grade(mia, c.mia_warn, c.mia_fail),
         "fail" if excess > c.exact_copy_excess_fail else "warn" if excess > 0 else "pass",
     )
-    lead = {"pass": "No sign of training-data leakage",
-            "warn": "Synthetic rows lean towards the training rows",
-            "fail": "Synthetic data leaks training rows"}[status]
+    lead = {
+        "pass": "No sign of training-data leakage",
+        "warn": "Synthetic rows lean towards the training rows",
+        "fail": "Synthetic data leaks training rows",
+    }[status]
     return Verdict(
-        "privacy_leak", status,
+        "privacy_leak",
+        status,
         f"{lead}: {share:.0%} of synthetic rows are closer to train than to holdout (0.5 is "
         f"healthy), membership-inference AUC {mia:.3f}, {d['exact_copies']} exact copies of "
         f"real rows ({d['exact_copies_train_reference']} vs {d['exact_copies_holdout']} against "
@@ -160,19 +176,29 @@ def poor_transfer(m: Metrics, c: EvaluationConfig) -> Verdict:
     )
     rates = d.get("label_rate")
     if rates:
-        figures += (f"; positive label {rates['positive_label']!r} rate "
-                    f"{rates['synthetic']:.3f} synthetic vs {rates['real']:.3f} real")
+        figures += (
+            f"; positive label {rates['positive_label']!r} rate "
+            f"{rates['synthetic']:.3f} synthetic vs {rates['real']:.3f} real"
+        )
     ratio = d["ratio"]
     if ratio is None:
-        return Verdict("poor_transfer", "n/a", f"{figures}; the ratio is undefined because the "
-                       f"real-data model scores {trtr['mean']:.3f}.")
+        return Verdict(
+            "poor_transfer",
+            "n/a",
+            f"{figures}; the ratio is undefined because the real-data model scores {trtr['mean']:.3f}.",
+        )
     status = _grade(ratio, c.transfer_warn, c.transfer_fail, higher_is_worse=False)
-    text = {"pass": "Models trained on synthetic data transfer to real data",
-            "warn": "Models trained on synthetic data lose some accuracy on real data",
-            "fail": "Models trained on synthetic data transfer poorly to real data"}[status]
-    return Verdict("poor_transfer", status,
-                   f"{text}: ratio {ratio:.2f} (warn below {c.transfer_warn:g}, fail below "
-                   f"{c.transfer_fail:g}); {figures}.")
+    text = {
+        "pass": "Models trained on synthetic data transfer to real data",
+        "warn": "Models trained on synthetic data lose some accuracy on real data",
+        "fail": "Models trained on synthetic data transfer poorly to real data",
+    }[status]
+    return Verdict(
+        "poor_transfer",
+        status,
+        f"{text}: ratio {ratio:.2f} (warn below {c.transfer_warn:g}, fail below "
+        f"{c.transfer_fail:g}); {figures}.",
+    )
 
 
 _RULES: tuple[tuple[str, str, Callable[[Metrics, EvaluationConfig], Verdict]], ...] = (
@@ -191,8 +217,9 @@ def judge(metrics: Metrics, config: EvaluationConfig) -> list[Verdict]:
     for mode, family, rule in _RULES:
         reason = _not_applicable(metrics.get(family), family)
         if reason is not None:
-            out.append(Verdict(mode, "n/a", reason[:1].upper() + reason[1:]
-                               + ("" if reason.endswith(".") else ".")))
+            out.append(
+                Verdict(mode, "n/a", reason[:1].upper() + reason[1:] + ("" if reason.endswith(".") else "."))
+            )
             continue
         out.append(rule(metrics, config))
     return out

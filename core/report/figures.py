@@ -45,10 +45,10 @@ def _numeric_panel(ax: Axes, real: np.ndarray, synthetic: np.ndarray) -> None:
     if not high > low:
         low, high = float(pooled.min()) - 0.5, float(pooled.max()) + 0.5
     bins = np.linspace(low, high, 31).tolist()
-    ax.hist(np.clip(real, low, high), bins=bins, density=True, alpha=0.55, color=REAL,
-            label="real")
-    ax.hist(np.clip(synthetic, low, high), bins=bins, density=True, alpha=0.55,
-            color=SYNTHETIC, label="synthetic")
+    ax.hist(np.clip(real, low, high), bins=bins, density=True, alpha=0.55, color=REAL, label="real")
+    ax.hist(
+        np.clip(synthetic, low, high), bins=bins, density=True, alpha=0.55, color=SYNTHETIC, label="synthetic"
+    )
 
 
 def _categorical_panel(ax: Axes, real: np.ndarray, synthetic: np.ndarray) -> None:
@@ -84,14 +84,15 @@ def marginals(samples: dict[str, dict[str, Any]], distances: dict[str, Any]) -> 
         label = f"{info.get('statistic', '').upper()} {value:.3f}" if value is not None else ""
         ax.set_title(f"{_short(column)}\n{label}", fontsize=9)
         ax.tick_params(labelsize=7)
-    for ax in axes[len(columns):]:
+    for ax in axes[len(columns) :]:
         ax.set_visible(False)
     axes[0].legend(fontsize=7)
     return to_data_uri(fig)
 
 
-def association(real: np.ndarray, synthetic: np.ndarray, columns: Sequence[str],
-                limit: int = 25) -> str | None:
+def association(
+    real: np.ndarray, synthetic: np.ndarray, columns: Sequence[str], limit: int = 25
+) -> str | None:
     """Heatmaps of the real and synthetic association matrices and their difference."""
     real, synthetic = np.asarray(real, dtype=float), np.asarray(synthetic, dtype=float)
     if len(columns) < 2:
@@ -142,8 +143,12 @@ def importances(top: list[dict[str, Any]]) -> str | None:
     top = top[::-1]
     fig = _figure(5.2, 0.35 * len(top) + 1.2)
     ax = fig.subplots()
-    ax.barh([_short(t["feature"]) for t in top], [t["importance"] for t in top],
-            xerr=[t["std"] for t in top], color=SYNTHETIC)
+    ax.barh(
+        [_short(t["feature"]) for t in top],
+        [t["importance"] for t in top],
+        xerr=[t["std"] for t in top],
+        color=SYNTHETIC,
+    )
     ax.set_xlabel("drop in C2ST AUC when shuffled", fontsize=8)
     ax.tick_params(labelsize=8)
     ax.set_title("What gives synthetic rows away", fontsize=10)
@@ -163,8 +168,7 @@ def rare_regions(metrics: dict[str, Any], limit: int = 16) -> str | None:
             rows.append((f"{column}={value}", info["real_frequency"], info["synthetic_frequency"]))
     minority = metrics.get("minority_label")
     if minority:
-        rows.append((f"label {minority['label']}", minority["real_rate"],
-                     minority["synthetic_rate"]))
+        rows.append((f"label {minority['label']}", minority["real_rate"], minority["synthetic_rate"]))
     if not rows:
         return None
     rows.sort(key=lambda r: r[2] / r[1] if r[1] > 0 else 1.0)
@@ -187,8 +191,7 @@ def subgroups(metrics: dict[str, Any]) -> str | None:
     if not columns:
         return None
     with_rate = metrics.get("rate") is not None
-    key_real, key_syn = ("real_rate", "synthetic_rate") if with_rate else ("real_share",
-                                                                            "synthetic_share")
+    key_real, key_syn = ("real_rate", "synthetic_rate") if with_rate else ("real_share", "synthetic_share")
     fig = _figure(4.2 * len(columns), 3.2)
     axes = np.atleast_1d(fig.subplots(1, len(columns), squeeze=False)).ravel()
     for ax, (column, entry) in zip(axes, columns.items(), strict=True):
@@ -224,24 +227,54 @@ def dcr(train: np.ndarray, holdout: np.ndarray) -> str:
 
 
 def transfer(metrics: dict[str, Any]) -> str:
-    """TSTR versus TRTR bars and the hybrid curve."""
+    """TSTR versus TRTR bars of the lead metric, with the spread over repeats."""
     lead = metrics["lead_metric"]
-    fig = _figure(10.5, 3.4)
-    left, right = fig.subplots(1, 2, width_ratios=[1, 2])
+    fig = _figure(4.6, 3.2)
+    ax = fig.subplots()
     means = [metrics["tstr"][lead]["mean"], metrics["trtr"][lead]["mean"]]
     stds = [metrics["tstr"][lead]["std"], metrics["trtr"][lead]["std"]]
-    bars = left.bar(["TSTR", "TRTR"], means, yerr=stds, color=[SYNTHETIC, REAL])
-    left.bar_label(bars, fmt="%.3f", fontsize=8)
-    left.set_title(f"{lead.upper()} on real test data", fontsize=10)
-    records = metrics.get("hybrid", [])
-    for fraction in sorted({r["real_fraction"] for r in records}):
-        points = sorted((r["synthetic_multiplier"], r["value"]) for r in records
-                        if r["real_fraction"] == fraction)
-        right.plot([p[0] for p in points], [p[1] for p in points], marker="o",
-                   label=f"{fraction:.0%} of real")
-    right.set_xlabel("synthetic rows added (x the real rows used)", fontsize=8)
-    right.set_ylabel(lead.upper(), fontsize=8)
-    right.set_title("Hybrid training: where synthetic data helps or hurts", fontsize=10)
-    right.legend(fontsize=7, title="real rows", title_fontsize=7)
+    bars = ax.bar(
+        ["train synthetic\n(TSTR)", "train real\n(TRTR)"],
+        means,
+        yerr=stds,
+        color=[SYNTHETIC, REAL],
+        capsize=4,
+    )
+    ax.bar_label(bars, fmt="%.3f", fontsize=9)
+    ax.set_ylim(min(0.0, *means) * 1.1, max(1.0, *means) * 1.12)
+    ax.set_title(f"{lead.upper()} on real test data", fontsize=10)
     return to_data_uri(fig)
 
+
+def hybrid(metrics: dict[str, Any]) -> str | None:
+    """The lead metric after adding synthetic rows to fractions of the real rows."""
+    records = metrics.get("hybrid", [])
+    if not records:
+        return None
+    lead = metrics["lead_metric"]
+    fig = _figure(9.5, 3.6)
+    ax = fig.subplots()
+    for fraction in sorted({r["real_fraction"] for r in records}):
+        points = sorted(
+            (r["synthetic_multiplier"], r["value"]) for r in records if r["real_fraction"] == fraction
+        )
+        n_real = next(r["n_real"] for r in records if r["real_fraction"] == fraction)
+        ax.plot(
+            [p[0] for p in points],
+            [p[1] for p in points],
+            marker="o",
+            label=f"{fraction:.0%} of real ({n_real:,} rows)",
+        )
+    ax.set_xticks(sorted({r["synthetic_multiplier"] for r in records}))
+    ax.set_xlabel("synthetic rows added, as a multiple of the real rows used", fontsize=9)
+    ax.set_ylabel(f"{lead.upper()} on real test data", fontsize=9)
+    ax.set_title("Hybrid training: where adding synthetic rows helps or hurts", fontsize=10)
+    ax.legend(
+        fontsize=8,
+        title="real training rows",
+        title_fontsize=8,
+        loc="center left",
+        bbox_to_anchor=(1.01, 0.5),
+    )
+    ax.grid(alpha=0.3)
+    return to_data_uri(fig)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+
 from synthgenesis.errors import InvalidDataError
 from synthgenesis.evaluation.result import EvaluationResult, atomic_write_text
 from synthgenesis.report.sections import build_sections, flatten, fmt
@@ -33,8 +34,10 @@ def _sizes(metrics: Mapping[str, Any]) -> list[tuple[str, str]]:
         ("real rows", fmt(rows.get("real"))),
         ("synthetic rows", fmt(rows.get("synthetic"))),
         ("holdout rows", fmt(rows.get("holdout"))),
-        ("columns (numeric / categorical)",
-         f"{len(columns.get('numeric', []))} / {len(columns.get('categorical', []))}"),
+        (
+            "columns (numeric / categorical)",
+            f"{len(columns.get('numeric', []))} / {len(columns.get('categorical', []))}",
+        ),
         ("target", fmt(meta.get("target"))),
         ("task", fmt(meta.get("task"))),
         ("sensitive columns", ", ".join(meta.get("sensitive", [])) or "—"),
@@ -43,8 +46,7 @@ def _sizes(metrics: Mapping[str, Any]) -> list[tuple[str, str]]:
     return out
 
 
-def _context(context: Mapping[str, Any] | None) -> tuple[list[tuple[str, str]],
-                                                          list[dict[str, str]]]:
+def _context(context: Mapping[str, Any] | None) -> tuple[list[tuple[str, str]], list[dict[str, str]]]:
     """Split the caller's context into header run info and extra sections."""
     if context is None:
         return [], []
@@ -60,7 +62,7 @@ def _context(context: Mapping[str, Any] | None) -> tuple[list[tuple[str, str]],
                         f"context['sections'][{i}] must be a dict with 'title' and 'html' keys"
                     )
                 sections.append({"title": str(item["title"]), "html": str(item["html"])})
-        elif key == "info" and isinstance(value, Mapping):
+        elif isinstance(value, Mapping):
             info += [(str(k), fmt(v)) for k, v in value.items()]
         else:
             info.append((str(key), fmt(value)))
@@ -68,30 +70,31 @@ def _context(context: Mapping[str, Any] | None) -> tuple[list[tuple[str, str]],
 
 
 def render_html(
-    result: EvaluationResult, title: str = "Synthetic data evaluation",
+    result: EvaluationResult,
+    title: str = "Synthetic data evaluation",
     context: Mapping[str, Any] | None = None,
 ) -> str:
     """The report as an HTML string (see :func:`write_html_report`)."""
     run_info, extra = _context(context)
     sections = build_sections(result)
-    tables = [
-        (family, flatten(values))
-        for family, values in result.metrics.items()
-        if family != "meta"
-    ]
+    tables = [(family, flatten(values)) for family, values in result.metrics.items() if family != "meta"]
     meta = result.metrics.get("meta", {})
     tables.append(("meta", flatten({k: v for k, v in meta.items() if k != "config"})))
     tables.append(("config", flatten(meta.get("config", {}))))
-    return _environment().from_string(TEMPLATE).render(
-        title=title,
-        css=CSS,
-        generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        sizes=_sizes(result.metrics),
-        run_info=run_info,
-        notes=meta.get("notes", []),
-        sections=sections,
-        extra_sections=extra,
-        metric_tables=tables,
+    return (
+        _environment()
+        .from_string(TEMPLATE)
+        .render(
+            title=title,
+            css=CSS,
+            generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            sizes=_sizes(result.metrics),
+            run_info=run_info,
+            notes=meta.get("notes", []),
+            sections=sections,
+            extra_sections=extra,
+            metric_tables=tables,
+        )
     )
 
 
@@ -105,7 +108,8 @@ def write_html_report(
 
     ``context`` adds caller information: ``context["sections"]`` is a list of
     ``{"title": ..., "html": ...}`` sections appended after the verdicts (their HTML is
-    inserted as given and must itself be self-contained); ``context["info"]`` (a dict)
-    and every other key with a plain value go into the header's run table.
+    inserted as given and must itself be self-contained). Every other key goes into the
+    header's run table: a dict value (e.g. ``context["run"]``) contributes its items, a
+    plain value one row.
     """
     return atomic_write_text(path, render_html(result, title, context))

@@ -46,8 +46,10 @@ def _pct(value: Any) -> str:
 def _diversity(m: dict[str, Any], _art: dict[str, Any]) -> tuple[Facts, list[tuple[str, str]]]:
     facts = [(name, fmt(m[name])) for name in ("precision", "recall", "density", "coverage")]
     facts += [
-        ("duplicate rows (synthetic / real)",
-         f"{_pct(m['duplicate_rate'])} / {_pct(m['real_duplicate_rate'])}"),
+        (
+            "duplicate rows (synthetic / real)",
+            f"{_pct(m['duplicate_rate'])} / {_pct(m['real_duplicate_rate'])}",
+        ),
         ("rows compared (real, synthetic)", fmt(m["rows"])),
         ("mode collapse", fmt(m["mode_collapse"]["detected"])),
     ]
@@ -67,8 +69,9 @@ def _bias(m: dict[str, Any], _art: dict[str, Any]) -> tuple[Facts, list[tuple[st
     return facts, [(caption, plot)] if plot else []
 
 
-def _detection(m: dict[str, Any], art: dict[str, Any],
-               fid: dict[str, Any] | None) -> tuple[Facts, list[tuple[str, str]]]:
+def _detection(
+    m: dict[str, Any], art: dict[str, Any], fid: dict[str, Any] | None
+) -> tuple[Facts, list[tuple[str, str]]]:
     facts = [
         ("C2ST AUC", f"{fmt(m['c2st_auc'])} ± {fmt(m['c2st_auc_std'])}"),
         ("rows per class", fmt(m["rows_per_class"])),
@@ -100,8 +103,13 @@ def _fidelity_plots(fid: dict[str, Any] | None, art: dict[str, Any]) -> list[tup
     if assoc:
         plot = figures.association(assoc["real"], assoc["synthetic"], assoc["columns"])
         if plot:
-            plots.append(("Association matrices: Pearson (numeric pairs), Cramér's V "
-                          "(categorical pairs), correlation ratio (mixed pairs)", plot))
+            plots.append(
+                (
+                    "Association matrices: Pearson (numeric pairs), Cramér's V "
+                    "(categorical pairs), correlation ratio (mixed pairs)",
+                    plot,
+                )
+            )
     return plots
 
 
@@ -109,13 +117,16 @@ def _rare(m: dict[str, Any], _art: dict[str, Any]) -> tuple[Facts, list[tuple[st
     facts = [
         ("rare regions reproduced", _pct(m["share"])),
         ("tails reproduced", f"{_pct(m['tail_share'])} of {m['n_tails']}"),
-        ("rare categories present",
-         f"{_pct(m['rare_category_share'])} of {m['n_rare_categories']}"),
+        ("rare categories present", f"{_pct(m['rare_category_share'])} of {m['n_rare_categories']}"),
     ]
     minority = m.get("minority_label")
     if minority:
-        facts.append((f"label {minority['label']!r} rate (synthetic / real)",
-                      f"{fmt(minority['synthetic_rate'])} / {fmt(minority['real_rate'])}"))
+        facts.append(
+            (
+                f"label {minority['label']!r} rate (synthetic / real)",
+                f"{fmt(minority['synthetic_rate'])} / {fmt(minority['real_rate'])}",
+            )
+        )
     plot = figures.rare_regions(m)
     return facts, [("Rare regions: real versus synthetic share", plot)] if plot else []
 
@@ -125,17 +136,19 @@ def _privacy(m: dict[str, Any], art: dict[str, Any]) -> tuple[Facts, list[tuple[
         ("share closer to train", fmt(m["dcr_share_closer_to_train"])),
         ("membership-inference AUC", fmt(m["mia_auc"])),
         ("exact copies of real rows", fmt(m["exact_copies"])),
-        ("median DCR (train / holdout)",
-         f"{fmt(m['dcr_train']['q50'])} / {fmt(m['dcr_holdout']['q50'])}"),
+        ("median DCR (train / holdout)", f"{fmt(m['dcr_train']['q50'])} / {fmt(m['dcr_holdout']['q50'])}"),
     ]
     if "nndr_train" in m:
-        facts.append(("mean NNDR (train / holdout)",
-                      f"{fmt(m['nndr_train']['mean'])} / {fmt(m['nndr_holdout']['mean'])}"))
+        facts.append(
+            (
+                "mean NNDR (train / holdout)",
+                f"{fmt(m['nndr_train']['mean'])} / {fmt(m['nndr_holdout']['mean'])}",
+            )
+        )
     facts.append(("reference rows each", fmt(m["reference_rows"])))
     plots = []
     if "dcr_train" in art:
-        plots.append(("Distance to closest record", figures.dcr(art["dcr_train"],
-                                                              art["dcr_holdout"])))
+        plots.append(("Distance to closest record", figures.dcr(art["dcr_train"], art["dcr_holdout"])))
     return facts, plots
 
 
@@ -151,10 +164,13 @@ def _utility(m: dict[str, Any], _art: dict[str, Any]) -> tuple[Facts, list[tuple
     ]
     rates = m.get("label_rate")
     if rates:
-        facts.append((f"label {rates['positive_label']!r} rate (synthetic / real)",
-                      f"{fmt(rates['synthetic'])} / {fmt(rates['real'])}"))
-    return facts, [("Train on synthetic versus train on real, and the hybrid curve",
-                    figures.transfer(m))]
+        facts.append(
+            (
+                f"label {rates['positive_label']!r} rate (synthetic / real)",
+                f"{fmt(rates['synthetic'])} / {fmt(rates['real'])}",
+            )
+        )
+    return facts, [("Train on synthetic versus train on real, tested on real data", figures.transfer(m))]
 
 
 _FAMILY = {
@@ -188,14 +204,18 @@ def _section(verdict: Verdict, result: EvaluationResult) -> Section:
         section.facts, section.figures = _bias(metrics, art)
     elif family == "detection":
         section.facts, section.figures = _detection(metrics, art, result.metrics.get("fidelity"))
-        section.wide_figures = _fidelity_plots(result.metrics.get("fidelity"),
-                                               result.artifacts.get("fidelity", {}))
+        section.wide_figures = _fidelity_plots(
+            result.metrics.get("fidelity"), result.artifacts.get("fidelity", {})
+        )
     elif family == "rare_events":
         section.facts, section.figures = _rare(metrics, art)
     elif family == "privacy":
         section.facts, section.figures = _privacy(metrics, art)
     elif family == "utility":
         section.facts, section.figures = _utility(metrics, art)
+        plot = figures.hybrid(metrics)
+        if plot:
+            section.wide_figures = [("Hybrid curve: one line per fraction of the real training rows", plot)]
     return section
 
 

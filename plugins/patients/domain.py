@@ -15,13 +15,23 @@ from synthgenesis.types import READ_ERROR_COLUMN, Domain
 
 
 def read(path: Path) -> pd.DataFrame:
-    """Read a CSV/Parquet patient table.
+    """Read a CSV/Parquet patient table or a FHIR Bundle (``.json``).
 
     Contract columns that should be numbers are converted; a value that is not
     a number marks its row with a read error naming the patient and the value,
     and the other rows are kept.
     """
-    table = read_table(path)
+    if Path(path).suffix.lower() == ".json":
+        from synthgenesis.plugins.patients.fhir import read_bundle
+
+        table = read_bundle(Path(path))
+        errors_from_fhir = table.pop(READ_ERROR_COLUMN)
+        ids = pd.to_numeric(table[schema.ID_COLUMN], errors="coerce")
+        if ids.notna().all():
+            table[schema.ID_COLUMN] = ids.astype("int64")
+    else:
+        table = read_table(path)
+        errors_from_fhir = pd.Series([None] * len(table))
     if table.empty:
         raise InvalidDataError(f"{path}: the patient table has no rows")
     errors: dict[int, list[str]] = {}
@@ -41,12 +51,19 @@ def read(path: Path) -> pd.DataFrame:
             table[col] = parsed
     ids = table[schema.ID_COLUMN] if schema.ID_COLUMN in table.columns else pd.Series(range(len(table)))
     table[READ_ERROR_COLUMN] = [
-        f"patient {ids.iat[i]}: " + "; ".join(errors[i]) if i in errors else None for i in range(len(table))
+        f"patient {ids.iat[i]}: " + "; ".join(errors[i]) if i in errors else errors_from_fhir.iat[i]
+        for i in range(len(table))
     ]
     return table
 
 
 def write(batch: pd.DataFrame, path: Path) -> None:
+    """Write CSV/Parquet, or a FHIR R4 Bundle for ``.json``."""
+    if Path(path).suffix.lower() == ".json":
+        from synthgenesis.plugins.patients.fhir import write_bundle
+
+        write_bundle(batch, Path(path))
+        return
     write_table(batch.drop(columns=[READ_ERROR_COLUMN], errors="ignore"), path)
 
 
@@ -71,7 +88,7 @@ DOMAIN = Domain(
     featurize=featurize,
     read=read,
     write=write,
-    formats=(".csv", ".parquet"),
+    formats=(".csv", ".parquet", ".json"),
     sample_column=None,
     sample_type="table row (one patient)",
     extra="patients",

@@ -1,0 +1,208 @@
+"""FHIR export and import of patient tables: one Bundle of Patient, Observation and Condition resources.
+
+Every resource is built and validated with ``fhir.resources`` (its R4B models:
+FHIR 4.3, whose Patient, Observation, Condition and Bundle are the R4 ones).
+Each table column becomes part of a resource, so a table written as a bundle
+reads back to the same table:
+
+- ``patient_id``, ``sex`` and ``birth_date`` -> ``Patient`` (id, gender, birthDate);
+- ``diagnosis`` codes -> one ``Condition`` each, coded in ICD-10;
+- every other column -> an ``Observation`` whose ``code.text`` is the column
+  name; known measures also carry their LOINC code and a UCUM quantity,
+  other numbers a plain quantity, categories a ``valueString``;
+- ``encounter_date`` -> the observations' ``effectiveDateTime``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from synthgenesis._optional import import_optional
+from synthgenesis.errors import InvalidDataError
+from synthgenesis.io import write_text
+from synthgenesis.plugins.patients import schema
+from synthgenesis.types import READ_ERROR_COLUMN
+
+LOINC = "http://loinc.org"
+UCUM = "http://unitsofmeasure.org"
+ICD10 = "http://hl7.org/fhir/sid/icd-10"
+
+# measure -> (LOINC code, display, UCUM code)
+LOINC_CODES: dict[str, tuple[str, str, str]] = {
+    "age": ("30525-0", "Age", "a"),
+    "height_cm": ("8302-2", "Body height", "cm"),
+    "weight_kg": ("29463-7", "Body weight", "kg"),
+    "bmi": ("39156-5", "Body mass index (BMI) [Ratio]", "kg/m2"),
+    "heart_rate": ("8867-4", "Heart rate", "/min"),
+    "systolic_bp": ("8480-6", "Systolic blood pressure", "mm[Hg]"),
+    "diastolic_bp": ("8462-4", "Diastolic blood pressure", "mm[Hg]"),
+    "mean_arterial_pressure": ("8478-0", "Mean blood pressure", "mm[Hg]"),
+    "temperature": ("8310-5", "Body temperature", "Cel"),
+    "resp_rate": ("9279-1", "Respiratory rate", "/min"),
+    "spo2": ("59408-5", "Oxygen saturation in Arterial blood by Pulse oximetry", "%"),
+    "cd4": ("24467-3", "CD3+CD4+ (T4 helper) cells [#/volume] in Blood", "/uL"),
+    "cd8": ("14135-1", "CD3+CD8+ cells [#/volume] in Blood", "/uL"),
+    "hemoglobin": ("718-7", "Hemoglobin [Mass/volume] in Blood", "g/dL"),
+    "glucose": ("2339-0", "Glucose [Mass/volume] in Blood", "mg/dL"),
+    "creatinine": ("2160-0", "Creatinine [Mass/volume] in Serum or Plasma", "mg/dL"),
+    "cholesterol_total": ("2093-3", "Cholesterol [Mass/volume] in Serum or Plasma", "mg/dL"),
+    "ldl": ("13457-7", "Cholesterol in LDL [Mass/volume] in Serum or Plasma by calculation", "mg/dL"),
+    "hdl": ("2085-9", "Cholesterol in HDL [Mass/volume] in Serum or Plasma", "mg/dL"),
+    "karnofsky": ("89243-0", "Karnofsky Performance Status score", "{score}"),
+}
+GENDER = {"F": "female", "M": "male"}
+PATIENT_COLUMNS = {schema.ID_COLUMN, "sex", "birth_date", "diagnosis", "encounter_date", READ_ERROR_COLUMN}
+
+
+def _models() -> Any:
+    import_optional("fhir.resources", "patients", "FHIR export")
+    from fhir.resources.R4B import bundle, condition, observation, patient
+
+    return bundle.Bundle, patient.Patient, observation.Observation, condition.Condition
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
+
+
+def _fhir_datetime(value: Any) -> str:
+    """A FHIR dateTime: a plain date at midnight, else a time with its zone (UTC when naive)."""
+    ts = pd.Timestamp(value)
+    if ts == ts.normalize():
+        return ts.date().isoformat()
+    return (ts.tz_localize("UTC") if ts.tzinfo is None else ts).isoformat()
+
+
+def _observation(column: str, value: Any, subject: str, when: str | None, oid: str) -> dict[str, Any]:
+    measure = schema.measure_for(column)
+    code: dict[str, Any] = {"text": column}
+    obs: dict[str, Any] = {
+        "resourceType": "Observation",
+        "id": oid,
+        "status": "final",
+        "subject": {"reference": subject},
+    }
+    if measure is not None and measure.name in LOINC_CODES:
+        loinc, display, ucum = LOINC_CODES[measure.name]
+        code["coding"] = [{"system": LOINC, "code": loinc, "display": display}]
+        obs["valueQuantity"] = {"value": float(value), "unit": measure.unit, "system": UCUM, "code": ucum}
+    elif isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        obs["valueQuantity"] = {"value": float(value)}
+    else:
+        obs["valueString"] = str(value)
+    obs["code"] = code
+    if when:
+        obs["effectiveDateTime"] = when
+    return obs
+
+
+def to_bundle(batch: pd.DataFrame) -> dict[str, Any]:
+    """A FHIR collection Bundle (as JSON data) for ``batch``, validated resource by resource."""
+    bundle_model, patient_model, observation_model, condition_model = _models()
+    entries: list[dict[str, Any]] = []
+    for i, row in enumerate(batch.to_dict("records")):
+        pid = str(row.get(schema.ID_COLUMN, i + 1))
+        subject = f"Patient/{pid}"
+        patient: dict[str, Any] = {"resourceType": "Patient", "id": pid}
+        if not _missing(row.get("sex")):
+            patient["gender"] = GENDER.get(str(row["sex"]), "unknown")
+        if not _missing(row.get("birth_date")):
+            patient["birthDate"] = pd.Timestamp(row["birth_date"]).date().isoformat()
+        resources = [patient_model.model_validate(patient)]
+        when = None if _missing(row.get("encounter_date")) else _fhir_datetime(row["encounter_date"])
+        for code in [] if _missing(row.get("diagnosis")) else str(row["diagnosis"]).split(";"):
+            code = code.strip()
+            if code:
+                resources.append(
+                    condition_model.model_validate(
+                        {
+                            "resourceType": "Condition",
+                            "id": f"{pid}-dx-{code.replace('.', '')}",
+                            "subject": {"reference": subject},
+                            "code": {"coding": [{"system": ICD10, "code": code}], "text": code},
+                        }
+                    )
+                )
+        for j, (column, value) in enumerate(row.items()):
+            if column in PATIENT_COLUMNS or _missing(value):
+                continue
+            resources.append(
+                observation_model.model_validate(_observation(column, value, subject, when, f"{pid}-obs-{j}"))
+            )
+        entries.extend(
+            {"fullUrl": f"urn:synthgenesis:{type(r).__name__}/{r.id}", "resource": r} for r in resources
+        )
+    bundle = bundle_model.model_validate({"resourceType": "Bundle", "type": "collection", "entry": entries})
+    return json.loads(bundle.model_dump_json())
+
+
+def write_bundle(batch: pd.DataFrame, path: Path) -> None:
+    write_text(
+        path, json.dumps(to_bundle(batch.drop(columns=[READ_ERROR_COLUMN], errors="ignore")), indent=1)
+    )
+
+
+def read_bundle(path: Path) -> pd.DataFrame:
+    """Read a FHIR Bundle back into a patient table; an invalid resource marks its patient's row."""
+    _, patient_model, observation_model, condition_model = _models()
+    try:
+        data = json.loads(Path(path).read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise InvalidDataError(f"{path}: not a JSON file: {exc}") from exc
+    if not isinstance(data, dict) or data.get("resourceType") != "Bundle":
+        raise InvalidDataError(f"{path}: expected a FHIR Bundle, found {type(data).__name__}")
+    models = {"Patient": patient_model, "Observation": observation_model, "Condition": condition_model}
+    rows: dict[str, dict[str, Any]] = {}
+    errors: dict[str, list[str]] = {}
+    for k, entry in enumerate(data.get("entry") or []):
+        raw = (entry or {}).get("resource") or {}
+        kind = raw.get("resourceType")
+        ref = raw.get("subject", {}).get("reference", "") if kind != "Patient" else f"Patient/{raw.get('id')}"
+        pid = ref.removeprefix("Patient/") or f"entry-{k}"
+        row = rows.setdefault(pid, {schema.ID_COLUMN: pid})
+        if kind not in models:
+            errors.setdefault(pid, []).append(f"entry {k}: unsupported resource {kind!r}")
+            continue
+        try:
+            resource = models[kind].model_validate(raw)
+        except ValueError as exc:
+            first = str(exc).splitlines()[1] if len(str(exc).splitlines()) > 1 else str(exc)
+            errors.setdefault(pid, []).append(f"entry {k} ({kind}): {first.strip()}")
+            continue
+        if kind == "Patient":
+            if resource.gender:
+                row["sex"] = {v: k for k, v in GENDER.items()}.get(resource.gender, resource.gender)
+            if resource.birthDate:
+                row["birth_date"] = pd.Timestamp(str(resource.birthDate))
+        elif kind == "Condition":
+            code = resource.code.coding[0].code if resource.code and resource.code.coding else None
+            if code:
+                row["diagnosis"] = f"{row['diagnosis']};{code}" if "diagnosis" in row else code
+        else:
+            column = resource.code.text or (
+                resource.code.coding[0].code if resource.code.coding else f"obs-{k}"
+            )
+            if resource.valueQuantity is not None:
+                row[column] = float(resource.valueQuantity.value)
+            elif resource.valueString is not None:
+                row[column] = resource.valueString
+            if resource.effectiveDateTime is not None:
+                row["encounter_date"] = pd.Timestamp(str(resource.effectiveDateTime))
+    if not rows:
+        raise InvalidDataError(f"{path}: the bundle has no patients")
+    table = pd.DataFrame(list(rows.values()))
+    for column in table.columns:
+        values = table[column]
+        if pd.api.types.is_float_dtype(values) and values.notna().any():
+            present = values.dropna()
+            if (present == present.round()).all():  # counts and codes come back as integers
+                table[column] = values.astype("Int64") if values.isna().any() else values.astype("int64")
+    table[READ_ERROR_COLUMN] = [
+        f"patient {pid}: " + "; ".join(errors[pid]) if pid in errors else None for pid in rows
+    ]
+    return table
