@@ -278,3 +278,79 @@ def test_evaluate_command(tmp_path: Path) -> None:
         str(tmp_path / "eval"),
     )
     assert again.exit_code == 2 and "already exists" in again.stderr
+
+
+class Bootstrap:
+    """A test plugin whose generator copies real records: a privacy leak by construction."""
+
+    from synthgenesis import hookimpl
+
+    @hookimpl
+    def synthgenesis_register_generators(self):
+        import numpy as np
+
+        from synthgenesis.types import Generator, GeneratorSpec
+
+        class Copy(Generator):
+            def _fit(self, reference):
+                self.reference = reference
+
+            def _sample(self, n, rng):
+                return self.reference.iloc[rng.integers(0, len(self.reference), n)].reset_index(drop=True)
+
+        return [GeneratorSpec("patients-bootstrap", "patients", Copy)]
+
+
+def test_exact_copies_of_patients_are_not_exported(tmp_path: Path) -> None:
+    pytest.importorskip("lifelines")
+    from synthgenesis.manager import PluginManager, reset_plugin_manager
+
+    pm = PluginManager()
+    pm.register(Bootstrap(), name="bootstrap")
+    reset_plugin_manager(lambda: pm)
+    study = write_study(
+        tmp_path,
+        evaluation='[generator]\nname = "patients-bootstrap"\n[evaluation]\nenabled = false\n',
+    )
+    out = tmp_path / "run"
+    result = invoke("run", str(study), "--out", str(out))
+    assert result.exit_code == 8, result.output
+    assert "exact copies of real records; the samples were not exported" in result.stderr
+    assert not (out / "samples.parquet").exists() and not (out / "samples.csv").exists()
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "failed" and manifest["counts"]["exact_copies_of_real_records"] > 150
+    allowed = write_study(
+        tmp_path,
+        evaluation='[generator]\nname = "patients-bootstrap"\n[evaluation]\nenabled = false\n'
+        "[output]\nallow_exact_copies = true\n",
+    )
+    assert invoke("run", str(allowed), "--out", str(tmp_path / "allowed")).exit_code == 0
+
+
+def test_survival_study_with_fhir_output(tmp_path: Path) -> None:
+    pytest.importorskip("lifelines")
+    study = write_study(
+        tmp_path,
+        evaluation='[generator]\nname = "patients-survival"\n'
+        '[evaluation]\ntransfer_task = "gbsg2-survival"\nmetrics = ["fidelity"]\n'
+        '[output]\nformats = [".csv", ".json"]\n',
+    )
+    out = tmp_path / "run"
+    result = invoke("run", str(study), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert "privacy" in metrics  # always on for patients, although only fidelity was asked for
+    survival = metrics["transfer"]["gbsg2-survival"]
+    assert 0.55 < survival["c_index_tstr"] <= 1 and survival["km_max_gap"] < 0.2
+    assert (out / "samples.json").exists() and "Survival transfer" in (out / "report.html").read_text()
+
+
+def test_convert_command(tmp_path: Path) -> None:
+    pytest.importorskip("lifelines")
+    source = ROOT / "examples/data/patients/cohort_with_errors.csv"
+    result = invoke("convert", "patients", str(source), str(tmp_path / "c.json"))
+    assert result.exit_code == 0, result.output
+    assert "skipped: patient 1002: age='abc' is not a number" in result.stderr
+    assert "wrote 5 records" in result.stdout
+    assert invoke("convert", "patients", str(source), str(tmp_path / "c.json")).exit_code == 2
+    assert invoke("convert", "patients", str(source), str(tmp_path / "c.txt")).exit_code == 2
