@@ -287,7 +287,6 @@ class Bootstrap:
 
     @hookimpl
     def synthgenesis_register_generators(self):
-        import numpy as np
 
         from synthgenesis.types import Generator, GeneratorSpec
 

@@ -10,11 +10,11 @@ import pytest
 
 pytest.importorskip("fhir.resources", reason='needs the patients extra: pip install "synthgenesis[patients]"')
 
-from fhir.resources.R4B.bundle import Bundle  # noqa: E402
+from fhir.resources.R4B.bundle import Bundle
 
-from synthgenesis.errors import InvalidDataError  # noqa: E402
-from synthgenesis.plugins.patients.domain import read, write  # noqa: E402
-from synthgenesis.types import READ_ERROR_COLUMN  # noqa: E402
+from synthgenesis.errors import InvalidDataError
+from synthgenesis.plugins.patients.domain import read, write
+from synthgenesis.types import READ_ERROR_COLUMN
 
 ROOT = Path(__file__).resolve().parents[3]
 

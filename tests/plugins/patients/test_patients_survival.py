@@ -10,12 +10,12 @@ import pytest
 
 pytest.importorskip("lifelines", reason='needs the patients extra: pip install "synthgenesis[patients]"')
 
-from lifelines import KaplanMeierFitter  # noqa: E402
+from lifelines import KaplanMeierFitter
 
-from synthgenesis.errors import InvalidDataError  # noqa: E402
-from synthgenesis.plugins.patients.datasets import load_gbsg2  # noqa: E402
-from synthgenesis.plugins.patients.survival import SurvivalAware  # noqa: E402
-from synthgenesis.plugins.patients.transfer import survival_transfer  # noqa: E402
+from synthgenesis.errors import InvalidDataError
+from synthgenesis.plugins.patients.datasets import load_gbsg2
+from synthgenesis.plugins.patients.survival import SurvivalAware
+from synthgenesis.plugins.patients.transfer import survival_transfer
 
 
 @pytest.fixture(scope="module")
