@@ -193,6 +193,9 @@ def validate(
     rule: Annotated[
         list[str] | None, typer.Option("--rule", help="Check only these rules (repeatable).")
     ] = None,
+    rules_file: Annotated[
+        list[Path] | None, typer.Option("--rules-file", help="Also check the rules of this TOML rule file.")
+    ] = None,
     repair_out: Annotated[
         Path | None,
         typer.Option("--repair-out", help="Repair what can be repaired and write the valid records here."),
@@ -215,8 +218,13 @@ def validate(
     ):
         suffix = file.suffix or "files without a suffix"
         raise InvalidDataError(f"{file}: {domain} reads {', '.join(dom.formats)} files, not {suffix}")
+    from synthgenesis.rulefiles import load_rule_file
+
+    rules: dict[str, Any] = pm.rules(domain, rule)
+    for path in rules_file or []:
+        rules.update(load_rule_file(path, dom))
     batch = dom.read(file)
-    outcome = validate_batch(dom, batch, pm.rules(domain, rule), repair=repair_out is not None)
+    outcome = validate_batch(dom, batch, rules, repair=repair_out is not None)
     n_valid = int(outcome.valid.sum())
     summary = {
         "domain": domain,
@@ -383,6 +391,9 @@ def generate(
     enrich: Annotated[
         str | None, typer.Option("--enrich", help="COLUMN=VALUE:RATE, e.g. event=1:0.3 for 30% events.")
     ] = None,
+    rules_file: Annotated[
+        list[Path] | None, typer.Option("--rules-file", help="Also enforce the rules of this TOML rule file.")
+    ] = None,
     evaluate_too: Annotated[
         bool, typer.Option("--evaluate", help="Also evaluate and write a report.")
     ] = False,
@@ -428,6 +439,7 @@ def generate(
         "reference": {"dataset": reference} if reference_file is None else {"path": str(reference_file)},
         "generator": {"name": generator, "params": params} if generator else {"params": params},
         "sampling": {"n": n, "policy": policy, "conditions": conditions, "enrich": enrich_spec},
+        "rules": {"files": [str(p) for p in rules_file or []]},
         "evaluation": {"enabled": evaluate_too},
         "output": {"dir": str(out) if out else f"runs/generate-{domain}-{seed}"},
     }

@@ -83,6 +83,7 @@ class SamplingSection:
 class RulesSection:
     include: list[str] | None = None
     exclude: list[str] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -236,6 +237,31 @@ def _check_values(c: StudyConfig) -> None:
         raise c.error("evaluation.task", "must be 'classification' or 'regression'")
 
 
+def resolve(c: StudyConfig, path: str) -> Path:
+    """A path from the study file, relative to the file's folder when it exists there."""
+    p = Path(path)
+    if not p.is_absolute() and c.source and c.source != "command line":
+        candidate = Path(c.source).parent / p
+        if candidate.exists():
+            return candidate
+    return p
+
+
+def study_rules(c: StudyConfig, pm: PluginManager) -> dict[str, Any]:
+    """The rules a study enforces: the domain's (filtered) plus its rule files."""
+    from synthgenesis.rulefiles import load_rule_file
+
+    rules: dict[str, Any] = pm.rules(c.study.domain, c.rules.include)
+    rules = {n: r for n, r in rules.items() if n not in set(c.rules.exclude)}
+    domain = pm.domain(c.study.domain)
+    for file in c.rules.files:
+        for name, spec in load_rule_file(resolve(c, file), domain).items():
+            if name in rules:
+                raise ConfigError("rules.files", f"rule {name!r} in {file} is already defined", c.source)
+            rules[name] = spec
+    return rules
+
+
 def check_against_plugins(c: StudyConfig, pm: PluginManager) -> None:
     """Check every name in the study against what the installed plugins register."""
 
@@ -275,6 +301,10 @@ def check_against_plugins(c: StudyConfig, pm: PluginManager) -> None:
             pm.rules(c.study.domain, names)
         except SynthgenesisError as exc:
             raise wrap(key, exc) from exc
+    try:
+        study_rules(c, pm)
+    except SynthgenesisError as exc:
+        raise wrap("rules.files", exc) from exc
     if c.evaluation.transfer_task is not None:
         try:
             task = pm.transfer_task(c.evaluation.transfer_task)

@@ -25,7 +25,7 @@ from typing import Any
 
 import pandas as pd
 
-from synthgenesis.config import StudyConfig, check_against_plugins
+from synthgenesis.config import StudyConfig, check_against_plugins, resolve, study_rules
 from synthgenesis.errors import EXIT_CODES, InvalidDataError, PrivacyError
 from synthgenesis.io import write_json, write_table
 from synthgenesis.manager import PluginManager
@@ -49,10 +49,7 @@ def load_reference(config: StudyConfig, pm: PluginManager, domain: Domain) -> pd
     """The real reference batch, from a registered dataset or a file in the domain's format."""
     if config.reference.dataset is not None:
         return pm.reference_dataset(config.reference.dataset, domain.name).load()
-    path = Path(config.reference.path or "")
-    if not path.is_absolute() and config.source:
-        candidate = Path(config.source).parent / path
-        path = candidate if candidate.exists() else path
+    path = resolve(config, config.reference.path or "")
     batch = domain.read(path)
     if READ_ERROR_COLUMN in batch.columns:
         bad = batch[READ_ERROR_COLUMN].notna()
@@ -96,11 +93,6 @@ def _task(config: StudyConfig, pm: PluginManager) -> TransferTask | None:
         if len(tasks) == 1:
             return tasks[0]
     return None
-
-
-def _rules(config: StudyConfig, pm: PluginManager) -> dict[str, Any]:
-    rules = pm.rules(config.study.domain, config.rules.include)
-    return {n: r for n, r in rules.items() if n not in set(config.rules.exclude)}
 
 
 def validation_section(summary: dict[str, Any]) -> dict[str, str]:
@@ -214,7 +206,7 @@ def run_study(
                 generator,
                 config.sampling.n,
                 seed=seed,
-                rules=_rules(config, pm),
+                rules=study_rules(config, pm),
                 policy=config.sampling.policy,  # type: ignore[arg-type]
                 max_rounds=config.sampling.max_rounds,
                 progress=lambda done, total: update(done),
