@@ -11,11 +11,15 @@ from synthgenesis.errors import InvalidDataError
 from synthgenesis.io import read_table, write_table
 from synthgenesis.plugins.patients import schema
 from synthgenesis.plugins.patients.datasets import REFERENCE_DATASETS
+from synthgenesis.plugins.patients.mapping import apply_mapping, load_mapping, sidecar
 from synthgenesis.types import READ_ERROR_COLUMN, Domain
 
 
 def read(path: Path) -> pd.DataFrame:
     """Read a CSV/Parquet patient table or a FHIR Bundle (``.json``).
+
+    A schema file next to the table (``cohort.schema.toml`` for ``cohort.csv``)
+    maps its columns, codes and units onto the contract first.
 
     Contract columns that should be numbers are converted; a value that is not
     a number marks its row with a read error naming the patient and the value,
@@ -31,6 +35,9 @@ def read(path: Path) -> pd.DataFrame:
             table[schema.ID_COLUMN] = ids.astype("int64")
     else:
         table = read_table(path)
+        schema_file = sidecar(Path(path))
+        if schema_file.exists():
+            table = apply_mapping(table, load_mapping(schema_file), str(path))
         errors_from_fhir = pd.Series([None] * len(table))
     if table.empty:
         raise InvalidDataError(f"{path}: the patient table has no rows")
