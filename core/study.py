@@ -286,7 +286,7 @@ def run_study(
             )
             run.timed("report", time.perf_counter() - t)
             result.metrics = evaluation.metrics
-            manifest["verdicts"] = [v.__dict__ if hasattr(v, "__dict__") else v for v in evaluation.verdicts]
+            manifest["verdicts"] = [v.to_dict() for v in evaluation.verdicts]
         result.status = "complete" if gen.complete else "incomplete"
         result.exit_code = EXIT_CODES["ok"] if gen.complete else EXIT_CODES["constraints-not-met"]
         if not gen.complete:

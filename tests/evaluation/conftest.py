@@ -8,10 +8,10 @@ import os
 # test tables are small, so one thread is as fast and keeps the run time steady.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-import pytest  # noqa: E402
-from eval_helpers import FAST  # noqa: E402
+import pytest
+from eval_helpers import FAST
 
-from synthgenesis.evaluation import EvaluationConfig  # noqa: E402
+from synthgenesis.evaluation import EvaluationConfig
 
 
 @pytest.fixture

@@ -35,4 +35,3 @@ FAST = EvaluationConfig(
     hybrid_synthetic_multipliers=(0.0, 1.0),
     detection_importance_repeats=2,
 )
-

@@ -17,8 +17,7 @@ def table(pos_a: int, pos_b: int, n_a: int = 100, n_b: int = 100) -> pd.DataFram
 
 
 def bias_of(real: pd.DataFrame, synthetic: pd.DataFrame, **kwargs: object) -> dict:
-    return evaluate(real, synthetic, metrics=["bias"], sensitive=["group"],
-                    **kwargs).metrics["bias"]
+    return evaluate(real, synthetic, metrics=["bias"], sensitive=["group"], **kwargs).metrics["bias"]
 
 
 def test_doubled_disparity_gives_factor_two() -> None:
@@ -32,8 +31,7 @@ def test_doubled_disparity_gives_factor_two() -> None:
     assert groups["A"]["amplification"] == pytest.approx(2.0)
     assert groups["B"]["amplification"] == pytest.approx(2.0)
     assert out["max_amplification"] == pytest.approx(2.0)
-    result = evaluate(table(30, 50), table(20, 60), target="y", sensitive=["group"],
-                      metrics=["bias"])
+    result = evaluate(table(30, 50), table(20, 60), target="y", sensitive=["group"], metrics=["bias"])
     assert result.verdict("bias_amplification").status == "fail"
     assert "2.00" in result.verdict("bias_amplification").summary
 
@@ -43,8 +41,7 @@ def test_preserved_and_reversed_disparity() -> None:
     assert kept["max_amplification"] == pytest.approx(1.0)
     reversed_ = bias_of(table(30, 50), table(50, 30), target="y")
     assert reversed_["min_amplification"] == pytest.approx(-1.0)
-    result = evaluate(table(30, 50), table(50, 30), target="y", sensitive=["group"],
-                      metrics=["bias"])
+    result = evaluate(table(30, 50), table(50, 30), target="y", sensitive=["group"], metrics=["bias"])
     assert result.verdict("bias_amplification").status == "warn"
     assert "reversed" in result.verdict("bias_amplification").summary
 
@@ -72,8 +69,7 @@ def test_representation_without_target() -> None:
     assert groups["B"]["representation_ratio"] == pytest.approx(1.5)
     assert out["max_representation_gap"] == pytest.approx(0.5)
     assert "real_rate" not in groups["A"]
-    verdict = evaluate(real, synthetic, sensitive=["group"], metrics=["bias"]).verdict(
-        "bias_amplification")
+    verdict = evaluate(real, synthetic, sensitive=["group"], metrics=["bias"]).verdict("bias_amplification")
     assert verdict.status == "warn" and "no target" in verdict.summary
 
 
@@ -86,11 +82,13 @@ def test_group_missing_from_synthetic() -> None:
 
 
 def test_regression_target_uses_mean_gap() -> None:
-    real = pd.DataFrame({"group": ["A"] * 50 + ["B"] * 50,
-                         "y": [1.0] * 50 + [3.0] * 50, "v": np.linspace(0, 1, 100)})
+    real = pd.DataFrame(
+        {"group": ["A"] * 50 + ["B"] * 50, "y": [1.0] * 50 + [3.0] * 50, "v": np.linspace(0, 1, 100)}
+    )
     synthetic = real.assign(y=[0.0] * 50 + [4.0] * 50)
-    out = evaluate(real, synthetic, target="y", task="regression", sensitive=["group"],
-                   metrics=["bias"]).metrics["bias"]
+    out = evaluate(
+        real, synthetic, target="y", task="regression", sensitive=["group"], metrics=["bias"]
+    ).metrics["bias"]
     assert out["rate"] == "mean of y"
     assert out["max_amplification"] == pytest.approx(2.0)
 
@@ -99,8 +97,7 @@ def test_numeric_sensitive_with_many_values_is_binned() -> None:
     rng = np.random.default_rng(0)
     age = rng.uniform(18, 90, 400)
     real = pd.DataFrame({"age": age, "y": (age > 60).astype(int)})
-    out = evaluate(real, real.copy(), target="y", sensitive=["age"],
-                   metrics=["bias"]).metrics["bias"]
+    out = evaluate(real, real.copy(), target="y", sensitive=["age"], metrics=["bias"]).metrics["bias"]
     groups = out["columns"]["age"]["groups"]
     assert len(groups) == 4
     assert sum(g["real_share"] for g in groups.values()) == pytest.approx(1.0)

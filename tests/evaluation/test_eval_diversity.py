@@ -26,8 +26,9 @@ def reference(real: np.ndarray, fake: np.ndarray, k: int) -> dict[str, float]:
         (120, 120, 2, 10, 1.5),
     ],
 )
-def test_agrees_with_prdc_package(n_real: int, n_fake: int, dim: int, k: int,
-                                  shift: float, capsys: pytest.CaptureFixture[str]) -> None:
+def test_agrees_with_prdc_package(
+    n_real: int, n_fake: int, dim: int, k: int, shift: float, capsys: pytest.CaptureFixture[str]
+) -> None:
     rng = np.random.default_rng(n_real + dim)
     real = rng.normal(size=(n_real, dim))
     fake = rng.normal(shift, 1.1, size=(n_fake, dim))

@@ -25,20 +25,33 @@ HOLDOUT = mixed_table(300, seed=62)
 
 @pytest.fixture(scope="module")
 def full() -> EvaluationResult:
-    return evaluate(REAL, mixed_table(500, seed=63), holdout=HOLDOUT, target="label",
-                    sensitive=["group"], config=FAST, seed=1)
+    return evaluate(
+        REAL,
+        mixed_table(500, seed=63),
+        holdout=HOLDOUT,
+        target="label",
+        sensitive=["group"],
+        config=FAST,
+        seed=1,
+    )
 
 
 def test_families_and_keys(full: EvaluationResult) -> None:
-    assert METRIC_FAMILIES == ("fidelity", "detection", "diversity", "rare_events", "bias",
-                               "privacy", "utility")
+    assert METRIC_FAMILIES == (
+        "fidelity",
+        "detection",
+        "diversity",
+        "rare_events",
+        "bias",
+        "privacy",
+        "utility",
+    )
     for family in METRIC_FAMILIES:
         assert full.metrics[family]["applicable"] is True, family
     assert set(full.metrics["fidelity"]["columns"]) == set(REAL.columns)
     for key in ("score", "mmd2", "wasserstein_std_mean", "association"):
         assert key in full.metrics["fidelity"]
-    for key in ("precision", "recall", "density", "coverage", "duplicate_rate",
-                "mode_collapse"):
+    for key in ("precision", "recall", "density", "coverage", "duplicate_rate", "mode_collapse"):
         assert key in full.metrics["diversity"]
     for key in ("dcr_share_closer_to_train", "exact_copies", "mia_auc", "nndr_train"):
         assert key in full.metrics["privacy"]
@@ -75,8 +88,16 @@ def test_to_json_is_atomic_and_strict(full: EvaluationResult, tmp_path: Path) ->
 
 
 def test_jsonable_conversion() -> None:
-    out = to_jsonable({"a": np.float32(1.5), "b": np.int64(3), "c": np.array([1, 2]),
-                       "d": float("nan"), "e": (np.bool_(True), None), 4: "x"})
+    out = to_jsonable(
+        {
+            "a": np.float32(1.5),
+            "b": np.int64(3),
+            "c": np.array([1, 2]),
+            "d": float("nan"),
+            "e": (np.bool_(True), None),
+            4: "x",
+        }
+    )
     assert out == {"a": 1.5, "b": 3, "c": [1, 2], "d": None, "e": [True, None], "4": "x"}
     json.dumps(out, allow_nan=False)
 
@@ -126,10 +147,8 @@ def test_progress_messages() -> None:
 
 def test_same_seed_same_metrics() -> None:
     syn = mixed_table(300, seed=64)
-    one = evaluate(REAL, syn, holdout=HOLDOUT, metrics=["detection", "privacy", "diversity"],
-                   seed=5)
-    two = evaluate(REAL, syn, holdout=HOLDOUT, metrics=["detection", "privacy", "diversity"],
-                   seed=5)
+    one = evaluate(REAL, syn, holdout=HOLDOUT, metrics=["detection", "privacy", "diversity"], seed=5)
+    two = evaluate(REAL, syn, holdout=HOLDOUT, metrics=["detection", "privacy", "diversity"], seed=5)
     for family in ("detection", "privacy", "diversity"):
         assert one.metrics[family] == two.metrics[family]
 

@@ -160,7 +160,7 @@ def test_missing_values_compare_missing_rate_and_observed_values() -> None:
     assert fid["columns"]["x1__missing"]["distance"] == pytest.approx(half)
     real_obs = REAL["x1"].to_numpy()
     assert fid["columns"]["x1"]["distance"] == pytest.approx(
-        stats.ks_2samp(real_obs, real_obs[len(REAL) // 2 + 1:]).statistic
+        stats.ks_2samp(real_obs, real_obs[len(REAL) // 2 + 1 :]).statistic
     )
 
 

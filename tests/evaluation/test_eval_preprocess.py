@@ -26,7 +26,7 @@ def test_mismatched_columns_name_both_sides() -> None:
 
 
 def test_holdout_columns_checked_too() -> None:
-    with pytest.raises(InvalidDataError, match="'holdout'.*\\['label'\\]"):
+    with pytest.raises(InvalidDataError, match=r"'holdout'.*\['label'\]"):
         prepare(REAL, SYN, REAL.drop(columns=["label"]))
 
 
@@ -38,8 +38,11 @@ def test_columns_reordered_to_real() -> None:
 
 def test_kind_disagreement_names_column_and_dtypes() -> None:
     synthetic = SYN.assign(x1=SYN["x1"].astype(str))
-    with pytest.raises(InvalidDataError, match="'x1'.*numeric in 'real'.*categorical in "
-                       "'synthetic'"):
+    with pytest.raises(
+        InvalidDataError,
+        match=r"'x1'.*numeric in 'real'.*categorical in "
+        "'synthetic'",
+    ):
         prepare(REAL, synthetic)
 
 
@@ -118,11 +121,9 @@ def test_datetime_column_refused() -> None:
 
 
 def test_target_missing_from_one_side() -> None:
-    with pytest.raises(InvalidDataError, match="'label' is missing from table\\(s\\) "
-                       "\\['synthetic'\\]"):
+    with pytest.raises(InvalidDataError, match="'label' is missing from table\\(s\\) \\['synthetic'\\]"):
         prepare(REAL, SYN.drop(columns=["label"]), target="label")
-    with pytest.raises(InvalidDataError, match="'label' is missing from table\\(s\\) "
-                       "\\['holdout'\\]"):
+    with pytest.raises(InvalidDataError, match="'label' is missing from table\\(s\\) \\['holdout'\\]"):
         prepare(REAL, SYN, REAL.drop(columns=["label"]), target="label")
     with pytest.raises(InvalidDataError, match="target column 'nope' is not a column"):
         prepare(REAL, SYN, target="nope")
@@ -131,7 +132,7 @@ def test_target_missing_from_one_side() -> None:
 def test_target_with_missing_values_refused() -> None:
     synthetic = SYN.assign(label=SYN["label"].astype(float))
     synthetic.loc[5, "label"] = np.nan
-    with pytest.raises(InvalidDataError, match="'label' has 1 missing value.*'synthetic'"):
+    with pytest.raises(InvalidDataError, match=r"'label' has 1 missing value.*'synthetic'"):
         prepare(REAL, synthetic, target="label")
 
 
@@ -165,7 +166,7 @@ def test_unknown_sensitive_column() -> None:
 
 
 def test_unknown_metric_family() -> None:
-    with pytest.raises(UnknownNameError, match="metric family 'beauty'.*fidelity"):
+    with pytest.raises(UnknownNameError, match=r"metric family 'beauty'.*fidelity"):
         evaluate(REAL, SYN, metrics=["beauty"])
 
 

@@ -14,8 +14,7 @@ HOLDOUT = mixed_table(400, seed=42)
 
 
 def privacy_of(real, synthetic, holdout, **kwargs):  # type: ignore[no-untyped-def]
-    return evaluate(real, synthetic, holdout=holdout, metrics=["privacy"],
-                    **kwargs).metrics["privacy"]
+    return evaluate(real, synthetic, holdout=holdout, metrics=["privacy"], **kwargs).metrics["privacy"]
 
 
 def test_exact_copies_leak() -> None:
@@ -27,8 +26,7 @@ def test_exact_copies_leak() -> None:
     assert out["dcr_train"]["q50"] == 0.0
     assert out["mia_auc"] > 0.95
     assert out["nndr_train"]["q50"] == 0.0
-    verdict = evaluate(REAL, REAL.copy(), holdout=HOLDOUT, metrics=["privacy"]).verdict(
-        "privacy_leak")
+    verdict = evaluate(REAL, REAL.copy(), holdout=HOLDOUT, metrics=["privacy"]).verdict("privacy_leak")
     assert verdict.status == "fail"
 
 
@@ -53,8 +51,9 @@ def test_reference_sizes_are_equal() -> None:
     small_holdout = HOLDOUT.iloc[:100]
     out = privacy_of(REAL, mixed_table(300, seed=45), small_holdout)
     assert out["reference_rows"] == 100
-    out = privacy_of(REAL.iloc[:150], mixed_table(300, seed=45), HOLDOUT,
-                     config=EvaluationConfig(privacy_max_rows=120))
+    out = privacy_of(
+        REAL.iloc[:150], mixed_table(300, seed=45), HOLDOUT, config=EvaluationConfig(privacy_max_rows=120)
+    )
     assert out["reference_rows"] == 120
     assert out["synthetic_rows"] == 120
 
@@ -63,8 +62,7 @@ def test_no_holdout_is_not_applicable_with_reason() -> None:
     result = evaluate(REAL, REAL.copy(), metrics=["privacy"])
     assert result.metrics["privacy"] == {
         "applicable": False,
-        "reason": "privacy needs a holdout table of real rows the generator never saw; "
-        "pass holdout=",
+        "reason": "privacy needs a holdout table of real rows the generator never saw; pass holdout=",
     }
     assert result.verdict("privacy_leak").status == "n/a"
 

@@ -16,8 +16,7 @@ finite = st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False)
 samples = st.lists(finite, min_size=1, max_size=40)
 labels = st.lists(st.sampled_from("abcd"), min_size=1, max_size=40)
 codes = st.lists(st.integers(0, 4), min_size=2, max_size=40)
-FAST = settings(max_examples=40, deadline=None,
-                suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @FAST
@@ -57,8 +56,7 @@ def test_associations_bounded(a: list[int], data: st.DataObject) -> None:
 
 
 @FAST
-@given(st.integers(0, 10_000), st.integers(7, 40), st.integers(7, 40), st.integers(1, 5),
-       st.floats(0.0, 3.0))
+@given(st.integers(0, 10_000), st.integers(7, 40), st.integers(7, 40), st.integers(1, 5), st.floats(0.0, 3.0))
 def test_prdc_bounded(seed: int, n: int, m: int, k: int, shift: float) -> None:
     rng = np.random.default_rng(seed)
     real = rng.normal(size=(n, 3))
@@ -79,8 +77,7 @@ def test_fidelity_score_bounded(seed: int, shift: float) -> None:
     rng = np.random.default_rng(seed)
     n = 60
     real = pd.DataFrame({"a": rng.normal(size=n), "c": rng.choice(list("xyz"), n)})
-    synthetic = pd.DataFrame({"a": rng.normal(shift, 1.0, n),
-                              "c": rng.choice(list("xyw"), n)})
+    synthetic = pd.DataFrame({"a": rng.normal(shift, 1.0, n), "c": rng.choice(list("xyw"), n)})
     fid = evaluate(real, synthetic, metrics=["fidelity"]).metrics["fidelity"]
     assert 0.0 <= fid["score"] <= 1.0
     for entry in fid["columns"].values():

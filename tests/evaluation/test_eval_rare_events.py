@@ -63,10 +63,12 @@ def test_minority_label_ratio_known() -> None:
     synthetic = pd.DataFrame({"v": np.arange(100.0), "y": ["yes"] * 5 + ["no"] * 95})
     out = rare(real, synthetic, target="y")
     assert out["minority_label"] == {
-        "label": "yes", "real_rate": 0.2, "synthetic_rate": 0.05, "ratio": pytest.approx(0.25)
+        "label": "yes",
+        "real_rate": 0.2,
+        "synthetic_rate": 0.05,
+        "ratio": pytest.approx(0.25),
     }
-    verdict = evaluate(real, synthetic, target="y", metrics=["rare_events"]).verdict(
-        "rare_event_loss")
+    verdict = evaluate(real, synthetic, target="y", metrics=["rare_events"]).verdict("rare_event_loss")
     assert verdict.status == "fail"
     assert "ratio 0.25" in verdict.summary
 

@@ -16,13 +16,15 @@ from synthgenesis.errors import InvalidDataError
 from synthgenesis.evaluation import FAILURE_MODES, EvaluationResult, evaluate
 from synthgenesis.report import render_html, write_html_report
 
-CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if os.path.exists(
-    "/usr/bin/chromium") else None)
+CHROMIUM: str = shutil.which("chromium") or (
+    "/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else ""
+)
 CONTEXT = {
     "run_id": "run-7",
-    "info": {"generator": "gaussian-copula", "rows requested": 500},
-    "sections": [{"title": "Validation rules", "html": "<table><tr><td>rule-a</td>"
-                  "<td>3 violations</td></tr></table>"}],
+    "run": {"generator": "gaussian-copula", "rows requested": 500},
+    "sections": [
+        {"title": "Validation rules", "html": "<table><tr><td>rule-a</td><td>3 violations</td></tr></table>"}
+    ],
 }
 
 
@@ -30,8 +32,9 @@ CONTEXT = {
 def result() -> EvaluationResult:
     real = mixed_table(400, seed=71)
     synthetic = mixed_table(400, seed=72, shift=0.4)
-    return evaluate(real, synthetic, holdout=mixed_table(300, seed=73), target="label",
-                    sensitive=["group"], config=FAST)
+    return evaluate(
+        real, synthetic, holdout=mixed_table(300, seed=73), target="label", sensitive=["group"], config=FAST
+    )
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +60,9 @@ def test_sections_and_header(report: Path, result: EvaluationResult) -> None:
         assert f'id="{mode}"' in html
         assert title in html
         assert f'data-status="{result.verdict(mode).status}"' in html
-    assert "run-7" in html and "gaussian-copula" in html
+    assert "run-7" in html
+    assert "<td>generator</td><td>gaussian-copula</td>" in html
+    assert "<td>rows requested</td><td>500</td>" in html
     assert "<td>rule-a</td>" in html  # caller HTML is inserted as given
     assert 'id="all-metrics"' in html
     assert "<td>hybrid.0.value</td>" in html
@@ -67,8 +72,8 @@ def test_sections_and_header(report: Path, result: EvaluationResult) -> None:
 def test_images_are_png_data_uris(report: Path) -> None:
     html = report.read_text()
     uris = re.findall(r'<img src="data:image/png;base64,([^"]+)"', html)
-    # PRDC, bias, importance, marginals, associations, rare, DCR, transfer
-    assert len(uris) == 8
+    # PRDC, bias, importance, marginals, associations, rare, DCR, TSTR/TRTR, hybrid
+    assert len(uris) == 9
     for uri in uris:
         assert base64.b64decode(uri)[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -87,30 +92,48 @@ def test_bad_context_is_refused(result: EvaluationResult, tmp_path: Path) -> Non
     assert not (tmp_path / "r.html").exists()
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install "
-                    "chromium) so the report cannot be rendered in a browser")
+@pytest.mark.skipif(
+    not CHROMIUM,
+    reason="chromium is not installed (apt-get install "
+    "chromium) so the report cannot be rendered in a browser",
+)
 def test_renders_in_headless_chromium(report: Path, tmp_path: Path) -> None:
     # A copy with a probe script that records, after load, how many images decoded.
     probe = tmp_path / "probe.html"
-    script = ("<script>window.addEventListener('load', () => {"
-              "const imgs = [...document.images];"
-              "document.body.dataset.images = imgs.length;"
-              "document.body.dataset.decoded = imgs.filter(i => i.complete && "
-              "i.naturalWidth > 0).length;});</script>")
+    script = (
+        "<script>window.addEventListener('load', () => {"
+        "const imgs = [...document.images];"
+        "document.body.dataset.images = imgs.length;"
+        "document.body.dataset.decoded = imgs.filter(i => i.complete && "
+        "i.naturalWidth > 0).length;});</script>"
+    )
     probe.write_text(report.read_text().replace("</body>", script + "</body>"))
     profile = tmp_path / "profile"
-    args = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-            "--no-first-run", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", f"--user-data-dir={profile}", "--virtual-time-budget=5000"]
-    done = subprocess.run([*args, "--dump-dom", probe.as_uri()], capture_output=True,
-                          text=True, timeout=120)
+    args = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+        "--virtual-time-budget=5000",
+    ]
+    done = subprocess.run([*args, "--dump-dom", probe.as_uri()], capture_output=True, text=True, timeout=120)
     dom = done.stdout
     assert done.returncode == 0, done.stderr[-2000:]
-    assert re.search(r'data-images="8"', dom), dom[:500]
-    assert re.search(r'data-decoded="8"', dom)
+    assert re.search(r'data-images="9"', dom), dom[:500]
+    assert re.search(r'data-decoded="9"', dom)
     assert dom.count('class="mode verdict') == len(FAILURE_MODES)
     shot = tmp_path / "shot.png"
-    subprocess.run([*args, "--window-size=1280,2000", f"--screenshot={shot}", report.as_uri()],
-                   capture_output=True, timeout=120, check=True)
+    subprocess.run(
+        [*args, "--window-size=1280,2000", f"--screenshot={shot}", report.as_uri()],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert shot.stat().st_size > 50_000

@@ -17,8 +17,7 @@ HOLDOUT = mixed_table(400, seed=52)
 
 def utility_of(real, synthetic, **kwargs):  # type: ignore[no-untyped-def]
     kwargs.setdefault("config", FAST)
-    return evaluate(real, synthetic, target="label", metrics=["utility"],
-                    **kwargs).metrics["utility"]
+    return evaluate(real, synthetic, target="label", metrics=["utility"], **kwargs).metrics["utility"]
 
 
 def test_synthetic_equal_to_real_gives_ratio_one() -> None:
@@ -37,8 +36,9 @@ def test_shuffled_labels_drop_the_ratio() -> None:
     out = utility_of(REAL, shuffled, holdout=HOLDOUT)
     assert out["ratio"] < 0.8
     assert out["tstr"]["auroc"]["mean"] < 0.65
-    verdict = evaluate(REAL, shuffled, holdout=HOLDOUT, target="label", metrics=["utility"],
-                       config=FAST).verdict("poor_transfer")
+    verdict = evaluate(
+        REAL, shuffled, holdout=HOLDOUT, target="label", metrics=["utility"], config=FAST
+    ).verdict("poor_transfer")
     assert verdict.status == "fail"
 
 
@@ -55,8 +55,7 @@ def test_hybrid_grid_records() -> None:
 
 def test_hybrid_notes_when_synthetic_runs_short() -> None:
     out = utility_of(REAL, mixed_table(100, seed=54), holdout=HOLDOUT)
-    full = [r for r in out["hybrid"] if r["synthetic_multiplier"] == 1.0 and
-            r["real_fraction"] == 1.0][0]
+    full = next(r for r in out["hybrid"] if r["synthetic_multiplier"] == 1.0 and r["real_fraction"] == 1.0)
     assert full["n_synthetic"] == 100
     assert "only 100 synthetic rows" in full["note"]
 
@@ -86,19 +85,31 @@ def test_rare_positive_makes_auprc_lead() -> None:
 def test_regression_reports_mae_and_r2() -> None:
     rng = np.random.default_rng(6)
     x = rng.normal(size=(500, 2))
-    frame = pd.DataFrame({"a": x[:, 0], "b": x[:, 1],
-                          "y": 2 * x[:, 0] - x[:, 1] + rng.normal(0, 0.1, 500)})
-    out = evaluate(frame.iloc[:300], frame.iloc[:300].copy(), holdout=frame.iloc[300:],
-                   target="y", metrics=["utility"], config=FAST,
-                   estimator=LinearRegression()).metrics["utility"]
+    frame = pd.DataFrame({"a": x[:, 0], "b": x[:, 1], "y": 2 * x[:, 0] - x[:, 1] + rng.normal(0, 0.1, 500)})
+    out = evaluate(
+        frame.iloc[:300],
+        frame.iloc[:300].copy(),
+        holdout=frame.iloc[300:],
+        target="y",
+        metrics=["utility"],
+        config=FAST,
+        estimator=LinearRegression(),
+    ).metrics["utility"]
     assert out["task"] == "regression"
     assert out["lead_metric"] == "r2"
     assert out["trtr"]["r2"]["mean"] > 0.99
     assert out["trtr"]["mae"]["mean"] == pytest.approx(0.08, abs=0.02)
     assert out["ratio"] == pytest.approx(1.0)
     noise = frame.assign(y=rng.permutation(frame["y"].to_numpy()))
-    bad = evaluate(frame.iloc[:300], noise.iloc[:300], holdout=frame.iloc[300:], target="y",
-                   metrics=["utility"], config=FAST, estimator=LinearRegression())
+    bad = evaluate(
+        frame.iloc[:300],
+        noise.iloc[:300],
+        holdout=frame.iloc[300:],
+        target="y",
+        metrics=["utility"],
+        config=FAST,
+        estimator=LinearRegression(),
+    )
     assert bad.metrics["utility"]["ratio"] < 0.2
 
 
@@ -115,8 +126,7 @@ class PredictOnly:
 
     def fit(self, x: np.ndarray, y: np.ndarray) -> PredictOnly:
         self.majority = pd.Series(y).mode()[0]
-        self.w = np.linalg.lstsq(np.c_[x, np.ones(len(x))], (y == "1").astype(float),
-                                 rcond=None)[0]
+        self.w = np.linalg.lstsq(np.c_[x, np.ones(len(x))], (y == "1").astype(float), rcond=None)[0]
         return self
 
     def predict(self, x: np.ndarray) -> np.ndarray:
@@ -143,8 +153,15 @@ def test_single_class_holdout_is_refused() -> None:
 
 
 def test_multiclass_uses_macro_auroc() -> None:
-    out = evaluate(REAL, REAL.copy(), holdout=HOLDOUT, target="colour", metrics=["utility"],
-                   config=FAST, estimator=LogisticRegression(max_iter=300)).metrics["utility"]
+    out = evaluate(
+        REAL,
+        REAL.copy(),
+        holdout=HOLDOUT,
+        target="colour",
+        metrics=["utility"],
+        config=FAST,
+        estimator=LogisticRegression(max_iter=300),
+    ).metrics["utility"]
     assert out["lead_metric"] == "auroc"
     assert 0.0 <= out["tstr"]["f1"]["mean"] <= 1.0
     assert out["ratio"] == pytest.approx(1.0)
