@@ -40,10 +40,11 @@ def test_domains_json() -> None:
     pytest.importorskip("lifelines")
     listing = {d["name"]: d for d in json.loads(invoke("domains", "--json").stdout)}
     patients = listing["patients"]
-    assert patients["generators"] == ["patients-gaussian-copula"]
+    assert patients["generators"] == ["patients-bayesian-network", "patients-gaussian-copula", "patients-survival"]
     assert "patients-physiological-ranges" in patients["constraints"]
     assert {d["name"] for d in patients["reference_datasets"]} == {"actg175", "gbsg2", "diabetes"}
-    assert patients["transfer_tasks"][0]["kind"] == "classification"
+    kinds = {t["name"]: t["kind"] for t in patients["transfer_tasks"]}
+    assert kinds["actg175-event"] == "classification" and kinds["gbsg2-survival"] == "survival"
 
 
 def test_validate_summary_and_exit_codes() -> None:
@@ -83,7 +84,7 @@ def test_validate_repair_out_writes_valid_records(tmp_path: Path) -> None:
     [
         (("validate", "patientz", "x.csv"), 2, "unknown domain 'patientz'"),
         (("validate", "patients", "missing.csv"), 2, "missing.csv: no such file"),
-        (("validate", "patients", "README.md"), 2, "patients reads .csv, .parquet files, not .md"),
+        (("validate", "patients", "README.md"), 2, "patients reads .csv, .parquet, .json files, not .md"),
         (("run", "missing.toml"), 2, "missing.toml does not exist"),
         (("generate", "patients", "--generator", "nope", "-n", "5"), 2, "unknown generator 'nope'"),
         (("generate", "patients", "-p", "max_knot=3", "-n", "5"), 2, "did you mean 'max_knots'"),
