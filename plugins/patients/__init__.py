@@ -100,6 +100,14 @@ def synthgenesis_register_transfer_tasks():
             sensitive=("menopausal_status",),
         ),
         TransferTask(
+            name="breast-cancer-malignant",
+            domain="patients",
+            reference="breast-cancer",
+            target="outcome",
+            kind="classification",
+            description="tell malignant from benign breast masses from nuclear measurements",
+        ),
+        TransferTask(
             name="diabetes-progression",
             domain="patients",
             reference="diabetes",

@@ -108,6 +108,21 @@ def load_diabetes() -> pd.DataFrame:
     )
 
 
+def load_breast_cancer() -> pd.DataFrame:
+    """Wisconsin Diagnostic Breast Cancer: 569 women, 30 nuclear measurements, malignant or benign."""
+    from sklearn.datasets import load_breast_cancer as sk_load
+
+    raw = sk_load(as_frame=True)
+    frame = raw.frame.rename(columns={c: c.replace(" ", "_") for c in raw.feature_names})
+    # scikit-learn codes 0 = malignant, 1 = benign.
+    outcome = (frame.pop("target") == 0).astype("int64")
+    frame.insert(0, "patient_id", range(1, len(frame) + 1))
+    frame.insert(1, "sex", "F")
+    frame["diagnosis"] = "D48.6"  # neoplasm of uncertain behaviour of breast, before the biopsy result
+    frame["outcome"] = outcome
+    return frame
+
+
 REFERENCE_DATASETS = (
     ReferenceDataset(
         name="actg175",
@@ -138,5 +153,15 @@ REFERENCE_DATASETS = (
         licence="distributed with scikit-learn (BSD-3-Clause)",
         citation="Efron B et al. (2004) Annals of Statistics 32:407-499",
         target="progression",
+    ),
+    ReferenceDataset(
+        name="breast-cancer",
+        domain="patients",
+        load=load_breast_cancer,
+        description="Wisconsin Diagnostic Breast Cancer: 569 fine-needle aspirates, 30 measurements "
+        "of cell nuclei, malignant (outcome = 1) or benign",
+        licence="distributed with scikit-learn (BSD-3-Clause); UCI Machine Learning Repository",
+        citation="Street WN, Wolberg WH, Mangasarian OL (1993) Proc. SPIE 1905:861-870",
+        target="outcome",
     ),
 )

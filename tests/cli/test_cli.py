@@ -40,9 +40,18 @@ def test_domains_json() -> None:
     pytest.importorskip("lifelines")
     listing = {d["name"]: d for d in json.loads(invoke("domains", "--json").stdout)}
     patients = listing["patients"]
-    assert patients["generators"] == ["patients-bayesian-network", "patients-gaussian-copula", "patients-survival"]
+    assert patients["generators"] == [
+        "patients-bayesian-network",
+        "patients-gaussian-copula",
+        "patients-survival",
+    ]
     assert "patients-physiological-ranges" in patients["constraints"]
-    assert {d["name"] for d in patients["reference_datasets"]} == {"actg175", "gbsg2", "diabetes"}
+    assert {d["name"] for d in patients["reference_datasets"]} == {
+        "actg175",
+        "gbsg2",
+        "diabetes",
+        "breast-cancer",
+    }
     kinds = {t["name"]: t["kind"] for t in patients["transfer_tasks"]}
     assert kinds["actg175-event"] == "classification" and kinds["gbsg2-survival"] == "survival"
 

@@ -30,7 +30,17 @@ def test_every_cli_command_is_documented() -> None:
 
     text = (DOCS / "cli.md").read_text()
     commands = {c.name or c.callback.__name__ for c in app.registered_commands}
-    assert commands == {"plugins", "domains", "validate", "convert", "generate", "run", "demo", "evaluate", "report"}
+    assert commands == {
+        "plugins",
+        "domains",
+        "validate",
+        "convert",
+        "generate",
+        "run",
+        "demo",
+        "evaluate",
+        "report",
+    }
     for name in commands:
         assert re.search(rf"^## {name}$", text, flags=re.M), name
 

@@ -14,7 +14,7 @@ import pytest
 
 pytest.importorskip("pymatgen", reason='needs the crystals extra: pip install "synthgenesis[crystals]"')
 
-from pymatgen.core import Lattice, Structure  # noqa: E402
+from pymatgen.core import Lattice, Structure
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "data" / "crystals"
 

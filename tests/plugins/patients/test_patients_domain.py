@@ -38,7 +38,12 @@ def test_reader_errors(tmp_path: Path, patients_pm) -> None:
 
 @pytest.mark.parametrize(
     ("name", "rows", "target"),
-    [("actg175", 2139, "event"), ("gbsg2", 686, "event"), ("diabetes", 442, "progression")],
+    [
+        ("actg175", 2139, "event"),
+        ("gbsg2", 686, "event"),
+        ("diabetes", 442, "progression"),
+        ("breast-cancer", 569, "outcome"),
+    ],
 )
 def test_reference_cohorts_load_and_obey_the_rules(patients_pm, name: str, rows: int, target: str) -> None:
     ds = patients_pm.reference_dataset(name)
