@@ -62,15 +62,15 @@ def worker(name: str, n: int, out: Path, epochs: int) -> None:
         from sdv.metadata import Metadata
         from sdv.single_table import CTGANSynthesizer, GaussianCopulaSynthesizer
 
-        metadata = Metadata.detect_from_dataframe(train.drop(columns=["patient_id"]))
+        metadata = Metadata.detect_from_dataframes({"patients": train.drop(columns=["patient_id"])})
         synth = (
             GaussianCopulaSynthesizer(metadata)
             if name == "sdv-gaussian-copula"
             else CTGANSynthesizer(metadata, epochs=epochs)
         )
-        synth.fit(train.drop(columns=["patient_id"]))
+        synth.fit({"patients": train.drop(columns=["patient_id"])})
         fitted = time.perf_counter()
-        synthetic = synth.sample(n)
+        synthetic = synth.sample(n)["patients"]
         synthetic.insert(0, "patient_id", range(1, n + 1))
     done = time.perf_counter()
     synthetic.to_parquet(out)
@@ -81,11 +81,11 @@ def worker(name: str, n: int, out: Path, epochs: int) -> None:
 def quality(train: pd.DataFrame, synthetic: pd.DataFrame) -> float | None:
     if importlib.util.find_spec("sdmetrics") is None:
         return None
-    from sdmetrics.reports.single_table import QualityReport
+    from sdmetrics.reports.single_table.quality_report import QualityReport
     from sdv.metadata import Metadata
 
     real = train.drop(columns=["patient_id"])
-    metadata = Metadata.detect_from_dataframe(real).to_dict()["tables"]["table"]
+    metadata = Metadata.detect_from_dataframes({"patients": real}).to_dict()["tables"]["patients"]
     report = QualityReport()
     report.generate(real, synthetic[real.columns], metadata, verbose=False)
     return float(report.get_score())

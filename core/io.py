@@ -20,9 +20,6 @@ import pandas as pd
 
 from synthgenesis.errors import InvalidDataError
 
-TABLE_FORMATS = (".csv", ".parquet", ".pq")
-
-
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)

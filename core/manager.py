@@ -289,18 +289,12 @@ class PluginManager:
             found[name] = record
             providers[name] = plugin_name
         self._cache[hook_name] = found
-        self._cache.setdefault("_providers", {}).update({(kind, n): p for n, p in providers.items()})
         return found
 
     def _collect_all(self) -> None:
         self._all_domains()
         for hook, kind, rtype in _DOMAIN_BOUND:
             self._domain_bound(hook, kind, rtype)
-
-    def provider(self, kind: str, name: str) -> str:
-        """The plugin that registered ``kind`` ``name`` (for messages and listings)."""
-        self._collect_all()
-        return str(self._cache["_providers"].get((kind, name), "?"))
 
     def _all_domains(self) -> dict[str, Domain]:
         domains = self._collect("synthgenesis_register_domains", "domain", Domain)

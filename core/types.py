@@ -377,12 +377,3 @@ class TransferTask:
             )
         if self.kind == "survival" and self.evaluator is None:
             raise ValueError(f"transfer task {self.name!r}: a survival task needs an evaluator")
-
-
-RECORD_TYPES: dict[str, type] = {
-    "domain": Domain,
-    "generator": GeneratorSpec,
-    "validator": ValidatorSpec,
-    "constraint": ConstraintSpec,
-    "transfer task": TransferTask,
-}
