@@ -20,6 +20,7 @@ import pandas as pd
 
 from synthgenesis.errors import InvalidDataError
 
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
