@@ -204,13 +204,13 @@ def validate_batch(
 
 
 def _with_label(batch: pd.DataFrame, i: int, reason: str) -> str:
-    """Prefix ``reason`` with the record it is about, unless the rule already named it."""
-    head = reason.split(":", 1)[0] if ":" in reason else ""
-    named = any(
-        word in head
-        for word in ("patient", "record", "transaction", "scenario", "row", "structure", "molecule", "=")
-    )
-    return reason if named else f"{_record_label(batch, i)}: {reason}"
+    """Prefix ``reason`` with the record it is about, unless the reason already names its id."""
+    for col in RECORD_COLUMNS:
+        if col in batch.columns:
+            if str(batch[col].iat[i]) in reason:
+                return reason
+            break
+    return f"{_record_label(batch, i)}: {reason}"
 
 
 @dataclass

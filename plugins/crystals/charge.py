@@ -65,6 +65,7 @@ def oxidation_states(element: str, which: OxidationStateSet = "icsd+common") -> 
     +2, so Cu2O and CuCl would fail).
     """
     el = Element(element)
+    states: Iterable[int]
     if which == "icsd+common":
         states = set(el.icsd_oxidation_states) | set(el.common_oxidation_states)
     elif which == "icsd":
@@ -137,10 +138,19 @@ def charge_balance(
     an all-metal composition passes without a search (as in CDVAE's and
     SMACT's validity checks).
     """
+    with warnings.catch_warnings():
+        # pymatgen warns about missing electronegativities while ordering formulas (e.g. He).
+        warnings.simplefilter("ignore")
+        return _charge_balance(composition, which, allow_metallic, budget)
+
+
+def _charge_balance(
+    composition: Composition, which: OxidationStateSet, allow_metallic: bool, budget: int
+) -> BalanceResult:
     if composition.num_atoms <= 0:
         raise ValueError("composition is empty")
     comp = integer_composition(composition)
-    amounts = {el.symbol: int(round(amt)) for el, amt in comp.items()}
+    amounts = {el.symbol: round(amt) for el, amt in comp.items()}
     formula = comp.reduced_formula
     states = {el: oxidation_states(el, which) for el in amounts}
     if len(amounts) == 1:
@@ -150,9 +160,7 @@ def charge_balance(
     if any(not s for s in states.values()):
         return BalanceResult(False, formula, states, method="no-states")
     if _enumeration_cost(amounts, states) <= budget:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            guesses = comp.oxi_state_guesses(oxi_states_override={el: list(s) for el, s in states.items()})
+        guesses = comp.oxi_state_guesses(oxi_states_override={el: list(s) for el, s in states.items()})
         guess = dict(guesses[0]) if guesses else None
         return BalanceResult(bool(guesses), formula, states, guess=guess, method="pymatgen")
     return BalanceResult(_sumset_balanced(amounts, states), formula, states, method="sumset")

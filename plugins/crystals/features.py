@@ -24,6 +24,8 @@ SAMPLE_COLUMN = "structure"
 #: generated and relaxed structures are rarely exact; spglib sometimes fails on
 #: a loose tolerance where a tight one works.
 SYMPREC_STEPS = ((0.1, 5.0), (0.01, 5.0), (1e-3, 1.0))
+#: A tolerance is used only if every interatomic distance exceeds this multiple of it.
+SYMPREC_MARGIN = 5.0
 
 NUMERIC_FEATURES = (
     "n_sites",
@@ -66,9 +68,18 @@ FEATURE_DESCRIPTIONS = {
 }
 
 
-def symmetry(structure: IStructure) -> tuple[float, str | None]:
-    """Space-group number and crystal system, trying looser to tighter tolerances."""
+def symmetry(structure: IStructure, nearest: float | None = None) -> tuple[float, str | None]:
+    """Space-group number and crystal system, trying looser to tighter tolerances.
+
+    spglib merges atoms closer than its tolerance and can search for minutes
+    when atoms (or a site and its periodic image) are about that close, so a
+    tolerance is only tried when the shortest distance ``nearest`` exceeds
+    :data:`SYMPREC_MARGIN` times it.
+    """
+    nearest = min_distance(structure) if nearest is None else nearest
     for symprec, angle in SYMPREC_STEPS:
+        if not nearest > SYMPREC_MARGIN * symprec:
+            continue
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -100,7 +111,8 @@ def structure_features(structure: IStructure) -> dict[str, Any]:
     n_atoms = comp.num_atoms
     a, b, c = structure.lattice.abc
     alpha, beta, gamma = structure.lattice.angles
-    sg, system = symmetry(structure)
+    nearest = min_distance(structure)
+    sg, system = symmetry(structure, nearest)
     en_mean, en_std = _electronegativity(structure)
     volume = structure.volume
     return {
@@ -118,7 +130,7 @@ def structure_features(structure: IStructure) -> dict[str, Any]:
         "electronegativity_mean": en_mean,
         "electronegativity_std": en_std,
         "atomic_mass_mean": float(comp.weight) / n_atoms if n_atoms > 0 else math.nan,
-        "min_distance": min_distance(structure),
+        "min_distance": nearest,
         "crystal_system": system,
     }
 

@@ -36,7 +36,9 @@ JSON_ID_KEY = "record_id"
 MAX_BLOCK_NAME = 74
 _STRUCTURAL_TAG = re.compile(r"^\s*_(cell_|atom_site_)", re.IGNORECASE | re.MULTILINE)
 _ANY_TAG = re.compile(r"^\s*_\S", re.MULTILINE)
-_CELL_TAGS = tuple(f"_cell_length_{x}" for x in "abc") + tuple(f"_cell_angle_{x}" for x in ("alpha", "beta", "gamma"))
+_CELL_TAGS = tuple(f"_cell_length_{x}" for x in "abc") + tuple(
+    f"_cell_angle_{x}" for x in ("alpha", "beta", "gamma")
+)
 
 
 # ----------------------------------------------------------------------------- CIF
@@ -126,10 +128,12 @@ def read_cif(path: Path) -> pd.DataFrame:
             rows.append(_row(rid, parse_cif_block(block), None))
         except Exception as exc:  # per-block isolation: report and continue
             message = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
-            hint = missing_cell_tags(block)
-            hint = f" (missing {', '.join(hint)})" if hint else ""
+            missing = missing_cell_tags(block)
+            hint = f" (missing {', '.join(missing)})" if missing else ""
             rows.append(
-                _row(rid, None, f"CIF block {rid!r} (line {block.line}): {type(exc).__name__}: {message}{hint}")
+                _row(
+                    rid, None, f"CIF block {rid!r} (line {block.line}): {type(exc).__name__}: {message}{hint}"
+                )
             )
     return _frame(rows)
 
@@ -226,7 +230,9 @@ def write(batch: pd.DataFrame, path: str | Path) -> None:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
-        raise InvalidDataError(f"{path}: unsupported crystal format {suffix!r}; use one of {', '.join(FORMATS)}")
+        raise InvalidDataError(
+            f"{path}: unsupported crystal format {suffix!r}; use one of {', '.join(FORMATS)}"
+        )
     structures, ids = _samples_for_writing(batch)
     if suffix == ".cif":
         text = cif_text(structures, [block_name(rid, k) for k, rid in enumerate(ids)])
@@ -242,8 +248,11 @@ def _samples_for_writing(batch: pd.DataFrame) -> tuple[list[IStructure], list[An
         raise InvalidDataError(f"batch has no {SAMPLE_COLUMN!r} column to write")
     ids = batch[ID_COLUMN].tolist() if ID_COLUMN in batch.columns else [None] * len(batch)
     samples = batch[SAMPLE_COLUMN].tolist()
-    missing = [str(rid if rid is not None else f"row {k}") for k, (s, rid) in enumerate(zip(samples, ids, strict=True))
-               if not isinstance(s, IStructure)]
+    missing = [
+        str(rid if rid is not None else f"row {k}")
+        for k, (s, rid) in enumerate(zip(samples, ids, strict=True))
+        if not isinstance(s, IStructure)
+    ]
     if missing:
         shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
         raise InvalidDataError(
@@ -291,10 +300,9 @@ def from_storage(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _structure_from_text(text: Any) -> Structure | None:
+def _structure_from_text(text: Any) -> IStructure | None:
     if isinstance(text, IStructure):
         return text
     if not isinstance(text, str):
         return None
     return Structure.from_dict(json.loads(text))
-

@@ -16,6 +16,7 @@ changing the composition would invent a different crystal.
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -24,17 +25,26 @@ import pandas as pd
 from pymatgen.core import DummySpecies, Element, IStructure
 
 from synthgenesis.plugins.crystals.charge import OXIDATION_STATE_SETS, OxidationStateSet, charge_balance
-from synthgenesis.plugins.crystals.geometry import DegenerateLatticeError, check_lattice, pairs_within, reduced
+from synthgenesis.plugins.crystals.geometry import (
+    DegenerateLatticeError,
+    check_lattice,
+    nearest_neighbour_bound,
+    pairs_within,
+    reduced,
+)
 from synthgenesis.types import CheckResult, Constraint, ConstraintSpec, Validator, ValidatorSpec
 
 DOMAIN = "crystals"
 SAMPLE_COLUMN = "structure"
 NO_SAMPLE = "no sample (read error)"
+#: Expected neighbours per atom within the clash cutoff above which a cell is
+#: rejected without listing pairs (real solids have about ten within 2.5 Å).
+MAX_NEIGHBOURS = 10_000
 
 
 def as_structure(sample: Any) -> tuple[IStructure | None, str | None]:
     """The sample as a non-empty structure, or the reason it is not one."""
-    if sample is None or (isinstance(sample, float) and math.isnan(sample)):
+    if sample is None or sample is pd.NA or (isinstance(sample, float) and math.isnan(sample)):
         return None, NO_SAMPLE
     if not isinstance(sample, IStructure):
         return None, f"sample is a {type(sample).__name__}, not a pymatgen Structure"
@@ -51,22 +61,18 @@ def dummy_species(structure: IStructure) -> list[str]:
 # ----------------------------------------------------------------------------- radii
 
 
+@functools.cache
 def _covalent_radii() -> dict[str, float]:
     from pymatgen.analysis.molecule_structure_comparator import CovalentRadius
 
     return {str(k): float(v) for k, v in CovalentRadius.radius.items()}
 
 
-_COVALENT: dict[str, float] | None = None
-
-
 def covalent_radius(symbol: str) -> float:
-    """Cordero et al. (2008) covalent radius in Å; pymatgen's atomic radius where none is tabulated; else NaN."""
-    global _COVALENT
-    if _COVALENT is None:
-        _COVALENT = _covalent_radii()
-    if symbol in _COVALENT:
-        return _COVALENT[symbol]
+    """Cordero et al. (2008) covalent radius in Å; else pymatgen's atomic radius; else NaN."""
+    table = _covalent_radii()
+    if symbol in table:
+        return table[symbol]
     try:
         radius = Element(symbol).atomic_radius
     except ValueError:
@@ -119,7 +125,18 @@ class MinDistance(Validator):
         occupancy = np.array([site.species.num_atoms for site in red])
         largest = float(np.nanmax(radii)) if np.isfinite(radii).any() else 0.0
         cutoff = max(self.absolute, self.relative * 2.0 * largest) + 1e-6
-        pairs = pairs_within(red, cutoff)
+        density = len(red) / red.volume
+        if density * 4.0 / 3.0 * math.pi * cutoff**3 > MAX_NEIGHBOURS:
+            # Far denser than any solid: enumerating the pairs would take minutes, and
+            # Kepler's packing bound already proves that some atoms nearly coincide.
+            return (
+                f"{len(red)} sites in {red.volume:.3g} Å³ ({density:.3g} atoms/Å³): "
+                f"some pair must be closer than {nearest_neighbour_bound(red):.3g} Å"
+            )
+        try:
+            pairs = pairs_within(red, cutoff)
+        except DegenerateLatticeError as exc:
+            return str(exc)
         if len(pairs.distance) == 0:
             return None
         rsum = radii[pairs.i] + radii[pairs.j]
@@ -137,7 +154,9 @@ class MinDistance(Validator):
         worst = idx[np.argmin(pairs.distance[idx] / threshold[idx])]
         return self._describe(red, pairs.i[worst], pairs.j[worst], pairs.distance[worst], radii, len(idx))
 
-    def _describe(self, structure: IStructure, i: int, j: int, d: float, radii: np.ndarray, n_bad: int) -> str:
+    def _describe(
+        self, structure: IStructure, i: int, j: int, d: float, radii: np.ndarray, n_bad: int
+    ) -> str:
         si, sj = structure[i].species_string, structure[j].species_string
         who = (
             f"site {i} ({si}) and its own periodic image"
@@ -167,7 +186,11 @@ class KnownElements(Validator):
             return reason
         unknown = dummy_species(structure)
         if unknown:
-            sites = [i for i, site in enumerate(structure) if any(isinstance(sp, DummySpecies) for sp in site.species)]
+            sites = [
+                i
+                for i, site in enumerate(structure)
+                if any(isinstance(sp, DummySpecies) for sp in site.species)
+            ]
             shown = ", ".join(str(i) for i in sites[:10]) + (" ..." if len(sites) > 10 else "")
             return f"not chemical elements: {', '.join(unknown)} (site {shown})"
         return None
@@ -182,9 +205,13 @@ class ChargeBalance(Validator):
     (alloys, intermetallics of metals only) pass when ``allow_metallic`` is set.
     """
 
-    def __init__(self, oxidation_states: OxidationStateSet = "icsd+common", allow_metallic: bool = True) -> None:
+    def __init__(
+        self, oxidation_states: OxidationStateSet = "icsd+common", allow_metallic: bool = True
+    ) -> None:
         if oxidation_states not in OXIDATION_STATE_SETS:
-            raise ValueError(f"oxidation_states must be one of {OXIDATION_STATE_SETS}, got {oxidation_states!r}")
+            raise ValueError(
+                f"oxidation_states must be one of {OXIDATION_STATE_SETS}, got {oxidation_states!r}"
+            )
         self.oxidation_states: OxidationStateSet = oxidation_states
         self.allow_metallic = allow_metallic
 
@@ -196,11 +223,13 @@ class ChargeBalance(Validator):
         if unknown:
             return f"cannot be charge balanced: {', '.join(unknown)} not a chemical element"
         comp = structure.composition
-        decorated = [getattr(sp, "oxi_state", None) for sp in comp]
-        if decorated and all(ox is not None for ox in decorated):
-            total = sum(float(sp.oxi_state) * amt for sp, amt in comp.items())
+        assigned = [getattr(sp, "oxi_state", None) for sp in comp]
+        given = [float(ox) for ox in assigned if ox is not None]
+        if assigned and len(given) == len(assigned):
+            total = sum(ox * amt for ox, amt in zip(given, comp.values(), strict=True))
             if abs(total) > 1e-6:
-                return f"{comp.reduced_formula} carries total charge {total:+.3g} from its assigned oxidation states"
+                formula = comp.reduced_formula
+                return f"{formula} carries total charge {total:+.3g} from its assigned oxidation states"
             return None
         result = charge_balance(comp, which=self.oxidation_states, allow_metallic=self.allow_metallic)
         if result.balanced:
@@ -244,12 +273,11 @@ class VolumePerAtom(Constraint):
         if n_atoms <= 0:
             return "structure has zero total occupancy"
         vpa = structure.volume / n_atoms
+        formula = structure.composition.reduced_formula
         if vpa < self.low:
-            return f"{structure.composition.reduced_formula}: {vpa:.2f} Å³ per atom, below {self.low:g} (collapsed cell)"
+            return f"{formula}: {vpa:.2f} Å³ per atom, below {self.low:g} (collapsed cell)"
         if vpa > self.high:
-            return (
-                f"{structure.composition.reduced_formula}: {vpa:.1f} Å³ per atom, above {self.high:g} (exploded cell)"
-            )
+            return f"{formula}: {vpa:.1f} Å³ per atom, above {self.high:g} (exploded cell)"
         return None
 
     def _check(self, batch: pd.DataFrame) -> CheckResult:

@@ -19,8 +19,8 @@ from synthgenesis.plugins.molecules.parsing import captured_rdkit_log, mol_from_
 SAMPLE_COLUMN = "smiles"
 
 _DESCRIPTORS: dict[str, tuple[Callable[[Chem.Mol], float], str]] = {
-    "mol_weight": (Descriptors.MolWt, "average molecular weight, g/mol"),
-    "logp": (Crippen.MolLogP, "Wildman-Crippen logP"),
+    "mol_weight": (Descriptors.MolWt, "average molecular weight, g/mol"),  # type: ignore[attr-defined]
+    "logp": (Crippen.MolLogP, "Wildman-Crippen logP"),  # type: ignore[attr-defined]
     "tpsa": (rdMolDescriptors.CalcTPSA, "topological polar surface area, Å² (N and O contributions)"),
     "h_bond_donors": (rdMolDescriptors.CalcNumHBD, "hydrogen-bond donors (Lipinski definition in RDKit)"),
     "h_bond_acceptors": (rdMolDescriptors.CalcNumHBA, "hydrogen-bond acceptors"),

@@ -4,12 +4,14 @@ A batch holds one SMILES string per row in ``smiles`` and a record id in
 ``record_id``. Readers keep chemically invalid molecules (the rules report
 them) and turn only records that cannot be read at all into rows with no
 sample and a ``_read_error`` naming the record: an SDF record RDKit cannot
-parse, a line that is not UTF-8 text, a CSV row with the wrong number of fields.
+parse, text that is not SMILES (a syntax error, an empty cell), a line that is
+not UTF-8 text, a CSV row with the wrong number of fields.
 Writers write canonical SMILES (RDKit), atomically.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import re
@@ -23,7 +25,12 @@ from rdkit.Chem import rdDepictor
 
 from synthgenesis.errors import InvalidDataError
 from synthgenesis.io import atomic_path
-from synthgenesis.plugins.molecules.parsing import canonical_smiles, captured_rdkit_log, is_missing
+from synthgenesis.plugins.molecules.parsing import (
+    canonical_smiles,
+    captured_rdkit_log,
+    is_missing,
+    parse_smiles,
+)
 from synthgenesis.types import READ_ERROR_COLUMN
 
 SAMPLE_COLUMN = "smiles"
@@ -46,7 +53,13 @@ def read_smiles_file(path: Path) -> pd.DataFrame:
         try:
             line = raw.decode("utf-8").strip()
         except UnicodeDecodeError as exc:
-            rows.append(_row(f"line {lineno}", None, f"line {lineno}: not UTF-8 text ({exc.reason} at byte {exc.start})"))
+            rows.append(
+                _row(
+                    f"line {lineno}",
+                    None,
+                    f"line {lineno}: not UTF-8 text ({exc.reason} at byte {exc.start})",
+                )
+            )
             continue
         if not line or line.startswith("#"):
             continue
@@ -56,7 +69,7 @@ def read_smiles_file(path: Path) -> pd.DataFrame:
             continue
         first_content = False
         name = parts[1].strip() if len(parts) > 1 else ""
-        rows.append(_row(name or f"line {lineno}", parts[0], None))
+        rows.append(_smiles_row(name or f"line {lineno}", parts[0], f"line {lineno}"))
     return _frame(rows)
 
 
@@ -96,7 +109,9 @@ def read_sdf(path: Path) -> pd.DataFrame:
         try:
             smiles = _mol_to_smiles(mol)
         except Exception as exc:
-            rows.append(_row(title or f"record {k + 1}", None, f"SDF {label}: no SMILES: {type(exc).__name__}: {exc}"))
+            rows.append(
+                _row(title or f"record {k + 1}", None, f"SDF {label}: no SMILES: {type(exc).__name__}: {exc}")
+            )
             continue
         row = _row(title or f"record {k + 1}", smiles, None)
         for prop in mol.GetPropNames():
@@ -160,10 +175,9 @@ def _mol_for_sdf(smiles: str) -> Chem.Mol:
             if mol is None:
                 raise InvalidDataError(f"SMILES {smiles!r} cannot be written to SDF: RDKit cannot parse it")
             mol.UpdatePropertyCache(strict=False)
-        try:
+        # Coordinates are a convenience; the connection table is what matters.
+        with contextlib.suppress(Exception):
             rdDepictor.Compute2DCoords(mol)
-        except Exception:  # coordinates are a convenience; the connection table is what matters
-            pass
     return mol
 
 
@@ -183,7 +197,11 @@ def read_csv(path: Path) -> pd.DataFrame:
         raise InvalidDataError(f"{path}: no 'smiles' column (columns: {', '.join(header) or 'none'})")
     s_col = lowered.index(SAMPLE_COLUMN)
     id_col = lowered.index(ID_COLUMN) if ID_COLUMN in lowered else None
-    extra = [(i, h.strip()) for i, h in enumerate(header) if i not in (s_col, id_col) and h.strip() not in _RESERVED]
+    extra = [
+        (i, h.strip())
+        for i, h in enumerate(header)
+        if i not in (s_col, id_col) and h.strip() not in _RESERVED
+    ]
     rows: list[dict[str, Any]] = []
     for values in reader:
         lineno = reader.line_num
@@ -194,7 +212,7 @@ def read_csv(path: Path) -> pd.DataFrame:
         if len(values) != len(header):
             rows.append(_row(rid, None, f"line {lineno}: {len(values)} fields, header has {len(header)}"))
             continue
-        row = _row(rid, values[s_col].strip(), None)
+        row = _smiles_row(rid, values[s_col].strip(), f"line {lineno}")
         for i, name in extra:
             row[name] = values[i]
         rows.append(row)
@@ -233,7 +251,9 @@ def write(batch: pd.DataFrame, path: str | Path) -> None:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
-        raise InvalidDataError(f"{path}: unsupported molecule format {suffix!r}; use one of {', '.join(FORMATS)}")
+        raise InvalidDataError(
+            f"{path}: unsupported molecule format {suffix!r}; use one of {', '.join(FORMATS)}"
+        )
     smiles, ids = _smiles_for_writing(batch)
     if suffix in SMILES_SUFFIXES:
         text = "".join(_smiles_line(s, rid) + "\n" for s, rid in zip(smiles, ids, strict=True))
@@ -285,6 +305,18 @@ def _read_bytes(path: Path) -> bytes:
     return path.read_bytes()
 
 
+def _smiles_row(record_id: str, smiles: str, where: str) -> dict[str, Any]:
+    """A row for SMILES text from a file: a read error if RDKit cannot parse it at all.
+
+    Text that parses but breaks chemistry rules stays a sample for the rules;
+    text that is not SMILES (syntax error, empty cell) is an unreadable record.
+    """
+    parsed = parse_smiles(smiles)
+    if parsed.mol is None:
+        return _row(record_id, None, f"{where}: {parsed.reason}")
+    return _row(record_id, smiles, None)
+
+
 def _row(record_id: str, smiles: str | None, error: str | None) -> dict[str, Any]:
     return {ID_COLUMN: record_id, SAMPLE_COLUMN: smiles, READ_ERROR_COLUMN: error}
 
@@ -316,7 +348,9 @@ def to_storage(batch: pd.DataFrame) -> pd.DataFrame:
     out = batch.copy()
     if SAMPLE_COLUMN in out.columns:
         out[SAMPLE_COLUMN] = pd.Series(
-            [None if is_missing(s) else str(s) for s in out[SAMPLE_COLUMN].tolist()], index=out.index, dtype=object
+            [None if is_missing(s) else str(s) for s in out[SAMPLE_COLUMN].tolist()],
+            index=out.index,
+            dtype=object,
         )
     return out
 

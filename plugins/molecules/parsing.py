@@ -12,12 +12,14 @@ RDKit's message instead of a bare "invalid".
 from __future__ import annotations
 
 import contextlib
+import io
 import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import pandas as pd
 from rdkit import Chem, rdBase
 
 NO_SAMPLE = "no sample (read error)"
@@ -52,16 +54,32 @@ class RDKitLog:
 
 @contextlib.contextmanager
 def captured_rdkit_log() -> Iterator[RDKitLog]:
-    """Capture RDKit's error log (RDKit >= 2025 has ``CaptureErrorLog``; older ones are only silenced)."""
-    log = RDKitLog()
+    """Capture what RDKit writes to its error log inside the block.
+
+    Recent RDKit has ``rdBase.CaptureErrorLog``; with older releases the log
+    is routed through Python's ``sys.stderr`` (``rdBase.LogToPythonStderr``)
+    and captured there.
+    """
     capture_cls = getattr(rdBase, "CaptureErrorLog", None)
-    if capture_cls is not None:
-        with capture_cls() as capture:
+    if capture_cls is None:
+        with _captured_via_python_stderr() as log:
             yield log
-        log.text = str(capture.messages or "")
-    else:  # pragma: no cover - depends on the installed RDKit
-        with rdBase.BlockLogs():
-            yield log
+        return
+    log = RDKitLog()
+    with capture_cls() as capture:
+        yield log
+    log.text = str(capture.messages or "")
+
+
+@contextlib.contextmanager
+def _captured_via_python_stderr() -> Iterator[RDKitLog]:
+    """Fallback capture: RDKit logs to ``sys.stderr``, which is redirected while the block runs."""
+    log = RDKitLog()
+    rdBase.LogToPythonStderr()
+    buffer = io.StringIO()
+    with contextlib.redirect_stderr(buffer):
+        yield log
+    log.text = buffer.getvalue()
 
 
 @dataclass
@@ -79,7 +97,8 @@ class Parsed:
 
 
 def is_missing(sample: Any) -> bool:
-    return sample is None or (isinstance(sample, float) and math.isnan(sample))
+    """``None``, NaN or ``pd.NA``: what a table holds where there is no value."""
+    return sample is None or sample is pd.NA or (isinstance(sample, float) and math.isnan(sample))
 
 
 def parse_smiles(sample: Any) -> Parsed:
@@ -91,10 +110,15 @@ def parse_smiles(sample: Any) -> Parsed:
     text = sample.strip()
     if not text:
         return Parsed(None, "empty SMILES", smiles=sample)
-    bad = next((i for i, ch in enumerate(text) if ch.isspace() or not ch.isprintable() or not ch.isascii()), None)
+    bad = next(
+        (i for i, ch in enumerate(text) if ch.isspace() or not ch.isprintable() or not ch.isascii()), None
+    )
     if bad is not None:
-        return Parsed(None, f"SMILES has a character that SMILES never contains ({text[bad]!r} at position {bad})",
-                      smiles=text)
+        return Parsed(
+            None,
+            f"SMILES has a character that SMILES never contains ({text[bad]!r} at position {bad})",
+            smiles=text,
+        )
     try:
         with captured_rdkit_log() as log:
             mol = Chem.MolFromSmiles(text, sanitize=False)

@@ -56,7 +56,10 @@ def _tpsa_rows(path: Path) -> list[tuple[str, float]]:
 
 
 def load_nci_5k() -> pd.DataFrame:
-    """4,999 NCI molecules: ``record_id`` (``NCI-<id>``), ``smiles``, ``tpsa`` (Daylight, Å²), ``_read_error``."""
+    """4,999 NCI molecules.
+
+    Columns: ``record_id`` (``NCI-<id>``), ``smiles``, ``tpsa`` (Daylight, Å²) and ``_read_error``.
+    """
     ids = []
     for line in rdkit_data_file(*NCI_SMILES).read_text(encoding="utf-8").splitlines():
         if line.strip():
@@ -64,7 +67,9 @@ def load_nci_5k() -> pd.DataFrame:
             ids.append((smiles.strip(), ident.strip()))
     tpsa = _tpsa_rows(rdkit_data_file(*NCI_TPSA))
     if len(ids) != len(tpsa) or any(a[0] != b[0] for a, b in zip(ids, tpsa, strict=True)):
-        raise InvalidDataError("RDKit's NCI files first_5K.smi and first_5k.tpsa.csv do not list the same molecules")
+        raise InvalidDataError(
+            "RDKit's NCI files first_5K.smi and first_5k.tpsa.csv do not list the same molecules"
+        )
     return pd.DataFrame(
         {
             "record_id": [f"NCI-{ident}" for _, ident in ids],

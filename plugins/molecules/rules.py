@@ -91,7 +91,9 @@ def chemistry_problems(parsed: Parsed) -> list[str]:
         trial = Chem.Mol(parsed.mol)
         with captured_rdkit_log() as log:
             failed = Chem.SanitizeMol(trial, catchErrors=True)
-        described = [f"RDKit sanitization failed at step {failed}" + (f": {log.summary()}" if log.summary() else "")]
+        described = [
+            f"RDKit sanitization failed at step {failed}" + (f": {log.summary()}" if log.summary() else "")
+        ]
     return described
 
 

@@ -252,6 +252,7 @@ ALL_VALIDATORS = [spec.validator for spec in rules.validators()]
     [
         (None, "no sample (read error)"),
         (float("nan"), "no sample (read error)"),
+        (pd.NA, "no sample (read error)"),
         ("NaCl", "sample is a str, not a pymatgen Structure"),
         ({"lattice": 1}, "sample is a dict, not a pymatgen Structure"),
     ],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -75,6 +77,7 @@ def test_sanitization_accepts_organometallics_rdkit_can_clean_up() -> None:
     [
         (None, "no sample (read error)"),
         (float("nan"), "no sample (read error)"),
+        (pd.NA, "no sample (read error)"),
         (42, "sample is a int, not a SMILES string"),
         ("", "empty SMILES"),
         ("   ", "empty SMILES"),
@@ -202,3 +205,20 @@ def test_garbled_smiles_never_raise(text: str) -> None:
         result = constraint.check(batch)
         assert len(result.reasons) == 1
         assert not (result.reasons[0] or "").startswith("could not be checked")
+
+
+def test_log_capture_fallback_for_older_rdkit() -> None:
+    """Without ``rdBase.CaptureErrorLog`` the parse message still reaches the reason.
+
+    Run in a fresh interpreter: the fallback reroutes RDKit's log for the whole process.
+    """
+    code = (
+        "from rdkit import rdBase\n"
+        "from synthgenesis.plugins.molecules import parsing\n"
+        "old = {'LogToPythonStderr': staticmethod(rdBase.LogToPythonStderr)}\n"
+        "parsing.rdBase = type('OldRDBase', (), old)\n"
+        "print(parsing.parse_smiles('C1CC').reason)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "SMILES could not be parsed: unclosed ring for input: 'C1CC'"
