@@ -19,7 +19,7 @@ import pandas as pd
 
 from synthgenesis.errors import InvalidDataError
 from synthgenesis.io import write_text
-from synthgenesis.plugins.driving.fleet import SAMPLE_COLUMN
+from synthgenesis.plugins.driving.fleet import SAMPLE_COLUMN, is_missing
 from synthgenesis.plugins.driving.schema import ScenarioError, parse_scenario, scenario_id
 from synthgenesis.types import READ_ERROR_COLUMN
 
@@ -124,7 +124,7 @@ def write(batch: pd.DataFrame, path: str | Path) -> None:
     if SAMPLE_COLUMN not in batch.columns:
         raise InvalidDataError(f"cannot write scenarios: the batch has no {SAMPLE_COLUMN!r} column")
     scenarios = batch[SAMPLE_COLUMN].tolist()
-    empty = [i for i, s in enumerate(scenarios) if s is None]
+    empty = [i for i, s in enumerate(scenarios) if is_missing(s)]
     if empty:
         ids = (
             batch[RECORD_ID].tolist()
@@ -149,7 +149,7 @@ def to_storage(batch: pd.DataFrame) -> pd.DataFrame:
     """A Parquet-safe copy: each scenario as its JSON text (``None`` stays ``None``)."""
     out = batch.copy()
     out[SAMPLE_COLUMN] = pd.Series(
-        [None if s is None else json.dumps(s, default=_plain) for s in batch[SAMPLE_COLUMN].tolist()],
+        [None if is_missing(s) else json.dumps(s, default=_plain) for s in batch[SAMPLE_COLUMN].tolist()],
         index=batch.index,
         dtype=object,
     )

@@ -9,6 +9,7 @@ vehicles and carry the reason instead.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,6 +51,11 @@ class Fleet:
         return self.lane * self.lane_width[self.row] + self.y
 
 
+def is_missing(sample: Any) -> bool:
+    """No scenario in this row: ``None``, or the ``NaN`` pandas may put in an empty object cell."""
+    return sample is None or (isinstance(sample, float) and math.isnan(sample))
+
+
 def scenarios_of(batch: pd.DataFrame) -> tuple[list[Any], list[str | None]]:
     """The scenario objects of a batch and, per row, why there is none (read error, no column)."""
     n = len(batch)
@@ -59,7 +65,7 @@ def scenarios_of(batch: pd.DataFrame) -> tuple[list[Any], list[str | None]]:
     errors = batch[READ_ERROR_COLUMN].tolist() if READ_ERROR_COLUMN in batch.columns else [None] * n
     problems: list[str | None] = []
     for sample, err in zip(samples, errors, strict=True):
-        if sample is None or (isinstance(err, str) and err):
+        if is_missing(sample) or (isinstance(err, str) and err):
             problems.append("no sample (read error)")
         else:
             problems.append(None)

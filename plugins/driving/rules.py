@@ -18,7 +18,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from synthgenesis.plugins.driving.fleet import Fleet, build_fleet, overlapping_pairs, reason_prefixes
+from synthgenesis.plugins.driving.fleet import (
+    Fleet,
+    build_fleet,
+    is_missing,
+    overlapping_pairs,
+    reason_prefixes,
+)
 from synthgenesis.plugins.driving.schema import ScenarioError, parse_scenario
 from synthgenesis.types import CheckResult, Constraint, ConstraintSpec, Validator, ValidatorSpec
 
@@ -41,7 +47,7 @@ class ScenarioSchema(Validator):
     """The scenario follows the format: keys, types, finite numbers, unique vehicle ids."""
 
     def _validate(self, sample: Any) -> str | None:
-        if sample is None:
+        if is_missing(sample):
             return "no sample (read error)"
         try:
             parse_scenario(sample)
@@ -80,13 +86,14 @@ class SingleEgo(FleetConstraint):
     def _findings(self, fleet: Fleet) -> dict[int, list[str]]:
         n = len(fleet.problems)
         count = np.bincount(fleet.row[fleet.is_ego], minlength=n)
+        egos = _group(fleet.row[fleet.is_ego], [repr(v) for v in fleet.vid[fleet.is_ego].tolist()])
         out: dict[int, list[str]] = {}
         for row in np.flatnonzero(count != 1).tolist():
-            egos = fleet.vid[fleet.is_ego & (fleet.row == row)].tolist()
-            out[int(row)] = [
-                "no vehicle is the ego (is_ego true)"
-                if not egos
-                else f"{len(egos)} vehicles are the ego: {', '.join(repr(e) for e in egos)}"
+            named = egos.get(row, [])
+            out[row] = [
+                f"{len(named)} vehicles are the ego: {', '.join(named)}"
+                if named
+                else "no vehicle is the ego (is_ego true)"
             ]
         return out
 

@@ -51,7 +51,7 @@ def write(batch: pd.DataFrame, path: str | Path) -> None:
 
 
 def to_storage(batch: pd.DataFrame) -> pd.DataFrame:
-    """A Parquet-safe copy: identifier columns as text, times as UTC, labels as nullable ints."""
+    """A Parquet-safe copy: identifier and code columns as text, times as UTC."""
     out = batch.copy()
     for col in TEXT:
         if col in out.columns:
@@ -64,15 +64,21 @@ def to_storage(batch: pd.DataFrame) -> pd.DataFrame:
 def from_storage(table: pd.DataFrame) -> pd.DataFrame:
     """Rebuild a batch from :func:`to_storage` output.
 
-    The values are parsed again as the reader does; a stored ``_read_error``
-    and ``record_id`` win over the recomputed ones, because the stored
-    error names the original text that could not be parsed.
+    The values are coerced as the reader does; a stored ``_read_error`` and
+    ``record_id`` are kept as they were (the stored error names the original
+    text that could not be parsed, and a batch that had no errors keeps none).
     """
     batch = parse_table(table, source="stored table")
     for col in (RECORD_ID, READ_ERROR_COLUMN):
         if col in table.columns:
-            stored = pd.Series(table[col].to_numpy(dtype=object), index=batch.index)
-            batch[col] = stored.where(stored.notna(), batch[col]).astype(object)
+            batch[col] = pd.Series(
+                [
+                    None if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) else v
+                    for v in table[col].tolist()
+                ],
+                index=batch.index,
+                dtype=object,
+            )
     return batch
 
 
