@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy.sparse.csgraph import breadth_first_order, minimum_spanning_tree
 
-from synthgenesis.tabular.columns import Kind, _py, infer_kind
+from synthgenesis.tabular.columns import Kind, _py, datetime_ns, infer_kind
 from synthgenesis.types import Generator
 
 MISSING = "__missing__"
@@ -52,10 +52,7 @@ class Discrete:
 
     def _values(self, series: pd.Series) -> np.ndarray:
         if self.kind == "datetime":
-            dt = pd.to_datetime(series)
-            out = dt.astype("int64").to_numpy(dtype=float)
-            out[dt.isna().to_numpy()] = np.nan
-            return out
+            return datetime_ns(series)
         return pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
 
     @classmethod

@@ -23,6 +23,14 @@ import pandas as pd
 Kind = Literal["numeric", "integer", "datetime", "categorical", "boolean"]
 
 
+def datetime_ns(series: pd.Series) -> np.ndarray:
+    """Nanoseconds since the epoch as floats (NaN where missing), whatever the column's resolution."""
+    dt = pd.to_datetime(series)
+    out = dt.dt.as_unit("ns").astype("int64").to_numpy(dtype=float)
+    out[dt.isna().to_numpy()] = np.nan
+    return out
+
+
 @dataclass
 class ColumnModel:
     name: str
@@ -56,7 +64,7 @@ class ColumnModel:
         if kind == "datetime":
             dt = pd.to_datetime(present)
             tz = str(dt.dt.tz) if dt.dt.tz is not None else None
-            values = dt.astype("int64").to_numpy(dtype=float)
+            values = datetime_ns(present)
         else:
             values = present.to_numpy(dtype=float)
         probs = np.linspace(0, 1, min(max_knots, max(2, len(np.unique(values)))))
@@ -74,10 +82,7 @@ class ColumnModel:
 
     def _numeric(self, series: pd.Series) -> np.ndarray:
         if self.kind == "datetime":
-            dt = pd.to_datetime(series)
-            out = dt.astype("int64").to_numpy(dtype=float)
-            out[dt.isna().to_numpy()] = np.nan
-            return out
+            return datetime_ns(series)
         return pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
 
     def to_uniform(self, series: pd.Series, rng: np.random.Generator) -> np.ndarray:

@@ -71,14 +71,13 @@ def from_storage(table: pd.DataFrame) -> pd.DataFrame:
     batch = parse_table(table, source="stored table")
     for col in (RECORD_ID, READ_ERROR_COLUMN):
         if col in table.columns:
-            batch[col] = pd.Series(
-                [
-                    None if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) else v
-                    for v in table[col].tolist()
-                ],
-                index=batch.index,
-                dtype=object,
-            )
+            values = [
+                None if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) else v
+                for v in table[col].tolist()
+            ]
+            # The reader's own dtype for the column (object, or str under pandas 3).
+            dtype = batch[col].dtype if col in batch.columns else object
+            batch[col] = pd.Series(values, index=batch.index, dtype=dtype)
     return batch
 
 
