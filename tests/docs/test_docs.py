@@ -40,6 +40,7 @@ def test_every_cli_command_is_documented() -> None:
         "demo",
         "evaluate",
         "report",
+        "collapse",
     }
     for name in commands:
         assert re.search(rf"^## {name}$", text, flags=re.M), name
