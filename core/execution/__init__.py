@@ -1,0 +1,34 @@
+"""Generation and validation at scale: fixed-size blocks, run on local processes or Dask.
+
+>>> from synthgenesis.execution import GenerationPlan, execute
+>>> plan = GenerationPlan(domain="patients", generator="patients-gaussian-copula",
+...                       state=gen.get_state(), n=1_000_000, seed=7)  # doctest: +SKIP
+>>> result = execute(plan, "out", executor="local", workers=4)  # doctest: +SKIP
+
+See ``docs/execution.md`` for the determinism guarantee, resuming and the Dask recipe.
+"""
+
+from __future__ import annotations
+
+from synthgenesis.execution.chunks import DEFAULT_BLOCK_SIZE, GenerationPlan, run_block
+from synthgenesis.execution.engine import (
+    EXECUTORS,
+    BlocksFailedError,
+    ExecutionResult,
+    execute,
+    read_samples,
+)
+from synthgenesis.execution.store import STATUS_FILE, PlanMismatchError
+
+__all__ = [
+    "DEFAULT_BLOCK_SIZE",
+    "EXECUTORS",
+    "STATUS_FILE",
+    "BlocksFailedError",
+    "ExecutionResult",
+    "GenerationPlan",
+    "PlanMismatchError",
+    "execute",
+    "read_samples",
+    "run_block",
+]
