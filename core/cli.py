@@ -321,7 +321,7 @@ def _run_config(config: Any, out: Path | None, overwrite: bool, as_json: bool) -
         gen = result.generation
         if gen is not None:
             console.print(
-                f"[bold]{result.status}[/]: {len(gen.samples)}/{gen.requested} valid samples "
+                f"[bold]{result.status}[/]: {gen.accepted}/{gen.requested} valid samples "
                 f"(acceptance {gen.acceptance_rate:.1%}) in {result.out}"
             )
         _print_headline(result.metrics, console)
@@ -351,6 +351,29 @@ def _print_headline(metrics: dict[str, Any], console: Any) -> None:
 
 
 OutOpt = Annotated[Path | None, typer.Option("--out", help="Output run directory.")]
+ExecutorOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--executor", help="Generate in seeded blocks on 'local' processes or 'dask' (default: in-process)."
+    ),
+]
+WorkersOpt = Annotated[int | None, typer.Option("--workers", help="Worker processes for --executor.")]
+SchedulerOpt = Annotated[str | None, typer.Option("--scheduler", help="Address of a running Dask scheduler.")]
+BlockOpt = Annotated[int | None, typer.Option("--block-size", help="Rows per seeded block (default 10000).")]
+
+
+def _execution_overrides(
+    executor: str | None, workers: int | None, scheduler: str | None, block_size: int | None
+) -> dict[str, Any]:
+    given = {"executor": executor, "workers": workers, "scheduler": scheduler, "block_size": block_size}
+    overrides = {k: v for k, v in given.items() if v is not None}
+    if scheduler is not None and executor is None:
+        overrides["executor"] = "dask"
+    elif overrides and "executor" not in overrides:
+        overrides["executor"] = "local"
+    return overrides
+
+
 OverwriteOpt = Annotated[bool, typer.Option("--overwrite", help="Replace an existing output directory.")]
 
 
@@ -360,12 +383,18 @@ def run(
     study: Annotated[Path, typer.Argument(help="A study TOML file.")],
     out: OutOpt = None,
     overwrite: OverwriteOpt = False,
+    executor: ExecutorOpt = None,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+    block_size: BlockOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Run a study file: fit, sample, validate, evaluate and report into a run directory."""
     from synthgenesis.config import load_config
 
-    _run_config(load_config(study), out, overwrite, as_json)
+    overrides = _execution_overrides(executor, workers, scheduler, block_size)
+    config = load_config(study, {"execution": overrides} if overrides else None)
+    _run_config(config, out, overwrite, as_json)
 
 
 @app.command()
@@ -399,6 +428,10 @@ def generate(
     ] = False,
     out: OutOpt = None,
     overwrite: OverwriteOpt = False,
+    executor: ExecutorOpt = None,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+    block_size: BlockOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Fit a generator on real reference data and write N valid samples."""
@@ -440,6 +473,7 @@ def generate(
         "generator": {"name": generator, "params": params} if generator else {"params": params},
         "sampling": {"n": n, "policy": policy, "conditions": conditions, "enrich": enrich_spec},
         "rules": {"files": [str(p) for p in rules_file or []]},
+        "execution": _execution_overrides(executor, workers, scheduler, block_size),
         "evaluation": {"enabled": evaluate_too},
         "output": {"dir": str(out) if out else f"runs/generate-{domain}-{seed}"},
     }

@@ -106,6 +106,15 @@ class OutputSection:
 
 
 @dataclass
+class ExecutionSection:
+    executor: str | None = None  # None: in-process; "local" or "dask": the block engine
+    workers: int = 1
+    scheduler: str | None = None
+    block_size: int = 10_000
+    retries: int = 1
+
+
+@dataclass
 class StudyConfig:
     study: StudySection
     reference: ReferenceSection = field(default_factory=ReferenceSection)
@@ -114,6 +123,7 @@ class StudyConfig:
     rules: RulesSection = field(default_factory=RulesSection)
     evaluation: EvaluationSection = field(default_factory=EvaluationSection)
     output: OutputSection = field(default_factory=OutputSection)
+    execution: ExecutionSection = field(default_factory=ExecutionSection)
     source: str = field(default="", metadata={"internal": True})
 
     def to_dict(self) -> dict[str, Any]:
@@ -196,8 +206,8 @@ def parse_config(data: dict[str, Any], source: str = "") -> StudyConfig:
     return config
 
 
-def load_config(path: str | Path) -> StudyConfig:
-    """Read and check a study TOML file."""
+def load_config(path: str | Path, overrides: dict[str, dict[str, Any]] | None = None) -> StudyConfig:
+    """Read and check a study TOML file; ``overrides`` replace keys of its sections (command-line options)."""
     path = Path(path)
     try:
         with open(path, "rb") as fh:
@@ -206,6 +216,8 @@ def load_config(path: str | Path) -> StudyConfig:
         raise ConfigError("(file)", f"{path} does not exist") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError("(syntax)", f"{path} is not valid TOML: {exc}") from exc
+    for section, values in (overrides or {}).items():
+        data.setdefault(section, {}).update(values)
     return parse_config(data, source=str(path))
 
 
@@ -229,6 +241,17 @@ def _check_values(c: StudyConfig) -> None:
     if (c.reference.dataset is None) == (c.reference.path is None):
         raise c.error(
             "reference", "give exactly one of 'dataset' (a registered reference) or 'path' (a file)"
+        )
+    ex = c.execution
+    if ex.executor not in (None, "local", "dask"):
+        raise c.error("execution.executor", f"must be 'local' or 'dask', got {ex.executor!r}")
+    if ex.workers < 1 or ex.block_size < 1 or ex.retries < 0:
+        raise c.error("execution", "workers and block_size must be at least 1, retries at least 0")
+    if ex.scheduler is not None and ex.executor != "dask":
+        raise c.error("execution.scheduler", "a scheduler address needs executor = 'dask'")
+    if ex.executor is not None and c.rules.files:
+        raise c.error(
+            "rules.files", "rule files run in-process only; drop execution.executor or the rule files"
         )
     for i, suffix in enumerate(c.output.formats or []):
         if not suffix.startswith("."):

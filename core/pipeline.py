@@ -224,19 +224,26 @@ class GenerationResult:
     drawn: int
     rounds: int
     seconds: float
+    #: Samples accepted in all; more than ``len(samples)`` when the samples were
+    #: streamed to disk by the execution engine and only a subset is in memory.
+    accepted_total: int | None = None
+
+    @property
+    def accepted(self) -> int:
+        return len(self.samples) if self.accepted_total is None else self.accepted_total
 
     @property
     def complete(self) -> bool:
-        return len(self.samples) >= self.requested
+        return self.accepted >= self.requested
 
     @property
     def acceptance_rate(self) -> float:
-        return len(self.samples) / self.drawn if self.drawn else 0.0
+        return self.accepted / self.drawn if self.drawn else 0.0
 
     def summary(self) -> dict[str, Any]:
         return {
             "requested": self.requested,
-            "accepted": len(self.samples),
+            "accepted": self.accepted,
             "drawn": self.drawn,
             "rejected": len(self.rejected),
             "acceptance_rate": round(self.acceptance_rate, 6),

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import contextlib
 import html
+import shutil
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ from synthgenesis.config import StudyConfig, check_against_plugins, resolve, stu
 from synthgenesis.errors import EXIT_CODES, InvalidDataError, PrivacyError
 from synthgenesis.io import write_json, write_table
 from synthgenesis.manager import PluginManager
-from synthgenesis.pipeline import GenerationResult, generate
+from synthgenesis.pipeline import RECORD_COLUMNS, GenerationResult, generate
 from synthgenesis.progress import Progress
 from synthgenesis.rundir import RunDirectory
 from synthgenesis.tabular.conditional import Conditioned
@@ -110,6 +111,76 @@ def validation_section(summary: dict[str, Any]) -> dict[str, str]:
         f"<th>examples</th></tr></thead><tbody>{rows}</tbody></table>"
     )
     return {"title": "Validity: rules applied to the generated samples", "html": body}
+
+
+#: Rows of a block-engine run read back for evaluation and native output.
+IN_MEMORY_ROWS = 200_000
+
+
+def _read_part(path: Path, domain: Domain) -> pd.DataFrame:
+    table = pd.read_parquet(path)
+    return domain.from_storage(table) if domain.from_storage else table
+
+
+def _generate_in_blocks(
+    config: StudyConfig,
+    pm: PluginManager,
+    generator_name: str,
+    generator: Any,
+    train: pd.DataFrame,
+    run: RunDirectory,
+    progress: Progress,
+) -> tuple[GenerationResult, Any]:
+    """Generate with the execution engine: seeded blocks on local processes or Dask, parts on disk."""
+    from synthgenesis.errors import ConfigError
+    from synthgenesis.execution import GenerationPlan, execute, read_samples
+
+    try:
+        state = generator.get_state()
+    except NotImplementedError as exc:
+        raise ConfigError(
+            "execution.executor", f"generator {generator_name!r} cannot save its state, which workers need"
+        ) from exc
+    ex = config.execution
+    plan = GenerationPlan(
+        domain=config.study.domain,
+        generator=generator_name,
+        state=state,
+        n=config.sampling.n,
+        seed=config.study.seed,
+        block_size=ex.block_size,
+        rules=list(study_rules(config, pm)),
+        policy=config.sampling.policy,  # type: ignore[arg-type]
+        max_rounds=config.sampling.max_rounds,
+        generator_params=config.generator.params,
+        conditions=config.sampling.conditions,
+        enrich=config.sampling.enrich,
+        id_column=next((c for c in RECORD_COLUMNS if c in train.columns), None),
+    )
+    start = time.perf_counter()
+    blocks = execute(
+        plan,
+        run.stage,
+        executor=ex.executor,
+        workers=ex.workers,
+        scheduler=ex.scheduler,  # type: ignore[arg-type]
+        retries=ex.retries,
+        progress=progress,
+    )
+    domain = pm.domain(config.study.domain)
+    samples = read_samples(blocks, limit=IN_MEMORY_ROWS, from_storage=domain.from_storage)
+    summary = blocks.summary()
+    gen = GenerationResult(
+        samples=samples,
+        rejected=pd.DataFrame(),
+        stats=blocks.stats,
+        requested=config.sampling.n,
+        drawn=blocks.drawn,
+        rounds=summary["rounds"],
+        seconds=time.perf_counter() - start,
+        accepted_total=blocks.accepted,
+    )
+    return gen, blocks
 
 
 def count_exact_copies(real: pd.DataFrame, synthetic: pd.DataFrame) -> int:
@@ -193,49 +264,65 @@ def run_study(
         run.timed("fit", time.perf_counter() - t)
         with contextlib.suppress(NotImplementedError):  # generators that cannot save their state
             write_json(run.path("generator.json"), {"generator": spec.name, "state": generator.get_state()})
-        if config.sampling.conditions or config.sampling.enrich:
-            generator = Conditioned(
-                generator, conditions=config.sampling.conditions, enrich=config.sampling.enrich
-            )
-
         step = "generate"
         progress.stage(f"sampling {config.sampling.n} and enforcing {domain.name} rules")
-        with progress.task("valid samples", config.sampling.n) as update:
-            gen = generate(
-                domain,
-                generator,
-                config.sampling.n,
-                seed=seed,
-                rules=study_rules(config, pm),
-                policy=config.sampling.policy,  # type: ignore[arg-type]
-                max_rounds=config.sampling.max_rounds,
-                progress=lambda done, total: update(done),
-            )
+        blocks = None
+        if config.execution.executor is None:
+            if config.sampling.conditions or config.sampling.enrich:
+                generator = Conditioned(
+                    generator, conditions=config.sampling.conditions, enrich=config.sampling.enrich
+                )
+            with progress.task("valid samples", config.sampling.n) as update:
+                gen = generate(
+                    domain,
+                    generator,
+                    config.sampling.n,
+                    seed=seed,
+                    rules=study_rules(config, pm),
+                    policy=config.sampling.policy,  # type: ignore[arg-type]
+                    max_rounds=config.sampling.max_rounds,
+                    progress=lambda done, total: update(done),
+                )
+        else:
+            gen, blocks = _generate_in_blocks(config, pm, spec.name, generator, train, run, progress)
+            manifest["execution"] = {**asdict(config.execution), "blocks": blocks.n_blocks}
         result.generation = gen
         run.timed("generate", gen.seconds)
         manifest["counts"].update(gen.summary())
-        feats = {
-            name: domain.featurize(b)
-            for name, b in (("train", train), ("holdout", holdout), ("synthetic", gen.samples))
-        }
-        copies = count_exact_copies(pd.concat([feats["train"], feats["holdout"]]), feats["synthetic"])
+        feats = {name: domain.featurize(b) for name, b in (("train", train), ("holdout", holdout))}
+        feats["synthetic"] = domain.featurize(gen.samples)
+        real = pd.concat([feats["train"], feats["holdout"]])
+        if blocks is None:
+            copies = count_exact_copies(real, feats["synthetic"])
+        else:  # every part on disk, not only the rows kept in memory
+            copies = sum(
+                count_exact_copies(real, domain.featurize(_read_part(p, domain))) for p in blocks.parts()
+            )
         manifest["counts"]["exact_copies_of_real_records"] = copies
         if copies and domain.privacy_sensitive and not config.output.allow_exact_copies:
             step = "privacy"
+            if blocks is not None:
+                shutil.rmtree(blocks.samples_path, ignore_errors=True)
             write_json(run.path("validation.json"), gen.summary())
             raise PrivacyError(
                 f"{copies} synthetic {domain.name} record(s) are exact copies of real records; the samples "
                 f"were not exported. Use another generator or seed, or set output.allow_exact_copies = true "
                 f"if the copies are acceptable (for example, public data)"
             )
-        storage = domain.to_storage(gen.samples) if domain.to_storage else gen.samples
-        write_table(storage, run.path("samples.parquet"))
-        if config.output.native:
+        if blocks is None:
+            storage = domain.to_storage(gen.samples) if domain.to_storage else gen.samples
+            write_table(storage, run.path("samples.parquet"))
+            if len(gen.rejected):
+                rejected = domain.to_storage(gen.rejected) if domain.to_storage else gen.rejected
+                write_table(rejected, run.path("rejected.parquet"))
+        if config.output.native and gen.accepted == len(gen.samples):
             for suffix in config.output.formats or [domain.formats[0]]:
                 domain.write(gen.samples, run.path(f"samples{suffix}"))
-        if len(gen.rejected):
-            rejected = domain.to_storage(gen.rejected) if domain.to_storage else gen.rejected
-            write_table(rejected, run.path("rejected.parquet"))
+        elif config.output.native:
+            manifest["native_output"] = (
+                f"skipped: {gen.accepted} samples are more than the {IN_MEMORY_ROWS} kept in memory; "
+                f"convert parts of samples/ with 'synthgenesis convert'"
+            )
         write_json(run.path("validation.json"), gen.summary())
 
         if config.evaluation.enabled and len(gen.samples) >= 2:
@@ -291,7 +378,7 @@ def run_study(
         result.exit_code = EXIT_CODES["ok"] if gen.complete else EXIT_CODES["constraints-not-met"]
         if not gen.complete:
             manifest["error"] = (
-                f"only {len(gen.samples)} of {gen.requested} samples passed the rules within "
+                f"only {gen.accepted} of {gen.requested} samples passed the rules within "
                 f"{gen.rounds} rounds; see validation.json for the rules that rejected them"
             )
     except BaseException as exc:
