@@ -302,12 +302,12 @@ def convert(
 # ----------------------------------------------------------------------------- studies
 
 
-def _run_config(config: Any, out: Path | None, overwrite: bool, as_json: bool) -> None:
+def _run_config(config: Any, out: Path | None, overwrite: bool, as_json: bool, resume: bool = False) -> None:
     from synthgenesis.progress import Progress, RichProgress
     from synthgenesis.study import run_study
 
     progress = Progress() if as_json else RichProgress()
-    result = run_study(config, _pm(), out=out, overwrite=overwrite or None, progress=progress)
+    result = run_study(config, _pm(), out=out, overwrite=overwrite or None, progress=progress, resume=resume)
     summary = {
         "out": str(result.out),
         "status": result.status,
@@ -387,6 +387,9 @@ def run(
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
     block_size: BlockOpt = None,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Reuse the finished blocks of an interrupted run in --out.")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Run a study file: fit, sample, validate, evaluate and report into a run directory."""
@@ -394,7 +397,7 @@ def run(
 
     overrides = _execution_overrides(executor, workers, scheduler, block_size)
     config = load_config(study, {"execution": overrides} if overrides else None)
-    _run_config(config, out, overwrite, as_json)
+    _run_config(config, out, overwrite, as_json, resume)
 
 
 @app.command()

@@ -27,7 +27,7 @@ from typing import Any
 import pandas as pd
 
 from synthgenesis.config import StudyConfig, check_against_plugins, resolve, study_rules
-from synthgenesis.errors import EXIT_CODES, InvalidDataError, PrivacyError
+from synthgenesis.errors import EXIT_CODES, ConfigError, InvalidDataError, PrivacyError
 from synthgenesis.io import write_json, write_table
 from synthgenesis.manager import PluginManager
 from synthgenesis.pipeline import RECORD_COLUMNS, GenerationResult, generate
@@ -130,6 +130,7 @@ def _generate_in_blocks(
     train: pd.DataFrame,
     run: RunDirectory,
     progress: Progress,
+    resume: bool = False,
 ) -> tuple[GenerationResult, Any]:
     """Generate with the execution engine: seeded blocks on local processes or Dask, parts on disk."""
     from synthgenesis.errors import ConfigError
@@ -157,6 +158,8 @@ def _generate_in_blocks(
         enrich=config.sampling.enrich,
         id_column=next((c for c in RECORD_COLUMNS if c in train.columns), None),
     )
+    if resume:
+        _carry_over_blocks(run)
     start = time.perf_counter()
     blocks = execute(
         plan,
@@ -181,6 +184,34 @@ def _generate_in_blocks(
         accepted_total=blocks.accepted,
     )
     return gen, blocks
+
+
+def _carry_over_blocks(run: RunDirectory) -> None:
+    """Copy the finished blocks of an earlier attempt at this run into the new staging folder.
+
+    The earlier attempt is the output folder itself (a run that failed or was
+    interrupted keeps its blocks there) or, after a hard kill, the newest
+    staging folder left beside it. The engine then skips every block whose
+    part is complete, and refuses blocks of a different plan.
+    """
+    from synthgenesis.execution import STATUS_FILE
+    from synthgenesis.execution.chunks import REJECTED_DIR, SAMPLES_DIR
+
+    candidates = [
+        run.out,
+        *sorted(
+            (p for p in run.out.parent.glob(f".{run.out.name}.partial-*") if p != run.stage),
+            key=lambda p: p.stat().st_mtime,
+            reverse=True,
+        ),
+    ]
+    previous = next((p for p in candidates if (p / STATUS_FILE).exists()), None)
+    if previous is None:
+        return
+    for name in (SAMPLES_DIR, REJECTED_DIR):
+        if (previous / name).is_dir():
+            shutil.copytree(previous / name, run.stage / name, dirs_exist_ok=True)
+    shutil.copy2(previous / STATUS_FILE, run.stage / STATUS_FILE)
 
 
 def count_exact_copies(real: pd.DataFrame, synthetic: pd.DataFrame) -> int:
@@ -222,12 +253,20 @@ def run_study(
     out: str | Path | None = None,
     overwrite: bool | None = None,
     progress: Progress | None = None,
+    resume: bool = False,
 ) -> StudyResult:
-    """Run ``config`` and write its run directory; see the module docstring for its contents."""
+    """Run ``config`` and write its run directory; see the module docstring for its contents.
+
+    With ``resume`` (block engine only), the finished blocks of an earlier,
+    interrupted or failed attempt at the same run are reused.
+    """
     progress = progress or Progress()
     check_against_plugins(config, pm)
     out_path = Path(out or config.output.dir or Path("runs") / config.study.name)
-    run = RunDirectory(out_path, overwrite=config.output.overwrite if overwrite is None else overwrite)
+    if resume and config.execution.executor is None:
+        raise ConfigError("execution.executor", "resuming needs the block engine (--executor local or dask)")
+    allow = config.output.overwrite if overwrite is None else overwrite
+    run = RunDirectory(out_path, overwrite=allow or resume)
     domain = pm.domain(config.study.domain)
     spec = _generator_spec(config, pm)
     seed = config.study.seed
@@ -284,8 +323,12 @@ def run_study(
                     progress=lambda done, total: update(done),
                 )
         else:
-            gen, blocks = _generate_in_blocks(config, pm, spec.name, generator, train, run, progress)
-            manifest["execution"] = {**asdict(config.execution), "blocks": blocks.n_blocks}
+            gen, blocks = _generate_in_blocks(config, pm, spec.name, generator, train, run, progress, resume)
+            manifest["execution"] = {
+                **asdict(config.execution),
+                "blocks": blocks.n_blocks,
+                "resumed_blocks": blocks.resumed_blocks,
+            }
         result.generation = gen
         run.timed("generate", gen.seconds)
         manifest["counts"].update(gen.summary())

@@ -403,3 +403,21 @@ def test_block_engine_through_run_and_generate(tmp_path: Path) -> None:
     assert manifest["counts"]["accepted"] == 200
     bad = invoke("run", str(study), "--out", str(tmp_path / "three"), "--executor", "spark")
     assert bad.exit_code == 2 and "execution.executor: must be 'local' or 'dask'" in bad.stderr
+
+
+def test_resume_reuses_finished_blocks(tmp_path: Path) -> None:
+    pytest.importorskip("lifelines")
+    study = write_study(tmp_path, evaluation="[evaluation]\nenabled = false\n")
+    out = tmp_path / "run"
+    assert invoke("run", str(study), "--out", str(out), "--block-size", "64").exit_code == 0
+    original = {p.name: p.read_bytes() for p in (out / "samples").iterdir()}
+    # An interrupted run: two blocks never reached the disk.
+    (out / "samples" / "part-000001.parquet").unlink()
+    (out / "samples" / "part-000003.parquet").unlink()
+    result = invoke("run", str(study), "--out", str(out), "--block-size", "64", "--resume")
+    assert result.exit_code == 0, result.output
+    assert {p.name: p.read_bytes() for p in (out / "samples").iterdir()} == original
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["execution"]["resumed_blocks"] == 2 and manifest["execution"]["blocks"] == 4
+    in_process = invoke("run", str(study), "--out", str(tmp_path / "x"), "--resume")
+    assert in_process.exit_code == 2 and "resuming needs the block engine" in in_process.stderr
