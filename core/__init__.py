@@ -7,6 +7,7 @@ Importing this package never imports a domain library (pymatgen, RDKit,
 gymnasium...): those load only when a domain that needs them is used.
 """
 
+from synthgenesis._optional import import_optional, module_available
 from synthgenesis.errors import (
     ConfigError,
     ConstraintsNotMetError,
@@ -58,4 +59,6 @@ __all__ = [
     "get_plugin_manager",
     "hookimpl",
     "hookspec",
+    "import_optional",
+    "module_available",
 ]
