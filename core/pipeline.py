@@ -97,7 +97,8 @@ class ValidationOutcome:
         return rows.reset_index(drop=True)
 
 
-def _record_label(batch: pd.DataFrame, i: int) -> str:
+def record_label(batch: pd.DataFrame, i: int) -> str:
+    """How messages name row ``i``: its id column (``record_id``, ``patient_id``, ...) or its row number."""
     for col in RECORD_COLUMNS:
         if col in batch.columns:
             return f"{col}={batch[col].iat[i]}"
@@ -210,7 +211,7 @@ def _with_label(batch: pd.DataFrame, i: int, reason: str) -> str:
             if str(batch[col].iat[i]) in reason:
                 return reason
             break
-    return f"{_record_label(batch, i)}: {reason}"
+    return f"{record_label(batch, i)}: {reason}"
 
 
 @dataclass

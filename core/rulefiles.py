@@ -37,16 +37,10 @@ import numpy as np
 import pandas as pd
 
 from synthgenesis.errors import ConfigError
+from synthgenesis.pipeline import record_label
 from synthgenesis.types import CheckResult, Constraint, ConstraintSpec, Domain, check_name
 
 Columns = Callable[[pd.DataFrame, list[str]], pd.DataFrame]
-
-
-def _label(batch: pd.DataFrame, i: int) -> str:
-    for col in ("record_id", "patient_id", "transaction_id", "id"):
-        if col in batch.columns:
-            return f"{col}={batch[col].iat[i]}"
-    return f"row {i}"
 
 
 class _FileRule(Constraint):
@@ -76,7 +70,7 @@ class RangeRule(_FileRule):
         lo = "-inf" if self.low is None else f"{self.low:g}"
         hi = "inf" if self.high is None else f"{self.high:g}"
         return CheckResult.from_mask(
-            ~bad, lambda i: f"{_label(batch, i)}: {self.column}={x[i]:g} outside [{lo}, {hi}]"
+            ~bad, lambda i: f"{record_label(batch, i)}: {self.column}={x[i]:g} outside [{lo}, {hi}]"
         )
 
     def _repair(self, batch: pd.DataFrame) -> pd.DataFrame:
@@ -94,7 +88,7 @@ class AllowedValues(_FileRule):
         values = self._view(batch)[self.column]
         ok = (values.isin(self.allowed) | values.isna()).to_numpy()
         return CheckResult.from_mask(
-            ok, lambda i: f"{_label(batch, i)}: {self.column}={values.iat[i]!r} not in {self.allowed}"
+            ok, lambda i: f"{record_label(batch, i)}: {self.column}={values.iat[i]!r} not in {self.allowed}"
         )
 
 
@@ -110,7 +104,7 @@ class ExpressionRule(_FileRule):
             raise ValueError(f"expression {self.expression!r} does not give true/false per row")
         incomplete = view[self.columns].isna().any(axis=1).to_numpy() if self.columns else False
         ok = result.to_numpy() | incomplete
-        return CheckResult.from_mask(ok, lambda i: f"{_label(batch, i)}: {self.message}")
+        return CheckResult.from_mask(ok, lambda i: f"{record_label(batch, i)}: {self.message}")
 
 
 def _column_source(domain: Domain) -> Columns:

@@ -75,6 +75,20 @@ class RunDirectory:
         }
         write_json(self.stage / "manifest.json", manifest)
 
+    def fail(self, manifest: dict[str, Any], step: str, exc: BaseException) -> None:
+        """Record a failed ``step`` and keep what was produced: in place if the output is free, else staged.
+
+        An existing output (a run being overwritten or resumed) is never replaced
+        by a failed run; the note added to ``exc`` says where the partial results are.
+        """
+        manifest.update(status="failed", failed_step=step, error=f"{step}: {type(exc).__name__}: {exc}")
+        self.write_manifest(manifest)
+        if self.out.exists():
+            exc.add_note(f"partial results kept in {self.stage}")
+        else:
+            self.finish()
+            exc.add_note(f"partial results kept in {self.out}")
+
     def finish(self) -> Path:
         """Move the staged run into place (replacing an old run only now, if allowed)."""
         if self.out.exists():

@@ -425,15 +425,7 @@ def run_study(
                 f"{gen.rounds} rounds; see validation.json for the rules that rejected them"
             )
     except BaseException as exc:
-        manifest["error"] = f"{step}: {type(exc).__name__}: {exc}"
-        manifest["status"] = "failed"
-        manifest["failed_step"] = step
-        run.write_manifest(manifest)
-        if out_path.exists():
-            exc.add_note(f"partial results kept in {run.stage}")
-        else:
-            run.finish()
-            exc.add_note(f"partial results kept in {out_path}")
+        run.fail(manifest, step, exc)
         raise
     manifest["status"] = result.status
     run.write_manifest(manifest)

@@ -160,13 +160,7 @@ def run_collapse(
         run.timed("report", time.perf_counter() - t)
     except BaseException as exc:
         manifest.setdefault("config", config.to_dict())
-        manifest.update(status="failed", failed_step=step, error=f"{step}: {type(exc).__name__}: {exc}")
-        run.write_manifest(manifest)
-        if out_path.exists():
-            exc.add_note(f"partial results kept in {run.stage}")
-        else:
-            run.finish()
-            exc.add_note(f"partial results kept in {out_path}")
+        run.fail(manifest, step, exc)
         raise
     manifest["status"] = "complete"
     manifest["verdict"] = summary_sentence(entries)

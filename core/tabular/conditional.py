@@ -16,12 +16,8 @@ import numpy as np
 import pandas as pd
 
 from synthgenesis.errors import ConstraintsNotMetError, InvalidDataError
+from synthgenesis.pipeline import derive_seed
 from synthgenesis.types import Generator
-
-
-def _derive(seed: int, *keys: int) -> int:
-    ss = np.random.SeedSequence(entropy=seed, spawn_key=tuple(keys))
-    return int(ss.generate_state(1, dtype=np.uint32)[0])
 
 
 def _matches(batch: pd.DataFrame, conditions: Mapping[str, Any]) -> np.ndarray:
@@ -65,7 +61,7 @@ def sample_where(
                 f"(rate {have / max(drawn, 1):.2%}); relax the condition or raise max_draws"
             )
         size = min(max_draws - drawn, max(64, int((n - have) / rate * 1.2)))
-        batch = generator.sample(size, seed=_derive(seed, round_))
+        batch = generator.sample(size, seed=derive_seed(seed, round_))
         mask = _matches(batch, conditions)
         if exclude:
             mask &= ~_matches(batch, exclude)
@@ -119,12 +115,12 @@ class Conditioned(Generator):
         outcome = {self.enrich["column"]: self.enrich["value"]}
         n_rare = round(n * float(self.enrich["rate"]))
         rare = sample_where(
-            self.base, n_rare, _derive(seed, 1), {**self.conditions, **outcome}, max_draws=self.max_draws
+            self.base, n_rare, derive_seed(seed, 1), {**self.conditions, **outcome}, max_draws=self.max_draws
         )
         rest = sample_where(
             self.base,
             n - n_rare,
-            _derive(seed, 2),
+            derive_seed(seed, 2),
             self.conditions,
             exclude=outcome,
             max_draws=self.max_draws,

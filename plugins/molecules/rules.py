@@ -15,6 +15,7 @@ a different molecule, and which one is intended cannot be known.
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -159,8 +160,9 @@ class AllowedElements(Validator):
 class _PerMolecule(Constraint):
     """A batch constraint that judges each SMILES of the ``smiles`` column on its own."""
 
+    @abstractmethod
     def _one(self, parsed: Parsed) -> str | None:
-        raise NotImplementedError
+        """The reason this molecule fails, or None."""
 
     def _check(self, batch: pd.DataFrame) -> CheckResult:
         if SAMPLE_COLUMN not in batch.columns:
