@@ -7,6 +7,7 @@ samples passed the rules, 6 ``validate`` found invalid records.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -196,57 +197,81 @@ def validate(
     rules_file: Annotated[
         list[Path] | None, typer.Option("--rules-file", help="Also check the rules of this TOML rule file.")
     ] = None,
+    repair: Annotated[
+        bool, typer.Option("--repair", help="Repair what can be repaired before the final checks.")
+    ] = False,
     repair_out: Annotated[
         Path | None,
         typer.Option("--repair-out", help="Repair what can be repaired and write the valid records here."),
     ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write valid/ and rejected/ Parquet parts and validation.json here."),
+    ] = None,
+    executor: Annotated[
+        str, typer.Option("--executor", help="Where chunks are checked: local (processes) or dask.")
+    ] = "local",
+    workers: Annotated[int, typer.Option("--workers", help="Worker processes.")] = 1,
+    scheduler: Annotated[
+        str | None, typer.Option("--scheduler", help="Address of a running Dask scheduler.")
+    ] = None,
+    block_size: Annotated[
+        int, typer.Option("--block-size", help="Records per chunk (memory is bounded by it).")
+    ] = 10_000,
     as_json: JsonOpt = False,
 ) -> None:
     """Check every record of FILE against the domain's rules and print a per-rule summary.
 
-    Exits 0 if every record is valid and 6 if some are not.
+    The file is read and checked in chunks of --block-size records, on
+    --workers processes or a Dask cluster for large files. Exits 0 if every
+    record is valid and 6 if some are not.
     """
-    from synthgenesis.errors import InvalidDataError
-    from synthgenesis.pipeline import validate_batch
+    import shutil
+    import tempfile
 
+    from synthgenesis.execution import read_valid, validate_file
+    from synthgenesis.progress import Progress, RichProgress
+
+    if scheduler is not None and executor == "local":
+        executor = "dask"
     pm = _pm()
     dom = pm.domain(domain)
-    if not file.exists():
-        raise InvalidDataError(f"{file}: no such file")
-    if file.suffix.lower() not in dom.formats and not (
-        file.suffix.lower() == ".pq" and ".parquet" in dom.formats
-    ):
-        suffix = file.suffix or "files without a suffix"
-        raise InvalidDataError(f"{file}: {domain} reads {', '.join(dom.formats)} files, not {suffix}")
-    from synthgenesis.rulefiles import load_rule_file
-
-    rules: dict[str, Any] = pm.rules(domain, rule)
-    for path in rules_file or []:
-        rules.update(load_rule_file(path, dom))
-    batch = dom.read(file)
-    outcome = validate_batch(dom, batch, rules, repair=repair_out is not None)
-    n_valid = int(outcome.valid.sum())
-    summary = {
-        "domain": domain,
-        "file": str(file),
-        "records": len(batch),
-        "valid": n_valid,
-        "invalid": len(batch) - n_valid,
-        "rules": {name: st.to_dict() for name, st in outcome.stats.items()},
-    }
-    if repair_out is not None:
-        dom.write(outcome.accepted, repair_out)
-        summary["written"] = {"path": str(repair_out), "records": n_valid}
+    keep = repair_out is not None
+    with contextlib.ExitStack() as stack:
+        parts_dir = out
+        if keep and parts_dir is None:
+            parts_dir = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        result = validate_file(
+            domain,
+            file,
+            parts_dir,
+            rules=rule,
+            rule_files=list(rules_file or []),
+            repair=repair or keep,
+            executor=executor,
+            workers=workers,
+            scheduler=scheduler,
+            block_size=block_size,
+            progress=Progress() if as_json else RichProgress(),
+        )
+        summary = result.summary()
+        if out is not None:
+            summary["out"] = str(out)
+        if repair_out is not None and parts_dir is not None:
+            dom.write(read_valid(parts_dir, dom), repair_out)
+            summary["written"] = {"path": str(repair_out), "records": result.valid}
+        if out is None and parts_dir is not None:
+            shutil.rmtree(parts_dir, ignore_errors=True)
     if as_json:
         _print_json(summary)
     else:
         from rich.markup import escape
         from rich.table import Table
 
-        table = Table(title=escape(f"{file}: {n_valid} of {len(batch)} records valid"))
+        table = Table(title=escape(f"{file}: {result.valid} of {result.records} records valid"))
         for col in ("rule", "checked", "passed", "failed", "repaired", "example reason"):
             table.add_column(col, overflow="fold")
-        for name, st in outcome.stats.items():
+        for name, st in result.stats.items():
             colour = "green" if st.failed == 0 else "red"
             table.add_row(
                 name,
@@ -256,10 +281,24 @@ def validate(
                 str(st.repaired),
                 escape(st.examples[0]) if st.examples else "",
             )
-        _stdout().print(table)
+        console = _stdout()
+        console.print(table)
+        if result.n_blocks > 1 or workers > 1:
+            console.print(
+                f"{result.n_blocks} chunks of up to {block_size:,} records, {executor} executor, "
+                f"{workers} worker{'s' if workers > 1 else ''}, {result.seconds:.1f} s"
+            )
+        for index, error in result.failed_blocks.items():
+            console.print(f"[red]chunk {index} failed:[/] {escape(error)}")
+        if result.read_error:
+            console.print(f"[red]reading stopped:[/] {escape(result.read_error)}")
+        if out is not None:
+            console.print(f"wrote valid/ and rejected/ parts and validation.json to {out}")
         if repair_out is not None:
-            _stdout().print(f"wrote {n_valid} valid records to {repair_out}")
-    if n_valid < len(batch):
+            console.print(f"wrote {result.valid} valid records to {repair_out}")
+    if not result.complete:
+        raise typer.Exit(EXIT_CODES["error"])
+    if result.valid < result.records:
         raise typer.Exit(EXIT_CODES["invalid-samples"])
 
 
@@ -437,7 +476,7 @@ def generate(
     block_size: BlockOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Fit a generator on real reference data and write N valid samples."""
+    """Fit a generator on real reference data (a simulator needs none) and write N valid samples."""
     import tomllib
 
     from synthgenesis.config import parse_config
@@ -463,16 +502,24 @@ def generate(
         except ValueError:
             raise ConfigError(f"--enrich {enrich}", "expected COLUMN=VALUE:RATE, e.g. event=1:0.3") from None
     _pm().domain(domain)  # an unknown or unavailable domain is the first thing to report
-    if reference is None and reference_file is None:
+    reference_section: dict[str, Any] = {}
+    if reference_file is not None:
+        reference_section = {"path": str(reference_file)}
+    elif reference is not None:
+        reference_section = {"dataset": reference}
+    else:
         datasets = sorted(_pm().reference_datasets(domain))
-        if not datasets:
+        spec = _pm().generator(generator, domain) if generator else _pm().default_generator(domain)
+        if datasets:
+            reference_section = {"dataset": datasets[0]}
+        elif spec.create(**params).requires_fit:
             raise ConfigError(
                 "--reference", f"domain {domain!r} has no registered reference; pass --reference-file"
             )
-        reference = datasets[0]
+        # else: a simulator, which runs without real data
     data: dict[str, Any] = {
         "study": {"name": f"generate-{domain}", "domain": domain, "seed": seed},
-        "reference": {"dataset": reference} if reference_file is None else {"path": str(reference_file)},
+        "reference": reference_section,
         "generator": {"name": generator, "params": params} if generator else {"params": params},
         "sampling": {"n": n, "policy": policy, "conditions": conditions, "enrich": enrich_spec},
         "rules": {"files": [str(p) for p in rules_file or []]},

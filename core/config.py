@@ -27,6 +27,9 @@ dataset, the rules to enforce, what to evaluate and where to write::
     [output]
     dir = "runs/actg175-copula"
 
+A simulator that needs no fit (``requires_fit = False``) may run without a
+``[reference]``: it then generates and validates, and nothing is evaluated.
+
 Unknown keys and wrong types raise :class:`~synthgenesis.errors.ConfigError`
 with the key path (``sampling.n: expected an integer, got 'many'``) and, for
 typos, the closest valid key. Names of plugins' things (domain, generator and
@@ -238,7 +241,7 @@ def _check_values(c: StudyConfig) -> None:
             raise c.error("sampling.enrich.rate", f"must be a number in [0, 1], got {rate!r}")
     if not 0 < c.reference.holdout_fraction < 1:
         raise c.error("reference.holdout_fraction", "must be between 0 and 1 (exclusive)")
-    if (c.reference.dataset is None) == (c.reference.path is None):
+    if c.reference.dataset is not None and c.reference.path is not None:
         raise c.error(
             "reference", "give exactly one of 'dataset' (a registered reference) or 'path' (a file)"
         )
@@ -319,6 +322,20 @@ def check_against_plugins(c: StudyConfig, pm: PluginManager) -> None:
             pm.reference_dataset(c.reference.dataset, c.study.domain)
         except SynthgenesisError as exc:
             raise wrap("reference.dataset", exc) from exc
+    elif c.reference.path is None:
+        # No real data: only a simulator that needs no fit can run, and nothing can be evaluated.
+        try:
+            needs_fit = spec.create(**c.generator.params).requires_fit
+        except (TypeError, ValueError) as exc:
+            raise c.error("generator.params", str(exc)) from exc
+        if needs_fit:
+            raise c.error(
+                "reference",
+                f"generator {spec.name!r} learns from real data: give 'dataset' (a registered reference) "
+                "or 'path' (a file)",
+            )
+        if c.evaluation.transfer_task is not None:
+            raise c.error("evaluation.transfer_task", "a transfer task needs a [reference] to test on")
     for key, names in (("rules.include", c.rules.include or []), ("rules.exclude", c.rules.exclude)):
         try:
             pm.rules(c.study.domain, names)

@@ -102,6 +102,41 @@ def read_table(path: str | os.PathLike[str], **options: Any) -> pd.DataFrame:
     raise InvalidDataError(f"{path}: unsupported table format {suffix!r}; use .csv or .parquet")
 
 
+def iter_table(path: str | os.PathLike[str], size: int, **options: Any) -> Iterator[pd.DataFrame]:
+    """Read a CSV or Parquet table ``size`` rows at a time (memory bounded by ``size``).
+
+    CSV goes through :func:`pandas.read_csv` with ``chunksize``; Parquet is read
+    batch by batch with :meth:`pyarrow.parquet.ParquetFile.iter_batches`. Each
+    chunk's index continues from the previous chunk's, so row positions stay
+    those of the file. ``options`` go to :func:`pandas.read_csv` (CSV only).
+    """
+    if size <= 0:
+        raise ValueError(f"size must be a positive number of rows, got {size}")
+    path = Path(path)
+    if not path.exists():
+        raise InvalidDataError(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".parquet", ".pq"):
+        raise InvalidDataError(f"{path}: unsupported table format {suffix!r}; use .csv or .parquet")
+    start = 0
+    try:
+        if suffix == ".csv":
+            with pd.read_csv(path, chunksize=size, **options) as reader:
+                for chunk in reader:
+                    yield chunk
+                    start += len(chunk)
+            return
+        import pyarrow.parquet as pq
+
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=size):
+            chunk = batch.to_pandas()
+            chunk.index = pd.RangeIndex(start, start + len(chunk))
+            yield chunk
+            start += len(chunk)
+    except (ValueError, OSError, pd.errors.ParserError) as exc:
+        raise InvalidDataError(f"{path}: cannot be read as {suffix[1:]} after row {start}: {exc}") from exc
+
+
 def write_table(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     """Write ``df`` to CSV or Parquet (by suffix), atomically."""
     path = Path(path)

@@ -97,12 +97,16 @@ class ValidationOutcome:
         return rows.reset_index(drop=True)
 
 
-def record_label(batch: pd.DataFrame, i: int) -> str:
-    """How messages name row ``i``: its id column (``record_id``, ``patient_id``, ...) or its row number."""
+def record_label(batch: pd.DataFrame, i: int, offset: int = 0) -> str:
+    """How messages name row ``i``: its id column (``record_id``, ``patient_id``, ...) or its row number.
+
+    ``offset`` is the position of the batch's first row in its file, so a
+    batch cut from a large file still names rows by their place in the file.
+    """
     for col in RECORD_COLUMNS:
         if col in batch.columns:
             return f"{col}={batch[col].iat[i]}"
-    return f"row {i}"
+    return f"row {i + offset}"
 
 
 def _safe_check(name: str, check: Callable[[pd.DataFrame], CheckResult], batch: pd.DataFrame) -> CheckResult:
@@ -150,13 +154,15 @@ def validate_batch(
     rules: Mapping[str, Rule],
     *,
     repair: bool = False,
+    row_offset: int = 0,
 ) -> ValidationOutcome:
     """Apply ``rules`` to ``batch``; with ``repair``, let repairable constraints fix rows first.
 
     Records that could not be read (``READ_ERROR_COLUMN`` set) fail the ``read``
     rule and are not shown to the other rules. Repairs run before the final
     checks so that every rule judges the final values (a repair by one rule
-    that breaks another is caught).
+    that breaks another is caught). ``row_offset`` is the file position of the
+    batch's first row, used to name rows that have no id column.
     """
     batch = batch.reset_index(drop=True)
     n = len(batch)
@@ -171,7 +177,7 @@ def validate_batch(
         for i in np.flatnonzero(bad):
             reasons[i].append(f"read: {read_errors.iat[i]}")
             if len(st.examples) < MAX_EXAMPLES:
-                st.examples.append(_with_label(batch, int(i), str(read_errors.iat[i])))
+                st.examples.append(_with_label(batch, int(i), str(read_errors.iat[i]), row_offset))
         valid &= ~bad
         stats["read"] = st
         readable = np.flatnonzero(~bad)
@@ -190,7 +196,7 @@ def validate_batch(
             reason = result.reasons[j] or "failed"
             reasons[row].append(f"{name}: {reason}")
             if len(st.examples) < MAX_EXAMPLES:
-                st.examples.append(_with_label(checked, int(j), reason))
+                st.examples.append(_with_label(checked, int(j), reason, row_offset + row - int(j)))
             valid[row] = False
         stats[name] = st
     if len(readable) < n:
@@ -204,14 +210,14 @@ def validate_batch(
     return ValidationOutcome(checked, valid, reasons, stats)
 
 
-def _with_label(batch: pd.DataFrame, i: int, reason: str) -> str:
+def _with_label(batch: pd.DataFrame, i: int, reason: str, offset: int = 0) -> str:
     """Prefix ``reason`` with the record it is about, unless the reason already names its id."""
     for col in RECORD_COLUMNS:
         if col in batch.columns:
             if str(batch[col].iat[i]) in reason:
                 return reason
             break
-    return f"{record_label(batch, i)}: {reason}"
+    return f"{record_label(batch, i, offset)}: {reason}"
 
 
 @dataclass

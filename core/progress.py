@@ -19,8 +19,8 @@ class Progress:
         """A new step of the work has started."""
 
     @contextlib.contextmanager
-    def task(self, description: str, total: int) -> Iterator[Any]:
-        """A measurable step; yields ``update(done)``."""
+    def task(self, description: str, total: int | None) -> Iterator[Any]:
+        """A measurable step (``total`` None: not known in advance); yields ``update(done)``."""
         yield lambda done: None
 
 
@@ -36,7 +36,7 @@ class RichProgress(Progress):
         self.console.print(f"[bold cyan]>[/] {message}")
 
     @contextlib.contextmanager
-    def task(self, description: str, total: int) -> Iterator[Any]:
+    def task(self, description: str, total: int | None) -> Iterator[Any]:
         from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
         from rich.progress import Progress as Bar
 

@@ -46,6 +46,11 @@ class StudyResult:
     metrics: dict[str, Any] = field(default_factory=dict)
 
 
+def has_reference(config: StudyConfig) -> bool:
+    """Whether the study names real data (simulators that need no fit may run without)."""
+    return config.reference.dataset is not None or config.reference.path is not None
+
+
 def load_reference(config: StudyConfig, pm: PluginManager, domain: Domain) -> pd.DataFrame:
     """The real reference batch, from a registered dataset or a file in the domain's format."""
     if config.reference.dataset is not None:
@@ -127,7 +132,7 @@ def _generate_in_blocks(
     pm: PluginManager,
     generator_name: str,
     generator: Any,
-    train: pd.DataFrame,
+    train: pd.DataFrame | None,
     run: RunDirectory,
     progress: Progress,
     resume: bool = False,
@@ -143,6 +148,8 @@ def _generate_in_blocks(
             "execution.executor", f"generator {generator_name!r} cannot save its state, which workers need"
         ) from exc
     ex = config.execution
+    # Record ids are renumbered across blocks; a simulator shows its columns in a small probe draw.
+    columns = train.columns if train is not None else generator.sample(1, seed=config.study.seed).columns
     plan = GenerationPlan(
         domain=config.study.domain,
         generator=generator_name,
@@ -156,7 +163,7 @@ def _generate_in_blocks(
         generator_params=config.generator.params,
         conditions=config.sampling.conditions,
         enrich=config.sampling.enrich,
-        id_column=next((c for c in RECORD_COLUMNS if c in train.columns), None),
+        id_column=next((c for c in RECORD_COLUMNS if c in columns), None),
     )
     if resume:
         _carry_over_blocks(run)
@@ -232,7 +239,7 @@ def report_context(
         "run": {
             "domain": manifest["domain"],
             "generator": manifest["generator"],
-            "reference": config["reference"]["dataset"] or config["reference"]["path"],
+            "reference": config["reference"]["dataset"] or config["reference"]["path"] or "none",
             "transfer task": manifest.get("transfer_task") or "-",
             "seed": manifest["seed"],
         },
@@ -284,21 +291,28 @@ def run_study(
     result = StudyResult(out_path, "failed", EXIT_CODES["error"])
     step = "load reference"
     try:
-        progress.stage(f"loading reference {config.reference.dataset or config.reference.path}")
-        t = time.perf_counter()
-        reference = load_reference(config, pm, domain)
-        kind = task.kind if task else config.evaluation.task
-        train, holdout = split_reference(
-            reference, config.reference.holdout_fraction, seed, target if kind != "regression" else None
-        )
-        run.timed("load_reference", time.perf_counter() - t)
-        manifest["counts"] = {"reference": len(reference), "train": len(train), "holdout": len(holdout)}
+        train: pd.DataFrame | None = None
+        holdout: pd.DataFrame | None = None
+        if has_reference(config):
+            progress.stage(f"loading reference {config.reference.dataset or config.reference.path}")
+            t = time.perf_counter()
+            reference = load_reference(config, pm, domain)
+            kind = task.kind if task else config.evaluation.task
+            train, holdout = split_reference(
+                reference, config.reference.holdout_fraction, seed, target if kind != "regression" else None
+            )
+            run.timed("load_reference", time.perf_counter() - t)
+            manifest["counts"] = {"reference": len(reference), "train": len(train), "holdout": len(holdout)}
+        else:
+            progress.stage(f"no reference: {spec.name} simulates without real data, nothing is evaluated")
+            manifest["counts"] = {"reference": 0}
 
         step = "fit"
-        progress.stage(f"fitting {spec.name} on {len(train)} real records")
         t = time.perf_counter()
         generator = spec.create(**config.generator.params)
         if generator.requires_fit:
+            assert train is not None  # the configuration was checked: fitted generators need a reference
+            progress.stage(f"fitting {spec.name} on {len(train)} real records")
             generator.fit(train)
         run.timed("fit", time.perf_counter() - t)
         with contextlib.suppress(NotImplementedError):  # generators that cannot save their state
@@ -332,16 +346,19 @@ def run_study(
         result.generation = gen
         run.timed("generate", gen.seconds)
         manifest["counts"].update(gen.summary())
-        feats = {name: domain.featurize(b) for name, b in (("train", train), ("holdout", holdout))}
-        feats["synthetic"] = domain.featurize(gen.samples)
-        real = pd.concat([feats["train"], feats["holdout"]])
-        if blocks is None:
-            copies = count_exact_copies(real, feats["synthetic"])
-        else:  # every part on disk, not only the rows kept in memory
-            copies = sum(
-                count_exact_copies(real, domain.featurize(_read_part(p, domain))) for p in blocks.parts()
-            )
-        manifest["counts"]["exact_copies_of_real_records"] = copies
+        feats: dict[str, pd.DataFrame] = {}
+        copies = 0
+        if train is not None and holdout is not None:
+            feats = {name: domain.featurize(b) for name, b in (("train", train), ("holdout", holdout))}
+            feats["synthetic"] = domain.featurize(gen.samples)
+            real = pd.concat([feats["train"], feats["holdout"]])
+            if blocks is None:
+                copies = count_exact_copies(real, feats["synthetic"])
+            else:  # every part on disk, not only the rows kept in memory
+                copies = sum(
+                    count_exact_copies(real, domain.featurize(_read_part(p, domain))) for p in blocks.parts()
+                )
+            manifest["counts"]["exact_copies_of_real_records"] = copies
         if copies and domain.privacy_sensitive and not config.output.allow_exact_copies:
             step = "privacy"
             if blocks is not None:
@@ -368,7 +385,7 @@ def run_study(
             )
         write_json(run.path("validation.json"), gen.summary())
 
-        if config.evaluation.enabled and len(gen.samples) >= 2:
+        if config.evaluation.enabled and feats and len(gen.samples) >= 2:
             step = "evaluate"
             from synthgenesis.evaluation import evaluate
             from synthgenesis.report import write_html_report

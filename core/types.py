@@ -16,7 +16,7 @@ from __future__ import annotations
 import inspect
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -248,6 +248,11 @@ class Domain:
       formats listed in ``formats`` (file suffixes such as ``".cif"``).
     - ``to_storage``/``from_storage`` turn a batch into a Parquet-safe table and
       back (e.g. a ``Structure`` column into CIF text). Identity by default.
+    - ``read_chunks(path, size)``, optional, yields the file's records in
+      batches of at most ``size``, as ``read`` would give them (same columns,
+      record ids and read errors), so large files are validated with bounded
+      memory (:func:`synthgenesis.execution.validate_file`). Without it the
+      file is read whole with ``read`` and then cut into batches.
     """
 
     name: str
@@ -267,6 +272,7 @@ class Domain:
     privacy_sensitive: bool = False
     to_storage: Callable[[Batch], pd.DataFrame] | None = None
     from_storage: Callable[[pd.DataFrame], Batch] | None = None
+    read_chunks: Callable[[Path, int], Iterator[Batch]] | None = None
 
     def __post_init__(self) -> None:
         check_name(self.name, "domain")

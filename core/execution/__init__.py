@@ -5,6 +5,8 @@
 ...                       state=gen.get_state(), n=1_000_000, seed=7)  # doctest: +SKIP
 >>> result = execute(plan, "out", executor="local", workers=4)  # doctest: +SKIP
 
+>>> result = validate_file("molecules", "library.smi", "checked", workers=4)  # doctest: +SKIP
+
 See ``docs/execution.md`` for the determinism guarantee, resuming and the Dask recipe.
 """
 
@@ -19,6 +21,7 @@ from synthgenesis.execution.engine import (
     read_samples,
 )
 from synthgenesis.execution.store import STATUS_FILE, PlanMismatchError
+from synthgenesis.execution.validation import FileValidationResult, read_valid, validate_file
 
 __all__ = [
     "DEFAULT_BLOCK_SIZE",
@@ -26,9 +29,12 @@ __all__ = [
     "STATUS_FILE",
     "BlocksFailedError",
     "ExecutionResult",
+    "FileValidationResult",
     "GenerationPlan",
     "PlanMismatchError",
     "execute",
     "read_samples",
+    "read_valid",
     "run_block",
+    "validate_file",
 ]

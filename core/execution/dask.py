@@ -40,13 +40,10 @@ class DaskRunner:
 
 
 @contextmanager
-def dask_runner(
-    plan: GenerationPlan,
-    out_dir: str,
-    workers: int,
-    scheduler: str | None,
-    cluster_options: dict[str, Any] | None = None,
-) -> Iterator[DaskRunner]:
+def dask_client(
+    workers: int, scheduler: str | None, cluster_options: dict[str, Any] | None = None
+) -> Iterator[Any]:
+    """A client of the cluster at ``scheduler``, or of a new LocalCluster of ``workers`` workers."""
     distributed = import_optional("dask.distributed", "dask", "the dask executor")
     with ExitStack() as stack:
         if scheduler is not None:
@@ -56,4 +53,16 @@ def dask_runner(
             options.update(cluster_options or {})
             cluster = stack.enter_context(distributed.LocalCluster(**options))
             client = stack.enter_context(distributed.Client(cluster))
+        yield client
+
+
+@contextmanager
+def dask_runner(
+    plan: GenerationPlan,
+    out_dir: str,
+    workers: int,
+    scheduler: str | None,
+    cluster_options: dict[str, Any] | None = None,
+) -> Iterator[DaskRunner]:
+    with dask_client(workers, scheduler, cluster_options) as client:
         yield DaskRunner(client, plan, out_dir)

@@ -131,7 +131,9 @@ def read_samples(
     return from_storage(table) if from_storage is not None and len(frames) else table
 
 
-def _check_arguments(executor: str, workers: int, scheduler: str | None, retries: int, per_task: int) -> None:
+def check_executor_arguments(
+    executor: str, workers: int, scheduler: str | None, retries: int, per_task: int
+) -> None:
     if executor not in EXECUTORS:
         raise ValueError(f"unknown executor {executor!r}; choose one of {', '.join(EXECUTORS)}")
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
@@ -167,7 +169,7 @@ def execute(
     :class:`BlocksFailedError` is raised (its ``result`` holds the rest) unless
     ``raise_on_failure`` is false.
     """
-    _check_arguments(executor, workers, scheduler, retries, blocks_per_task)
+    check_executor_arguments(executor, workers, scheduler, retries, blocks_per_task)
     progress = progress or Progress()
     t0 = time.perf_counter()
     out = Path(out_dir)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from synthgenesis.errors import InvalidDataError
-from synthgenesis.io import read_table, write_table
+from synthgenesis.io import iter_table, read_table, write_table
 from synthgenesis.plugins.patients import schema
 from synthgenesis.plugins.patients.datasets import REFERENCE_DATASETS
 from synthgenesis.plugins.patients.mapping import apply_mapping, load_mapping, sidecar
@@ -34,13 +35,38 @@ def read(path: Path) -> pd.DataFrame:
         if ids.notna().all():
             table[schema.ID_COLUMN] = ids.astype("int64")
     else:
-        table = read_table(path)
-        schema_file = sidecar(Path(path))
-        if schema_file.exists():
-            table = apply_mapping(table, load_mapping(schema_file), str(path))
+        table = _mapped(read_table(path), Path(path))
         errors_from_fhir = pd.Series([None] * len(table))
     if table.empty:
         raise InvalidDataError(f"{path}: the patient table has no rows")
+    return _coerce(table, errors_from_fhir)
+
+
+def read_chunks(path: Path, size: int) -> Iterator[pd.DataFrame]:
+    """:func:`read` ``size`` rows at a time for CSV/Parquet (a FHIR Bundle is read whole)."""
+    if Path(path).suffix.lower() == ".json":
+        table = read(path)
+        for k in range(0, len(table), size):
+            yield table.iloc[k : k + size].reset_index(drop=True)
+        return
+    empty = True
+    for chunk in iter_table(path, size):
+        empty = False
+        chunk = _mapped(chunk, Path(path)).reset_index(drop=True)
+        yield _coerce(chunk, pd.Series([None] * len(chunk)))
+    if empty:
+        raise InvalidDataError(f"{path}: the patient table has no rows")
+
+
+def _mapped(table: pd.DataFrame, path: Path) -> pd.DataFrame:
+    schema_file = sidecar(path)
+    if schema_file.exists():
+        table = apply_mapping(table, load_mapping(schema_file), str(path))
+    return table
+
+
+def _coerce(table: pd.DataFrame, errors_from_fhir: pd.Series) -> pd.DataFrame:
+    """Numbers and dates of the contract parsed; values that do not parse become read errors."""
     errors: dict[int, list[str]] = {}
     for col in schema.numeric_columns(table):
         raw = table[col]
@@ -94,6 +120,7 @@ DOMAIN = Domain(
     "outcomes including time-to-event with censoring",
     featurize=featurize,
     read=read,
+    read_chunks=read_chunks,
     write=write,
     formats=(".csv", ".parquet", ".json"),
     sample_column=None,

@@ -88,6 +88,25 @@ def test_validate_repair_out_writes_valid_records(tmp_path: Path) -> None:
     assert fixed["temperature"].tolist() == [36.8, 45.0]
 
 
+def test_validate_in_chunks_on_workers_writes_parts(tmp_path: Path) -> None:
+    pytest.importorskip("lifelines")
+    table = pd.read_csv(ROOT / "examples/data/patients/cohort_with_errors.csv")
+    big = pd.concat([table] * 50, ignore_index=True)
+    big["patient_id"] = range(1, len(big) + 1)
+    big.to_csv(tmp_path / "big.csv", index=False)
+    args = ["validate", "patients", str(tmp_path / "big.csv"), "--block-size", "70", "--json"]
+    result = invoke(*args, "--workers", "2", "--out", str(tmp_path / "out"))
+    assert result.exit_code == 6, result.output
+    summary = json.loads(result.stdout)
+    assert (summary["records"], summary["valid"], summary["blocks"]) == (300, 50, 5)
+    assert summary["workers"] == 2 and summary["out"] == str(tmp_path / "out")
+    valid = pd.concat(pd.read_parquet(p) for p in sorted((tmp_path / "out/valid").glob("*.parquet")))
+    assert len(valid) == 50
+    assert json.loads((tmp_path / "out/validation.json").read_text())["invalid"] == 250
+    in_process = json.loads(invoke(*args).stdout)
+    assert in_process["rules"] == summary["rules"]
+
+
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [

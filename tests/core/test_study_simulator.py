@@ -1,0 +1,127 @@
+"""Studies without real data: a simulator that needs no fit generates and validates, nothing is evaluated."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from synthgenesis import hookimpl, manager
+from synthgenesis.config import check_against_plugins, parse_config
+from synthgenesis.errors import ConfigError
+from synthgenesis.manager import PluginManager
+from synthgenesis.study import run_study
+from synthgenesis.types import CheckResult, Constraint, ConstraintSpec, Domain, Generator, GeneratorSpec
+
+
+class Dice(Generator):
+    """Rolls of a die; a simulator."""
+
+    requires_fit = False
+
+    def __init__(self, sides: int = 6) -> None:
+        super().__init__()
+        self.sides = sides
+
+    def _sample(self, n: int, rng: np.random.Generator) -> pd.DataFrame:
+        return pd.DataFrame(
+            {"record_id": np.zeros(n, dtype=np.int64), "roll": rng.integers(1, self.sides + 1, n)}
+        )
+
+    def get_state(self) -> dict:
+        return {"sides": self.sides}
+
+    @classmethod
+    def from_state(cls, state: dict) -> Dice:
+        return cls(**state)
+
+
+class Fitted(Dice):
+    requires_fit = True
+
+    def _fit(self, reference: pd.DataFrame) -> None:
+        self.sides = int(reference["roll"].max())
+
+
+class NotSix(Constraint):
+    def _check(self, batch: pd.DataFrame) -> CheckResult:
+        return CheckResult.from_mask(batch["roll"] != 6, lambda i: "rolled a six")
+
+
+class Plugin:
+    @hookimpl
+    def synthgenesis_register_domains(self) -> list[Domain]:
+        return [
+            Domain(
+                name="dice",
+                description="die rolls",
+                featurize=lambda b: b[["roll"]],
+                read=pd.read_csv,
+                write=lambda b, p: b.to_csv(p, index=False),
+                formats=(".csv",),
+            )
+        ]
+
+    @hookimpl
+    def synthgenesis_register_generators(self) -> list[GeneratorSpec]:
+        return [GeneratorSpec("dice-roll", "dice", Dice), GeneratorSpec("dice-fitted", "dice", Fitted)]
+
+    @hookimpl
+    def synthgenesis_register_constraints(self) -> list[ConstraintSpec]:
+        return [ConstraintSpec("dice-not-six", "dice", NotSix())]
+
+
+@pytest.fixture
+def dice_pm() -> Iterator[PluginManager]:
+    pm = PluginManager(autoload=False)
+    pm.register(Plugin(), name="dice")
+    manager.reset_plugin_manager(lambda: pm)
+    yield pm
+
+
+def study(tmp_path: Path, **sections: dict) -> dict:
+    data = {
+        "study": {"name": "dice", "domain": "dice", "seed": 3},
+        "generator": {"name": "dice-roll"},
+        "sampling": {"n": 500, "policy": "reject"},
+        "output": {"dir": str(tmp_path / "run")},
+    }
+    data.update(sections)
+    return data
+
+
+@pytest.mark.parametrize("execution", [{}, {"executor": "local", "block_size": 120}])
+def test_a_simulator_runs_without_a_reference(
+    dice_pm: PluginManager, tmp_path: Path, execution: dict
+) -> None:
+    config = parse_config(study(tmp_path, execution=execution))
+    check_against_plugins(config, dice_pm)
+    result = run_study(config, dice_pm)
+    assert result.status == "complete", result
+    run = tmp_path / "run"
+    manifest = json.loads((run / "manifest.json").read_text())
+    assert manifest["counts"]["reference"] == 0 and manifest["counts"]["accepted"] == 500
+    assert not (run / "metrics.json").exists()  # nothing real to compare with
+    samples = (
+        pd.read_parquet(run / "samples.parquet")
+        if not execution
+        else pd.concat(pd.read_parquet(p) for p in sorted((run / "samples").glob("*.parquet")))
+    )
+    assert len(samples) == 500 and samples["roll"].between(1, 5).all()
+    if execution:  # record ids are renumbered across blocks
+        assert samples["record_id"].tolist() == list(range(1, 501))
+
+
+def test_a_fitted_generator_still_needs_a_reference(dice_pm: PluginManager, tmp_path: Path) -> None:
+    config = parse_config(study(tmp_path, generator={"name": "dice-fitted"}))
+    with pytest.raises(ConfigError, match="reference: generator 'dice-fitted' learns from real data"):
+        check_against_plugins(config, dice_pm)
+
+
+def test_both_dataset_and_path_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="give exactly one of 'dataset'"):
+        parse_config(study(tmp_path, reference={"dataset": "a", "path": "b.csv"}))
