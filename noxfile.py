@@ -67,7 +67,10 @@ def demo(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Benchmarks: each script prints its figures beside a baseline run."""
-    session.install("-e", ".[all,test]", "prdc")
-    for script in sorted((ROOT / "benchmarks").glob("bench_*.py")):
-        session.run("python", str(script), *session.posargs)
+    """Benchmarks: every domain's generate + validate beside its peers, in one run (run_all.py).
+
+    The peers SMACT and highway-env are benchmark-only dependencies, never in an extra.
+    Pass arguments through, e.g. ``nox -s bench -- --quick``.
+    """
+    session.install("-e", ".[all,test]", "prdc", "smact", "highway-env")
+    session.run("python", "benchmarks/run_all.py", *session.posargs, env={"OMP_NUM_THREADS": "1"})

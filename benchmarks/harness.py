@@ -152,7 +152,12 @@ def _fmt(value: Any, digits: int = 0) -> str:
 
 def format_table(title: str, rows: list[dict[str, Any]]) -> str:
     """A Markdown table of ``rows``: label, items, seconds, items/s, peak memory, notes."""
-    lines = [f"### {title}", "", "| run | items | seconds | items/s | peak MiB | notes |", "|---|---:|---:|---:|---:|---|"]
+    lines = [
+        f"### {title}",
+        "",
+        "| run | items | seconds | items/s | peak MiB | notes |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
     for r in rows:
         notes = r.get("notes", "")
         if "acceptance" in r and "acceptance" not in notes:

@@ -95,8 +95,7 @@ def test_dask_local_cluster_matches_local(
         plan(patients_state),
         tmp_path / "dask",
         executor="dask",
-        workers=2,
-        cluster_options={"processes": False},
+        workers=2,  # two worker processes, as on a real cluster
     )
     assert dask.executor == "dask" and dask.complete
     assert part_bytes(tmp_path / "dask") == part_bytes(tmp_path / "local")
