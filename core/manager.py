@@ -433,6 +433,26 @@ def get_plugin_manager() -> PluginManager:
     return _default
 
 
+def focus_on_domain(domain: str) -> None:
+    """For a fresh worker process: do not load the built-in plugins of other domains.
+
+    Built-in plugins register things for their own domain only, so a worker
+    that handles one domain needs none of the others, and is spared importing
+    their libraries (pymatgen, rdkit, lifelines take seconds). Third-party
+    plugins all stay: they may add rules to any domain. It works through
+    ``SYNTHGENESIS_BLOCK_PLUGINS`` and so only before the process-wide manager
+    is created.
+    """
+    if _default is not None:
+        return
+    builtins = {
+        ep.name
+        for ep in md.entry_points(group=ENTRY_POINT_GROUP)
+        if ep.dist is not None and ep.dist.name == DISTRIBUTION
+    }
+    os.environ[ENV_BLOCK] = ",".join(sorted(_blocked_from_env() | (builtins - {domain})))
+
+
 def reset_plugin_manager(factory: Callable[[], PluginManager] | None = None) -> None:
     """Forget the process-wide manager (tests use this to start fresh)."""
     global _default

@@ -132,7 +132,6 @@ def _generate_in_blocks(
     pm: PluginManager,
     generator_name: str,
     generator: Any,
-    train: pd.DataFrame | None,
     run: RunDirectory,
     progress: Progress,
     resume: bool = False,
@@ -148,8 +147,10 @@ def _generate_in_blocks(
             "execution.executor", f"generator {generator_name!r} cannot save its state, which workers need"
         ) from exc
     ex = config.execution
-    # Record ids are renumbered across blocks; a simulator shows its columns in a small probe draw.
-    columns = train.columns if train is not None else generator.sample(1, seed=config.study.seed).columns
+    # A table row's id column (seen in a one-record draw) is renumbered 1..n across blocks; a domain
+    # whose records are objects (a structure, a molecule, a scenario) takes its ids from the object.
+    domain = pm.domain(config.study.domain)
+    columns = generator.sample(1, seed=config.study.seed).columns if domain.sample_column is None else []
     plan = GenerationPlan(
         domain=config.study.domain,
         generator=generator_name,
@@ -337,7 +338,7 @@ def run_study(
                     progress=lambda done, total: update(done),
                 )
         else:
-            gen, blocks = _generate_in_blocks(config, pm, spec.name, generator, train, run, progress, resume)
+            gen, blocks = _generate_in_blocks(config, pm, spec.name, generator, run, progress, resume)
             manifest["execution"] = {
                 **asdict(config.execution),
                 "blocks": blocks.n_blocks,

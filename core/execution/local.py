@@ -1,9 +1,10 @@
 """The ``local`` executor: blocks in this process (one worker) or in a process pool.
 
 Pool workers are started with ``spawn``, like the processes of a Dask cluster:
-each imports synthgenesis afresh, loads the plugins from their entry points and
-rebuilds the generator from the plan's JSON state once (the plan is sent once
-per worker, not once per task).
+each imports synthgenesis afresh, loads the plugins from their entry points
+(all but the built-in plugins of other domains) and rebuilds the generator
+from the plan's JSON state once (the plan is sent once per worker, not once
+per task).
 """
 
 from __future__ import annotations
@@ -20,8 +21,11 @@ _PLAN: GenerationPlan | None = None
 
 
 def _init_worker(plan: GenerationPlan) -> None:
+    from synthgenesis.manager import focus_on_domain
+
     global _PLAN
     _PLAN = plan
+    focus_on_domain(plan.domain)
 
 
 def _run_in_worker(indices: list[int], out_dir: str) -> list[dict[str, Any]]:

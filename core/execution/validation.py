@@ -34,6 +34,7 @@ from synthgenesis.execution.chunks import DEFAULT_BLOCK_SIZE, part_name
 from synthgenesis.execution.engine import check_executor_arguments
 from synthgenesis.execution.store import rule_stats_from_dict
 from synthgenesis.io import atomic_path, write_json
+from synthgenesis.manager import focus_on_domain
 from synthgenesis.pipeline import Rule, RuleStats, validate_batch
 from synthgenesis.progress import Progress
 from synthgenesis.types import Batch, Domain
@@ -188,7 +189,9 @@ class FileValidationResult:
 class _Map:
     """Submit ``validate_block`` calls in this process, on a spawn pool or on a Dask cluster."""
 
-    def __init__(self, stack: ExitStack, executor: str, workers: int, scheduler: str | None, options: Any):
+    def __init__(
+        self, stack: ExitStack, domain: str, executor: str, workers: int, scheduler: str | None, options: Any
+    ):
         self.client: Any = None
         self.pool: ProcessPoolExecutor | None = None
         if executor == "dask":
@@ -198,7 +201,10 @@ class _Map:
             self.distributed = import_optional("dask.distributed", "dask", "the dask executor")
         elif workers > 1:
             self.pool = ProcessPoolExecutor(
-                max_workers=workers, mp_context=multiprocessing.get_context("spawn")
+                max_workers=workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=focus_on_domain,
+                initargs=(domain,),
             )
             stack.callback(self.pool.shutdown, wait=True, cancel_futures=True)
 
@@ -305,7 +311,7 @@ def validate_file(
     chunks = iter_chunks(dom, path, block_size)
     window = max(2 * workers, 2)
     with ExitStack() as stack, progress.task(f"validating {path.name}", count_records(path)) as update:
-        mapper = _Map(stack, executor, workers, scheduler, cluster_options)
+        mapper = _Map(stack, domain, executor, workers, scheduler, cluster_options)
         running: dict[Any, tuple[int, int, Batch, int]] = {}
         index = start = 0
         checked = 0

@@ -5,12 +5,21 @@ flat array per field (with the row each vehicle belongs to) lets them work
 in a few vectorised numpy expressions instead of a Python loop per vehicle
 or per pair. Rows whose scenario is missing or malformed contribute no
 vehicles and carry the reason instead.
+
+Every rule of a validation pass looks at the same batch, so the last fleet
+built is kept and handed out again while the scenarios are unchanged; their
+pickled bytes are the key, which tells apart anything that could change the
+result (a mutated dict, a tuple for a list, ``1`` for ``1.0``). The arrays
+of a fleet are read-only.
 """
 
 from __future__ import annotations
 
 import math
+import pickle
+import threading
 from dataclasses import dataclass
+from dataclasses import fields as dataclass_fields
 from typing import Any
 
 import numpy as np
@@ -43,6 +52,7 @@ class Fleet:
     heading: np.ndarray
     length: np.ndarray
     width: np.ndarray
+    acceleration: np.ndarray  # 0 where the scenario does not give one
     is_ego: np.ndarray
 
     @property
@@ -85,15 +95,40 @@ def reason_prefixes(samples: list[Any]) -> list[str]:
     return prefixes
 
 
+_LAST: tuple[bytes, Fleet] | None = None
+_LOCK = threading.Lock()
+
+
+def _fingerprint(samples: list[Any], problems: list[str | None]) -> bytes | None:
+    try:
+        return pickle.dumps((samples, problems), protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # objects that cannot be pickled are simply not cached
+        return None
+
+
 def build_fleet(batch: pd.DataFrame) -> Fleet:
     """Flatten ``batch``'s scenarios; malformed ones become row problems naming the key."""
+    global _LAST
     samples, problems = scenarios_of(batch)
+    key = _fingerprint(samples, problems)
+    with _LOCK:
+        last = _LAST
+    if key is not None and last is not None and last[0] == key:
+        return last[1]
+    fleet = _flatten(samples, problems)
+    if key is not None:
+        with _LOCK:
+            _LAST = (key, fleet)
+    return fleet
+
+
+def _flatten(samples: list[Any], problems: list[str | None]) -> Fleet:
     n = len(samples)
     road = np.full((n, 4), np.nan)
     counts = np.zeros(n, dtype=int)
     rows: list[int] = []
     fields: dict[str, list[Any]] = {
-        k: [] for k in ("id", "lane", "x", "y", "speed", "heading", "length", "width")
+        k: [] for k in ("id", "lane", "x", "y", "speed", "heading", "length", "width", "acceleration")
     }
     ego: list[bool] = []
     for i, sample in enumerate(samples):
@@ -115,7 +150,7 @@ def build_fleet(batch: pd.DataFrame) -> Fleet:
     as_float = {k: np.asarray(fields[k], dtype=float) for k in fields if k != "id"}
     vid = np.empty(len(rows), dtype=object)
     vid[:] = fields["id"]
-    return Fleet(
+    fleet = Fleet(
         problems=problems,
         prefixes=reason_prefixes(samples),
         lanes=road[:, 0],
@@ -128,6 +163,11 @@ def build_fleet(batch: pd.DataFrame) -> Fleet:
         is_ego=np.asarray(ego, dtype=bool),
         **as_float,
     )
+    for field in dataclass_fields(fleet):
+        value = getattr(fleet, field.name)
+        if isinstance(value, np.ndarray):
+            value.flags.writeable = False
+    return fleet
 
 
 def vehicle_pairs(fleet: Fleet) -> tuple[np.ndarray, np.ndarray]:

@@ -18,10 +18,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from synthgenesis.plugins.driving.criticality import min_gap_when_braking
 from synthgenesis.plugins.driving.fleet import (
     Fleet,
     build_fleet,
     is_missing,
+    lane_followers,
     overlapping_pairs,
     reason_prefixes,
 )
@@ -219,6 +221,71 @@ class VehicleDimensions(FleetConstraint):
         return _group(np.asarray(rows, dtype=int), messages)
 
 
+class AccelerationLimits(FleetConstraint):
+    """-max_deceleration <= acceleration <= max_acceleration (absent accelerations count as 0).
+
+    Defaults: 6 m/s^2 forward (a sports car's full throttle; highway-env caps
+    its vehicles there too) and 10 m/s^2 braking (about what tyre friction on
+    dry asphalt allows, 1 g).
+    """
+
+    def __init__(self, max_acceleration: float = 6.0, max_deceleration: float = 10.0) -> None:
+        self.max_acceleration = _positive(max_acceleration, "max_acceleration")
+        self.max_deceleration = _positive(max_deceleration, "max_deceleration")
+
+    def _findings(self, fleet: Fleet) -> dict[int, list[str]]:
+        a = fleet.acceleration
+        bad = (a > self.max_acceleration) | (a < -self.max_deceleration)
+        messages = [
+            f"vehicle {fleet.vid[k]!r} acceleration {a[k]:.2f} m/s² outside "
+            f"[{-self.max_deceleration:g}, {self.max_acceleration:g}] m/s²"
+            for k in np.flatnonzero(bad).tolist()
+        ]
+        return _group(fleet.row[bad], messages)
+
+
+class KinematicFeasibility(FleetConstraint):
+    """Every vehicle can still stop behind the one ahead in its lane by braking at ``braking``.
+
+    The leader is taken to keep braking at its own deceleration (its negative
+    ``acceleration``) until it stops, or to keep its speed; the follower
+    brakes at ``braking`` from the start. If the gap still closes below zero,
+    the scenario starts in a crash no driver or controller could avoid: it
+    tests nothing about them. Pairs that already overlap are the
+    ``driving-no-overlap`` rule's. Default 8 m/s^2, full emergency braking of
+    a passenger car on a dry road; pass a smaller value for trucks or wet
+    roads, or to demand a margin.
+    """
+
+    def __init__(self, braking: float = 8.0) -> None:
+        self.braking = _positive(braking, "braking")
+
+    def _findings(self, fleet: Fleet) -> dict[int, list[str]]:
+        follower, leader, gap = lane_followers(fleet)
+        apart = gap > 0
+        follower, leader, gap = follower[apart], leader[apart], gap[apart]
+        lead_braking = np.maximum(-fleet.acceleration[leader], 0.0)
+        speed = fleet.speed
+        least = min_gap_when_braking(gap, speed[follower], speed[leader], lead_braking, self.braking)
+        bad = least < 0
+        messages = []
+        for f, lead, g, d, m in zip(
+            follower[bad].tolist(),
+            leader[bad].tolist(),
+            gap[bad].tolist(),
+            lead_braking[bad].tolist(),
+            least[bad].tolist(),
+            strict=True,
+        ):
+            leader_does = f"brakes at {d:.1f} m/s²" if d > 0 else "keeps its speed"
+            messages.append(
+                f"vehicle {fleet.vid[f]!r} at {speed[f]:.1f} m/s cannot stop behind {fleet.vid[lead]!r} "
+                f"at {speed[lead]:.1f} m/s {g:.1f} m ahead, which {leader_does}: braking at "
+                f"{self.braking:g} m/s² it still runs {-m:.1f} m into it"
+            )
+        return _group(fleet.row[follower[bad]], messages)
+
+
 def validators() -> list[ValidatorSpec]:
     """The per-scenario structural check."""
     return [
@@ -246,6 +313,16 @@ def constraints() -> list[ConstraintSpec]:
             "driving-vehicle-dimensions",
             VehicleDimensions(),
             "length 1-30 m, width 0.4-3 m, width <= length",
+        ),
+        (
+            "driving-acceleration-limits",
+            AccelerationLimits(),
+            "-10 m/s² <= acceleration <= 6 m/s²",
+        ),
+        (
+            "driving-kinematic-feasibility",
+            KinematicFeasibility(),
+            "every vehicle can stop behind the one ahead in its lane by braking at 8 m/s²",
         ),
     ]
     return [ConstraintSpec(name=n, domain=DOMAIN, constraint=c, description=d) for n, c, d in specs]

@@ -142,17 +142,31 @@ def parse_scenario(obj: Any) -> dict[str, Any]:
     return out
 
 
+_VEHICLE_KEYS = frozenset(VEHICLE_REQUIRED + VEHICLE_OPTIONAL)
+_VEHICLE_NEEDS = frozenset(VEHICLE_REQUIRED)
+_VEHICLE_NUMBERS = ("x", "y", "speed", "heading", "length", "width", "acceleration")
+
+
 def _vehicle(obj: Any, i: int) -> dict[str, Any]:
-    where = f"vehicles[{i}]"
-    _keys(obj, where, VEHICLE_REQUIRED, VEHICLE_OPTIONAL)
+    # Scenarios hold thousands of vehicles: well-formed values take the short paths.
+    if not (isinstance(obj, dict) and _VEHICLE_NEEDS <= obj.keys() <= _VEHICLE_KEYS):
+        _keys(obj, f"vehicles[{i}]", VEHICLE_REQUIRED, VEHICLE_OPTIONAL)
     vid = obj["id"]
     if isinstance(vid, bool) or not isinstance(vid, str | int) or (isinstance(vid, str) and not vid.strip()):
-        raise ScenarioError(f"{where}.id must be non-empty text or an integer, got {vid!r}")
+        raise ScenarioError(f"vehicles[{i}].id must be non-empty text or an integer, got {vid!r}")
     if not isinstance(obj["is_ego"], bool):
-        raise ScenarioError(f"{where}.is_ego must be true or false, got {obj['is_ego']!r}")
-    out: dict[str, Any] = {"id": vid, "lane": _integer(obj["lane"], f"{where}.lane")}
-    for key in ("x", "y", "speed", "heading", "length", "width", "acceleration"):
+        raise ScenarioError(f"vehicles[{i}].is_ego must be true or false, got {obj['is_ego']!r}")
+    lane = obj["lane"]
+    out: dict[str, Any] = {
+        "id": vid,
+        "lane": lane if type(lane) is int else _integer(lane, f"vehicles[{i}].lane"),
+    }
+    for key in _VEHICLE_NUMBERS:
         if key in obj:
-            out[key] = _number(obj[key], f"{where}.{key}")
+            value = obj[key]
+            if type(value) is float and math.isfinite(value):
+                out[key] = value
+            else:
+                out[key] = _number(value, f"vehicles[{i}].{key}")
     out["is_ego"] = obj["is_ego"]
     return out

@@ -4,8 +4,10 @@ A sample is one transaction (account, UTC time, amount, ISO 4217 currency,
 merchant and merchant category code, fraud label, optional balances). The
 rules check what a real ledger guarantees: positive amounts, amounts in whole
 minor units of their currency, each account's history in time order, unique
-transaction ids, balance arithmetic and well-formed MCCs. pandas is the only
-library it needs.
+transaction ids, balance arithmetic and well-formed MCCs. An agent-based
+simulator (``fraud-simulator``) generates such tables with compromised-card,
+compromised-terminal and account-takeover fraud. pandas is the only library
+it needs.
 """
 
 from __future__ import annotations
@@ -30,3 +32,24 @@ def synthgenesis_register_constraints() -> list[Any]:
     from synthgenesis.plugins.fraud import rules
 
     return list(rules.constraints())
+
+
+@hookimpl
+def synthgenesis_register_generators() -> list[Any]:
+    from synthgenesis.plugins.fraud.simulator import FraudSimulator
+    from synthgenesis.types import GeneratorSpec
+
+    return [
+        GeneratorSpec(
+            name="fraud-simulator",
+            domain="fraud",
+            factory=FraudSimulator,
+            description="agent-based simulator: customers buy at nearby merchants and online, with "
+            "exact balances, plus compromised-card, compromised-terminal and account-takeover fraud",
+        )
+    ]
+
+
+@hookimpl
+def synthgenesis_default_generator(domain: str) -> str | None:
+    return "fraud-simulator" if domain == "fraud" else None

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from synthgenesis.plugins.fraud.currencies import MINOR_UNITS, currency_problem
-from synthgenesis.plugins.fraud.schema import as_float, as_text, as_utc, reason_prefixes, show
+from synthgenesis.plugins.fraud.schema import as_float, as_text, as_utc, is_text, reason_prefixes, show
 from synthgenesis.types import READ_ERROR_COLUMN, CheckResult, Constraint, ConstraintSpec
 
 DOMAIN = "fraud"
@@ -34,7 +34,7 @@ def _money(value: float, decimals: int) -> str:
 
 def _minor_units(codes: pd.Series) -> np.ndarray:
     """Decimals of each row's currency as floats; NaN where the code is unknown or N.A."""
-    return np.array([MINOR_UNITS.get(c) if isinstance(c, str) else None for c in codes], dtype=float)
+    return codes.map(MINOR_UNITS).to_numpy(dtype=float)  # codes are text or None (``as_text``)
 
 
 def _on_grid(amount: np.ndarray, decimals: np.ndarray) -> np.ndarray:
@@ -56,20 +56,23 @@ class TransactionConstraint(Constraint):
 
     def _check(self, batch: pd.DataFrame) -> CheckResult:
         n = len(batch)
-        prefix = reason_prefixes(batch)
         missing = [c for c in self.columns if c not in batch.columns]
         if missing:
             why = f"column(s) {', '.join(missing)} missing from the batch"
-            return CheckResult(np.zeros(n, dtype=bool), [f"{p}{why}" for p in prefix])
-        reasons: list[str | None] = [None] * n
+            return CheckResult(np.zeros(n, dtype=bool), [f"{p}{why}" for p in reason_prefixes(batch)])
         active = np.ones(n, dtype=bool)
+        failures: dict[int, str] = {}
         if READ_ERROR_COLUMN in batch.columns:
             active = batch[READ_ERROR_COLUMN].isna().to_numpy()
-            for i in np.flatnonzero(~active).tolist():
-                reasons[i] = f"{prefix[i]}no sample (read error)"
-        for i, why in self._failures(batch, active).items():
-            reasons[i] = f"{prefix[i]}{why}"
-        return CheckResult(np.array([r is None for r in reasons], dtype=bool), reasons)
+            failures = dict.fromkeys(np.flatnonzero(~active).tolist(), "no sample (read error)")
+        failures.update(self._failures(batch, active))
+        reasons: list[str | None] = [None] * n
+        rows = sorted(failures)  # prefixes only for failing rows: naming every row costs more than checking
+        for i, prefix in zip(rows, reason_prefixes(batch, rows), strict=True):
+            reasons[i] = f"{prefix}{failures[i]}"
+        mask = np.ones(n, dtype=bool)
+        mask[rows] = False
+        return CheckResult(mask, reasons)
 
     @abstractmethod
     def _failures(self, batch: pd.DataFrame, active: np.ndarray) -> dict[int, str]:
@@ -158,26 +161,25 @@ class AccountTimeOrder(TransactionConstraint):
         usable = active & account.notna().to_numpy() & ts.notna().to_numpy()
         if not usable.any():
             return out
+        pos = np.flatnonzero(usable)
+        frame = pd.DataFrame(
+            {"account": account.iloc[pos].to_numpy(), "ts": ts.iloc[pos].reset_index(drop=True)}
+        )
+        running = frame.groupby("account", sort=False)["ts"].cummax()
+        frame["prev_max"] = running.groupby(frame["account"], sort=False).shift(1)
+        late = (frame["ts"] < frame["prev_max"]).to_numpy()
+        if not late.any():
+            return out
+        # name the transaction each late one is listed after (only needed when some are late)
         ids = as_text(
             batch["transaction_id"] if "transaction_id" in batch.columns else pd.Series([None] * len(batch))
         )
-        pos = np.flatnonzero(usable)
-        frame = pd.DataFrame(
-            {
-                "account": account.iloc[pos].to_numpy(),
-                "ts": ts.iloc[pos].reset_index(drop=True),
-                "id": [
-                    t if t is not None else f"at row {p + 1}" for t, p in zip(ids.iloc[pos], pos, strict=True)
-                ],
-            }
-        )
-        groups = frame.groupby("account", sort=False)
-        running = groups["ts"].cummax()
-        frame["prev_max"] = running.groupby(frame["account"], sort=False).shift(1)
+        frame["id"] = [
+            t if t is not None else f"at row {p + 1}" for t, p in zip(ids.iloc[pos], pos, strict=True)
+        ]
         holder = frame["id"].where(frame["ts"] == running)
         frame["prev_holder"] = holder.groupby(frame["account"], sort=False).ffill()
         frame["prev_holder"] = frame["prev_holder"].groupby(frame["account"], sort=False).shift(1)
-        late = (frame["ts"] < frame["prev_max"]).to_numpy()
         for k in np.flatnonzero(late).tolist():
             row = frame.iloc[k]
             out[int(pos[k])] = (
@@ -279,9 +281,13 @@ class MerchantCategoryFormat(TransactionConstraint):
 
     def _failures(self, batch: pd.DataFrame, active: np.ndarray) -> dict[int, str]:
         values = batch["merchant_category"]
-        ok = np.array(
-            [isinstance(v, str) and len(v) == 4 and v.isascii() and v.isdigit() for v in values], dtype=bool
-        )
+        if is_text(values):
+            ok = values.str.fullmatch(r"[0-9]{4}").fillna(False).to_numpy(dtype=bool)
+        else:
+            ok = np.array(
+                [isinstance(v, str) and len(v) == 4 and v.isascii() and v.isdigit() for v in values],
+                dtype=bool,
+            )
         bad = active & ~ok
         return {
             int(i): f"merchant_category {show(values.iat[i])} is not a 4-digit code"

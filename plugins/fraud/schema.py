@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import math
+import re
 from typing import Any
 
 import numpy as np
@@ -34,6 +35,8 @@ TEXT: tuple[str, ...] = ("transaction_id", "account_id", "currency", "merchant_i
 #: Column holding the stable record id the reader adds (the transaction id).
 RECORD_ID = "record_id"
 
+# Whitespace just after a NUL: the start of a value in values joined by NUL (\s is str.strip's whitespace).
+_SPACE_AFTER_NUL = re.compile(r"\x00\s")
 # A UTC designator or numeric offset after a time of day: "10:00Z", "10:00:00+02:00", "100000-0500".
 _OFFSET = r"\d{2}(?::?\d{2}){1,2}(?:[.,]\d+)?\s*(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$"
 
@@ -50,6 +53,22 @@ SCHEMA: dict[str, str] = {
     "balance_after": "optional: account balance after the transaction, in `currency`",
     RECORD_ID: "record id added by the reader: the transaction id (or 'row N' when it is missing)",
 }
+
+
+def is_text(series: pd.Series) -> bool:
+    """Whether every value of ``series`` is a string or missing (a string column, or all-``str`` objects)."""
+    if isinstance(series.dtype, pd.StringDtype):
+        return True
+    return series.dtype == object and pd.api.types.infer_dtype(series, skipna=False) == "string"
+
+
+def _needs_strip(values: list[str]) -> bool:
+    """Whether any of ``values`` starts or ends with whitespace, in a few passes over the joined text."""
+    joined = "\x00".join(values)
+    if joined.split(maxsplit=1) == [joined]:
+        return False  # no whitespace anywhere (the common case: ids and codes)
+    ends = joined[:1].isspace() or joined[-1:].isspace()
+    return bool(ends or _SPACE_AFTER_NUL.search(joined) or _SPACE_AFTER_NUL.search(joined[::-1]))
 
 
 def _text_value(value: Any, pad: int = 0) -> str | None:
@@ -76,6 +95,15 @@ def as_text(series: pd.Series, pad: int = 0) -> pd.Series:
     ``pad=4``: merchant category codes are 4-digit codes whose leading zeros
     a numeric column loses.
     """
+    if is_text(series):
+        # text already (what readers and generators give): strip; blanks and missing become None
+        missing = series.isna().to_numpy(dtype=bool)
+        values = series.to_numpy(dtype=object, copy=True)  # a copy: the caller's column stays as it is
+        values[missing] = None
+        if _needs_strip(values[~missing].tolist()):
+            values = np.array([v.strip() if v is not None else None for v in values.tolist()], dtype=object)
+        values[values == ""] = None
+        return pd.Series(values, index=series.index, dtype=object)
     return pd.Series([_text_value(v, pad) for v in series.tolist()], index=series.index, dtype=object)
 
 
@@ -147,12 +175,15 @@ def show(value: Any) -> str:
     return repr(value)
 
 
-def reason_prefixes(batch: pd.DataFrame) -> list[str]:
-    """How reasons start for each row: ``"transaction <id>: "``, or nothing when the id is missing.
+def reason_prefixes(batch: pd.DataFrame, rows: list[int] | None = None) -> list[str]:
+    """How reasons start for each row (or for ``rows``, by position): ``"transaction <id>: "``.
 
-    Without an id there is nothing stable to name; the caller (the validation
-    pipeline) then labels the reason with the row's record id or position.
+    Without an id there is nothing stable to name, so the prefix is empty; the
+    caller (the validation pipeline) then labels the reason with the row's
+    record id or position.
     """
+    count = len(batch) if rows is None else len(rows)
     if "transaction_id" not in batch.columns:
-        return [""] * len(batch)
-    return [f"transaction {t}: " if t is not None else "" for t in as_text(batch["transaction_id"]).tolist()]
+        return [""] * count
+    ids = batch["transaction_id"] if rows is None else batch["transaction_id"].iloc[rows]
+    return [f"transaction {t}: " if t is not None else "" for t in as_text(ids).tolist()]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import types
 import warnings
 from dataclasses import dataclass
@@ -341,3 +342,25 @@ def test_warnings_are_not_emitted_for_healthy_plugins(empty_pm: PluginManager) -
         warnings.simplefilter("error")
         empty_pm.register(toy_plugin(), name="toy")
         empty_pm.rules("toy")
+
+
+def test_focus_on_domain_blocks_the_other_builtins_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_entry_points(
+        monkeypatch,
+        FakeEntryPoint("own", "own", FakeDist("synthgenesis"), module_plugin("own")),
+        FakeEntryPoint("mine", "mine", FakeDist("synthgenesis"), module_plugin("mine")),
+        FakeEntryPoint("ext", "ext", FakeDist("ext-pkg"), module_plugin("ext")),
+    )
+    monkeypatch.setenv(manager.ENV_BLOCK, "elsewhere")
+    monkeypatch.setattr(manager, "_default", None)
+    manager.focus_on_domain("mine")
+    assert set(os.environ[manager.ENV_BLOCK].split(",")) == {"elsewhere", "own"}
+    statuses = {i.name: i.status for i in PluginManager().plugin_infos()}
+    assert statuses == {"own": "disabled", "mine": "active", "ext": "active"}
+
+
+def test_focus_on_domain_leaves_an_existing_manager_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(manager, "_default", PluginManager(autoload=False))
+    monkeypatch.delenv(manager.ENV_BLOCK, raising=False)
+    manager.focus_on_domain("patients")
+    assert manager.ENV_BLOCK not in os.environ

@@ -33,7 +33,7 @@ def test_valid_example_reads_clean(examples: Path) -> None:
 
 def test_invalid_example_isolates_bad_records(examples: Path) -> None:
     batch = files.read(examples / "scenarios_invalid.jsonl")
-    assert len(batch) == 10
+    assert len(batch) == 12
     errors = dict(zip(batch["record_id"], batch[READ_ERROR_COLUMN], strict=True))
     assert errors["line 2"].startswith("scenario at line 2 (no id): not valid JSON (column")
     assert (

@@ -34,6 +34,8 @@ def test_registers_domain_and_rules(pm: PluginManager) -> None:
         "driving-speed-limits",
         "driving-road-bounds",
         "driving-vehicle-dimensions",
+        "driving-acceleration-limits",
+        "driving-kinematic-feasibility",
     }
     assert pm.reference_datasets("driving") == {}
     assert {i.name: i for i in pm.plugin_infos()}["driving"].status == "active"
@@ -69,6 +71,8 @@ def test_invalid_example_fails_the_expected_rules(pm: PluginManager, examples: P
         "driving-speed-limits": 1,
         "driving-road-bounds": 1,
         "driving-vehicle-dimensions": 1,
+        "driving-acceleration-limits": 1,
+        "driving-kinematic-feasibility": 1,
     }
     accepted = outcome.accepted
     assert accepted["record_id"].tolist() == ["ok-001"]

@@ -185,7 +185,7 @@ def test_batch_without_scenario_column(rule) -> None:
 
 def test_registered_names() -> None:
     names = [s.name for s in rules.constraints()] + [s.name for s in rules.validators()]
-    assert len(set(names)) == len(names) == 6
+    assert len(set(names)) == len(names) == 8
     assert all(n.startswith("driving-") for n in names)
     assert not any(s.constraint.repairable for s in rules.constraints())
 
