@@ -16,6 +16,7 @@ DOMAIN = Domain(
     ),
     featurize=featurize,
     read=table.read,
+    read_chunks=table.read_chunks,
     write=table.write,
     formats=table.FORMATS,
     sample_column=None,

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import csv
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from synthgenesis.errors import InvalidDataError
-from synthgenesis.io import read_table, write_table
+from synthgenesis.io import iter_table, read_table, write_table
 from synthgenesis.plugins.fraud.schema import (
     OPTIONAL,
     RECORD_ID,
@@ -43,6 +43,45 @@ def read(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     raw = _read_csv_as_text(path) if path.suffix.lower() == ".csv" else read_table(path)
     return parse_table(raw, source=str(path))
+
+
+def read_chunks(path: str | Path, size: int) -> Iterator[pd.DataFrame]:
+    """:func:`read`, ``size`` rows at a time (memory bounded by ``size``).
+
+    CSV is read with pandas' C parser; if a line with too many fields stops
+    it, reading goes on with the Python parser, which keeps such lines as
+    error rows, skipping the rows already given.
+    """
+    path = Path(path)
+    start = 0
+    if path.suffix.lower() != ".csv":
+        for raw in iter_table(path, size):
+            yield parse_table(raw, source=str(path), first_row=start)
+            start += len(raw)
+        return
+    text = {"dtype": str, "keep_default_na": False, "na_values": [""]}
+    try:
+        for raw in iter_table(path, size, **text):
+            yield parse_table(raw, source=str(path), first_row=start)
+            start += len(raw)
+        return
+    except InvalidDataError as exc:
+        if not isinstance(exc.__cause__, pd.errors.ParserError):
+            raise
+    try:
+        with open(path, newline="", encoding="utf-8") as fh:
+            header = next(csv.reader(fh))
+    except (OSError, UnicodeDecodeError, StopIteration) as exc:
+        raise InvalidDataError(f"{path}: cannot be read as csv: {exc}") from exc
+    seen = 0
+    tolerant = {**text, "engine": "python", "on_bad_lines": _keep_bad_line(len(header))}
+    for raw in iter_table(path, size, **tolerant):
+        skip = min(len(raw), max(start - seen, 0))
+        seen += len(raw)
+        raw = raw.iloc[skip:]
+        if len(raw):
+            yield parse_table(raw, source=str(path), first_row=start)
+            start += len(raw)
 
 
 def write(batch: pd.DataFrame, path: str | Path) -> None:
@@ -119,8 +158,12 @@ def _keep_bad_line(n_columns: int) -> Callable[[list[str]], list[str]]:
     return keep
 
 
-def parse_table(raw: pd.DataFrame, source: str = "table") -> pd.DataFrame:
+def parse_table(raw: pd.DataFrame, source: str = "table", first_row: int = 0) -> pd.DataFrame:
     """Coerce a raw transaction table into a batch with ``record_id`` and ``_read_error``.
+
+    ``first_row`` is the position in its file of the table's first row (for a
+    chunk of a large file), so rows without a transaction id are named by
+    their row in the file.
 
     Raises :class:`InvalidDataError` naming the missing columns if a required
     column is absent: without it no row can be a transaction.
@@ -180,10 +223,10 @@ def parse_table(raw: pd.DataFrame, source: str = "table") -> pd.DataFrame:
     )
 
     ids = out["transaction_id"].tolist()
-    out[RECORD_ID] = [t if t is not None else f"row {i + 1}" for i, t in enumerate(ids)]
+    out[RECORD_ID] = [t if t is not None else f"row {first_row + i + 1}" for i, t in enumerate(ids)]
     out[READ_ERROR_COLUMN] = pd.Series(
         [
-            None if not p else f"{_who(ids[i], i, bool(malformed[i]))}: {'; '.join(p)}"
+            None if not p else f"{_who(ids[i], first_row + i, bool(malformed[i]))}: {'; '.join(p)}"
             for i, p in enumerate(problems)
         ],
         dtype=object,
