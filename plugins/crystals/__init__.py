@@ -3,8 +3,9 @@
 Reads and writes multi-block CIF and pymatgen JSON with per-record failure
 isolation, featurizes structures (lattice, density, symmetry, composition,
 shortest interatomic distance), checks basic physical validity (no atomic
-clashes, charge balance, sane volume per atom) and offers the AFLOW prototype
-library shipped in pymatgen as offline reference data. pymatgen is imported
+clashes, charge balance, sane volume per atom), generates new structures by
+ionic substitution or by perturbing reference structures, and offers the AFLOW
+prototype library shipped in pymatgen as offline reference data. pymatgen is imported
 only inside the hooks, so importing synthgenesis never imports it.
 """
 
@@ -19,6 +20,35 @@ def synthgenesis_register_domains():  # type: ignore[no-untyped-def]
     from synthgenesis.plugins.crystals.domain import DOMAIN
 
     return [DOMAIN]
+
+
+@hookimpl
+def synthgenesis_register_generators():  # type: ignore[no-untyped-def]
+    from synthgenesis.plugins.crystals import generators
+    from synthgenesis.types import GeneratorSpec
+
+    return [
+        GeneratorSpec(
+            name="crystals-substitution",
+            domain="crystals",
+            factory=generators.substitution,
+            description="replace ions of charge-balanced reference structures by ions of the same charge "
+            "drawn from data-mined substitution probabilities (Hautier et al. 2011); cell rescaled "
+            "from ionic radii",
+        ),
+        GeneratorSpec(
+            name="crystals-perturbation",
+            domain="crystals",
+            factory=generators.perturbation,
+            description="random symmetric lattice strain and Gaussian atomic displacements of reference "
+            "structures; composition kept",
+        ),
+    ]
+
+
+@hookimpl
+def synthgenesis_default_generator(domain):  # type: ignore[no-untyped-def]
+    return "crystals-substitution" if domain == "crystals" else None
 
 
 @hookimpl

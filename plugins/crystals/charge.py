@@ -1,16 +1,24 @@
 """Charge balance: can the composition be given oxidation states that sum to zero?
 
-The question is answered by pymatgen's :meth:`Composition.oxi_state_guesses`,
-which enumerates, element by element, every multiset of oxidation states for
-that element's atoms (so mixed valence such as Fe3O4 is allowed) and keeps the
-combinations whose total charge is zero. That enumeration grows combinatorially
-with the number of atoms per formula unit (K3C60 alone takes seconds), and a
-validator must stay fast on any input. So the work is estimated first; above
-the budget the same question is answered from the same per-element lists with
-sumsets: the set of totals reachable by ``n`` atoms of an element is the
-``n``-fold sumset of its oxidation states, and the composition balances iff 0
-is in the sum of those sets. Both paths use the identical state lists, which
-are passed to pymatgen explicitly.
+Two exact answers from the same per-element lists of oxidation states:
+
+- pymatgen's :meth:`Composition.oxi_state_guesses` enumerates, element by
+  element, every multiset of oxidation states for that element's atoms (so
+  mixed valence such as Fe3O4 is allowed), keeps the combinations whose total
+  charge is zero and ranks them by ICSD statistics. It gives an assignment,
+  but the enumeration grows combinatorially with the number of atoms per
+  formula unit (K3C60 alone takes seconds) and costs milliseconds even on
+  small formulas.
+- sumsets: the set of totals reachable by ``n`` atoms of an element is the
+  ``n``-fold sumset of its oxidation states, and the composition balances iff
+  0 is in the sum of those sets. This answers yes or no only, without
+  enumerating assignments, and is many times faster.
+
+:func:`charge_balance` uses pymatgen when an assignment is asked for
+(``guess=True``) and the estimated work is within budget, and sumsets
+otherwise; the ``crystals-charge-balance`` rule needs no assignment and always
+uses sumsets. Both paths use the identical state lists, which are passed to
+pymatgen explicitly.
 """
 
 from __future__ import annotations
@@ -130,18 +138,21 @@ def charge_balance(
     which: OxidationStateSet = "icsd+common",
     allow_metallic: bool = True,
     budget: int = ENUMERATION_BUDGET,
+    guess: bool = True,
 ) -> BalanceResult:
     """Check whether ``composition`` admits a charge-neutral assignment of oxidation states.
 
     An element on its own is neutral by definition (oxidation state 0). Metals
     and alloys have no meaningful ionic charge balance; with ``allow_metallic``
     an all-metal composition passes without a search (as in CDVAE's and
-    SMACT's validity checks).
+    SMACT's validity checks). With ``guess`` (and the enumeration within
+    ``budget``) the result carries pymatgen's most probable balanced
+    assignment; without, only the verdict is computed, by sumsets.
     """
     with warnings.catch_warnings():
         # pymatgen warns about missing electronegativities while ordering formulas (e.g. He).
         warnings.simplefilter("ignore")
-        return _charge_balance(composition, which, allow_metallic, budget)
+        return _charge_balance(composition, which, allow_metallic, budget if guess else -1)
 
 
 def _charge_balance(
@@ -159,7 +170,7 @@ def _charge_balance(
         return BalanceResult(True, formula, states, metallic=True, method="metallic")
     if any(not s for s in states.values()):
         return BalanceResult(False, formula, states, method="no-states")
-    if _enumeration_cost(amounts, states) <= budget:
+    if budget >= 0 and _enumeration_cost(amounts, states) <= budget:
         guesses = comp.oxi_state_guesses(oxi_states_override={el: list(s) for el, s in states.items()})
         guess = dict(guesses[0]) if guesses else None
         return BalanceResult(bool(guesses), formula, states, guess=guess, method="pymatgen")

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from pymatgen.core import DummySpecies, Element, IStructure
+from pymatgen.core import Composition, DummySpecies, Element, IStructure
 
 from synthgenesis.plugins.crystals.charge import OXIDATION_STATE_SETS, OxidationStateSet, charge_balance
 from synthgenesis.plugins.crystals.geometry import (
@@ -200,9 +200,11 @@ class ChargeBalance(Validator):
     """Fail compositions that no assignment of oxidation states makes neutral.
 
     Structures whose species carry oxidation states (pymatgen ``Species``) are
-    checked as given: their total charge must be zero. Otherwise pymatgen's
-    oxidation-state search decides (see :mod:`.charge`); all-metal compositions
-    (alloys, intermetallics of metals only) pass when ``allow_metallic`` is set.
+    checked as given: their total charge must be zero. Otherwise an exact
+    search over the oxidation states of each element decides (sumsets, see
+    :mod:`.charge`; the verdict is pymatgen's ``oxi_state_guesses`` verdict on
+    the same state lists, found faster); all-metal compositions (alloys,
+    intermetallics of metals only) pass when ``allow_metallic`` is set.
     """
 
     def __init__(
@@ -222,7 +224,10 @@ class ChargeBalance(Validator):
         unknown = dummy_species(structure)
         if unknown:
             return f"cannot be charge balanced: {', '.join(unknown)} not a chemical element"
-        comp = structure.composition
+        return self.composition_reason(structure.composition)
+
+    def composition_reason(self, comp: Composition) -> str | None:
+        """The rule's verdict on a composition: ``None`` if it balances, else the reason."""
         assigned = [getattr(sp, "oxi_state", None) for sp in comp]
         given = [float(ox) for ox in assigned if ox is not None]
         if assigned and len(given) == len(assigned):
@@ -231,7 +236,9 @@ class ChargeBalance(Validator):
                 formula = comp.reduced_formula
                 return f"{formula} carries total charge {total:+.3g} from its assigned oxidation states"
             return None
-        result = charge_balance(comp, which=self.oxidation_states, allow_metallic=self.allow_metallic)
+        result = charge_balance(
+            comp, which=self.oxidation_states, allow_metallic=self.allow_metallic, guess=False
+        )
         if result.balanced:
             return None
         if result.method == "no-states":

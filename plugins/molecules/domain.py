@@ -18,6 +18,7 @@ DOMAIN = Domain(
     description="Small molecules as SMILES strings, checked and featurized with RDKit",
     featurize=features.featurize,
     read=formats.read,
+    read_chunks=formats.read_chunks,
     write=formats.write,
     formats=formats.FORMATS,
     sample_column=formats.SAMPLE_COLUMN,

@@ -14,8 +14,10 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import itertools
 import re
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -47,18 +49,27 @@ _RESERVED = (ID_COLUMN, SAMPLE_COLUMN, READ_ERROR_COLUMN)
 
 def read_smiles_file(path: Path) -> pd.DataFrame:
     """One row per non-blank line: ``SMILES [name...]``; ``#`` comment lines and a header are skipped."""
-    rows: list[dict[str, Any]] = []
+    return _frame(list(_smiles_rows(path)))
+
+
+def _file_lines(path: Path) -> Iterator[bytes]:
+    """The lines of a file read as a stream, split as :meth:`bytes.splitlines` splits them."""
+    _check_file(path)
+    with open(path, "rb") as fh:
+        for chunk in fh:
+            yield from chunk.splitlines()
+
+
+def _smiles_rows(path: Path) -> Iterator[dict[str, Any]]:
     first_content = True
-    for lineno, raw in enumerate(_read_bytes(path).splitlines(), start=1):
+    for lineno, raw in enumerate(_file_lines(path), start=1):
         try:
             line = raw.decode("utf-8").strip()
         except UnicodeDecodeError as exc:
-            rows.append(
-                _row(
-                    f"line {lineno}",
-                    None,
-                    f"line {lineno}: not UTF-8 text ({exc.reason} at byte {exc.start})",
-                )
+            yield _row(
+                f"line {lineno}",
+                None,
+                f"line {lineno}: not UTF-8 text ({exc.reason} at byte {exc.start})",
             )
             continue
         if not line or line.startswith("#"):
@@ -69,8 +80,7 @@ def read_smiles_file(path: Path) -> pd.DataFrame:
             continue
         first_content = False
         name = parts[1].strip() if len(parts) > 1 else ""
-        rows.append(_smiles_row(name or f"line {lineno}", parts[0], f"line {lineno}"))
-    return _frame(rows)
+        yield _smiles_row(name or f"line {lineno}", parts[0], f"line {lineno}")
 
 
 def _smiles_line(smiles: str, record_id: Any) -> str:
@@ -88,11 +98,15 @@ def read_sdf(path: Path) -> pd.DataFrame:
     reaches the rules; a record RDKit cannot parse at all becomes a read error
     naming its index (1-based) and title line.
     """
-    _read_bytes(path)  # existence check with the project's error
+    return _frame(list(_sdf_rows(path)))
+
+
+def _sdf_rows(path: Path) -> Iterator[dict[str, Any]]:
+    """Rows of an SDF file, one record in memory at a time (RDKit indexes record offsets only)."""
+    _check_file(path)
     with captured_rdkit_log():
         supplier = Chem.SDMolSupplier(str(path), sanitize=False, removeHs=False)
         n_records = len(supplier)
-    rows: list[dict[str, Any]] = []
     for k in range(n_records):
         title = _sdf_title(supplier, k)
         label = f"record {k + 1}" + (f" ({title})" if title else "")
@@ -100,25 +114,24 @@ def read_sdf(path: Path) -> pd.DataFrame:
             with captured_rdkit_log() as log:
                 mol = supplier[k]
         except Exception as exc:
-            rows.append(_row(title or f"record {k + 1}", None, f"SDF {label}: {type(exc).__name__}: {exc}"))
+            yield _row(title or f"record {k + 1}", None, f"SDF {label}: {type(exc).__name__}: {exc}")
             continue
         if mol is None:
             detail = log.summary() or "RDKit could not parse the molfile"
-            rows.append(_row(title or f"record {k + 1}", None, f"SDF {label}: {detail}"))
+            yield _row(title or f"record {k + 1}", None, f"SDF {label}: {detail}")
             continue
         try:
             smiles = _mol_to_smiles(mol)
         except Exception as exc:
-            rows.append(
-                _row(title or f"record {k + 1}", None, f"SDF {label}: no SMILES: {type(exc).__name__}: {exc}")
+            yield _row(
+                title or f"record {k + 1}", None, f"SDF {label}: no SMILES: {type(exc).__name__}: {exc}"
             )
             continue
         row = _row(title or f"record {k + 1}", smiles, None)
         for prop in mol.GetPropNames():
             if prop not in _RESERVED:
                 row[prop] = mol.GetProp(prop)
-        rows.append(row)
-    return _frame(rows)
+        yield row
 
 
 def _sdf_title(supplier: Chem.SDMolSupplier, k: int) -> str:
@@ -186,8 +199,16 @@ def _mol_for_sdf(smiles: str) -> Chem.Mol:
 
 def read_csv(path: Path) -> pd.DataFrame:
     """One row per CSV data row; needs a ``smiles`` column (any case); ``record_id`` is used if present."""
-    text = _read_bytes(path).decode("utf-8", errors="replace")
-    reader = csv.reader(io.StringIO(text, newline=""))
+    return _numeric_extras(_frame(list(_csv_rows(path))))
+
+
+def _csv_rows(path: Path) -> Iterator[dict[str, Any]]:
+    _check_file(path)
+    with open(path, encoding="utf-8", errors="replace", newline="") as fh:
+        yield from _csv_rows_of(csv.reader(fh), path)
+
+
+def _csv_rows_of(reader: Any, path: Path) -> Iterator[dict[str, Any]]:
     try:
         header = next(reader)
     except StopIteration:
@@ -202,7 +223,6 @@ def read_csv(path: Path) -> pd.DataFrame:
         for i, h in enumerate(header)
         if i not in (s_col, id_col) and h.strip() not in _RESERVED
     ]
-    rows: list[dict[str, Any]] = []
     for values in reader:
         lineno = reader.line_num
         if not any(v.strip() for v in values):
@@ -210,14 +230,17 @@ def read_csv(path: Path) -> pd.DataFrame:
         rid = values[id_col].strip() if id_col is not None and id_col < len(values) else ""
         rid = rid or f"line {lineno}"
         if len(values) != len(header):
-            rows.append(_row(rid, None, f"line {lineno}: {len(values)} fields, header has {len(header)}"))
+            yield _row(rid, None, f"line {lineno}: {len(values)} fields, header has {len(header)}")
             continue
         row = _smiles_row(rid, values[s_col].strip(), f"line {lineno}")
         for i, name in extra:
             row[name] = values[i]
-        rows.append(row)
-    frame = _frame(rows)
-    for _, name in extra:
+        yield row
+
+
+def _numeric_extras(frame: pd.DataFrame) -> pd.DataFrame:
+    """Data columns of a CSV (beyond id, SMILES and read error) as numbers where they all are."""
+    for name in frame.columns[3:]:
         frame[name] = _maybe_numeric(frame[name])
     return frame
 
@@ -244,6 +267,30 @@ def read(path: str | Path) -> pd.DataFrame:
     if suffix == ".csv":
         return read_csv(path)
     raise InvalidDataError(f"{path}: unsupported molecule format {suffix!r}; use one of {', '.join(FORMATS)}")
+
+
+def read_chunks(path: str | Path, size: int) -> Iterator[pd.DataFrame]:
+    """:func:`read`, ``size`` records at a time: the file is streamed, never held whole.
+
+    Record ids stay unique across chunks (a repeated name gets ``#2``, ``#3``
+    as with :func:`read`), so the chunks put together equal :func:`read`.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in SMILES_SUFFIXES:
+        rows = _smiles_rows(path)
+    elif suffix == ".sdf":
+        rows = _sdf_rows(path)
+    elif suffix == ".csv":
+        rows = _csv_rows(path)
+    else:
+        raise InvalidDataError(
+            f"{path}: unsupported molecule format {suffix!r}; use one of {', '.join(FORMATS)}"
+        )
+    seen: Counter[str] = Counter()
+    while batch := list(itertools.islice(rows, size)):
+        frame = _frame(batch, seen)
+        yield _numeric_extras(frame) if suffix == ".csv" else frame
 
 
 def write(batch: pd.DataFrame, path: str | Path) -> None:
@@ -299,10 +346,11 @@ def _smiles_for_writing(batch: pd.DataFrame) -> tuple[list[str], list[Any]]:
 # ----------------------------------------------------------------------------- helpers
 
 
-def _read_bytes(path: Path) -> bytes:
+def _check_file(path: Path) -> None:
     if not path.exists():
         raise InvalidDataError(f"{path}: no such file")
-    return path.read_bytes()
+    if path.is_dir():
+        raise InvalidDataError(f"{path}: is a folder, not a file")
 
 
 def _smiles_row(record_id: str, smiles: str, where: str) -> dict[str, Any]:
@@ -321,9 +369,12 @@ def _row(record_id: str, smiles: str | None, error: str | None) -> dict[str, Any
     return {ID_COLUMN: record_id, SAMPLE_COLUMN: smiles, READ_ERROR_COLUMN: error}
 
 
-def unique_ids(ids: list[str]) -> list[str]:
-    """Keep ids, suffixing repeats with ``#2``, ``#3``... so every record id is unique."""
-    seen: Counter[str] = Counter()
+def unique_ids(ids: list[str], seen: Counter[str] | None = None) -> list[str]:
+    """Keep ids, suffixing repeats with ``#2``, ``#3``... so every record id is unique.
+
+    ``seen`` carries the counts over from earlier chunks of the same file.
+    """
+    seen = Counter() if seen is None else seen
     out = []
     for rid in ids:
         seen[rid] += 1
@@ -331,12 +382,12 @@ def unique_ids(ids: list[str]) -> list[str]:
     return out
 
 
-def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+def _frame(rows: list[dict[str, Any]], seen: Counter[str] | None = None) -> pd.DataFrame:
     columns = list(_RESERVED)
     for row in rows:
         columns.extend(c for c in row if c not in columns)
     frame = pd.DataFrame(rows, columns=columns).astype({c: object for c in _RESERVED})
-    frame[ID_COLUMN] = unique_ids([str(r) for r in frame[ID_COLUMN].tolist()])
+    frame[ID_COLUMN] = unique_ids([str(r) for r in frame[ID_COLUMN].tolist()], seen)
     return frame[[ID_COLUMN, SAMPLE_COLUMN, READ_ERROR_COLUMN, *columns[3:]]]
 
 

@@ -110,8 +110,14 @@ def parse_smiles(sample: Any) -> Parsed:
     text = sample.strip()
     if not text:
         return Parsed(None, "empty SMILES", smiles=sample)
-    bad = next(
-        (i for i, ch in enumerate(text) if ch.isspace() or not ch.isprintable() or not ch.isascii()), None
+    plain = text.isascii() and text.isprintable() and " " not in text
+    bad = (
+        None
+        if plain
+        else next(
+            (i for i, ch in enumerate(text) if ch.isspace() or not ch.isprintable() or not ch.isascii()),
+            None,
+        )
     )
     if bad is not None:
         return Parsed(

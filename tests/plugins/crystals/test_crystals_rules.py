@@ -184,6 +184,21 @@ def test_sumset_path_agrees_with_pymatgen(formula: str) -> None:
     assert enumerated.balanced == sumset.balanced
 
 
+def test_rule_verdict_is_pymatgens_on_every_aflow_composition() -> None:
+    """The rule answers by sumsets; pymatgen's enumeration on the same state lists must agree."""
+    from synthgenesis.plugins.crystals.reference import load_aflow_prototypes
+
+    formulas = {s.composition.reduced_formula for s in load_aflow_prototypes()["structure"]}
+    methods = []
+    for formula in sorted(formulas):
+        comp = Composition(formula)
+        reference = charge.charge_balance(comp)  # pymatgen's enumeration wherever within budget
+        assert (CHARGE.composition_reason(comp) is None) == reference.balanced, formula
+        assert charge.charge_balance(comp, guess=False).method in ("sumset", "element", "metallic")
+        methods.append((reference.method, reference.balanced))
+    assert methods.count(("pymatgen", True)) > 100 and methods.count(("pymatgen", False)) >= 20
+
+
 def test_large_formula_is_fast_and_correct() -> None:
     start = time.perf_counter()
     result = charge.charge_balance(Composition("K3C60"))
