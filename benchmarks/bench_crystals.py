@@ -319,9 +319,19 @@ def measure(quick: bool) -> list[dict[str, Any]]:
                 ("SMACT smact_validity", "smact_charge", {}),
                 ("SMACT charge neutrality only", "smact_charge", {"pauling": False}),
             ]
-        for label, func, extra in charge:
-            rows.append(_peer_row(label, f"bench_crystals:{func}", path=str(path), **extra))
-    return rows
+        formulas = compositions(n)
+        charge_rows = [
+            _peer_row(label, f"bench_crystals:{func}", path=str(path), **extra)
+            for label, func, extra in charge
+        ]
+    for peer in charge_rows[1:]:
+        peer["notes"] += f"; {_agreement(charge_rows[0], peer, formulas)}"
+        peer["notes"] += f"; synthgenesis / this: {harness.ratio(charge_rows[0], peer):.2f}x"
+    for kind in ("substitution", "perturbation"):
+        ours = next(r for r in rows if r["label"] == f"synthgenesis crystals-{kind}, 1 worker")
+        plain = next(r for r in rows if r["label"] == f"plain pymatgen {kind} + checks")
+        plain["notes"] += f"; synthgenesis (1 worker) / this: {harness.ratio(ours, plain):.1f}x"
+    return rows + charge_rows
 
 
 def _agreement(ours: dict[str, Any], peer: dict[str, Any], formulas: list[str]) -> str:
@@ -358,14 +368,7 @@ def main() -> None:
             f"acceptance {r['acceptance']:.1%} vs {peer['acceptance']:.1%}, "
             f"peak memory x{r['peak_mib'] / peer['peak_mib']:.2f}"
         )
-    ours = peers["synthgenesis crystals-charge-balance"]
-    smact_rows = [r for r in rows if r["label"].startswith("SMACT")]
-    if smact_rows:
-        formulas = ours.pop("formulas")
-        for peer in smact_rows:
-            print(f"charge balance / {peer['label']}: throughput x{harness.ratio(ours, peer):.2f}")
-            print(_agreement(ours, peer, formulas))
-    else:
+    if not any(r["label"].startswith("SMACT") for r in rows):
         print("SMACT is not installed: pip install smact to compare the charge-balance rule with it")
     print()
     table = [

@@ -246,14 +246,17 @@ def measure(quick: bool) -> list[dict[str, Any]]:
             rows.append(harness.engine_run("driving", generator, n, workers, params=params, block_size=1000))
     if have_highway_env():
         resets = 60 if quick else 400
-        rows.append(
-            harness.peer_run(
-                "highway-env highway-fast-v0 reset()",
-                "bench_driving:peer_highway_env",
-                n=resets,
-                vehicles=mean_vehicles(),
-            )
+        peer = harness.peer_run(
+            "highway-env highway-fast-v0 reset()",
+            "bench_driving:peer_highway_env",
+            n=resets,
+            vehicles=mean_vehicles(),
         )
+        ratios = ", ".join(
+            f"{r['label'].removeprefix('synthgenesis ')} / this: {harness.ratio(r, peer):.1f}x" for r in rows
+        )
+        peer["notes"] = f"{peer['vehicles_per_scene']:.1f} vehicles per scene; {ratios}"
+        rows.append(peer)
     return rows
 
 

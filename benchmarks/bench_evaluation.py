@@ -1,7 +1,7 @@
 """Time and peak memory of the evaluation engine next to reference implementations.
 
 Each measurement runs in its own subprocess and reads that process's peak resident
-memory with ``resource.getrusage`` (``ru_maxrss``), so one case cannot inflate
+memory (``VmHWM``, see ``harness.own_peak_mib``), so one case cannot inflate
 another's figure. Printed side by side:
 
 * PRDC: ``synthgenesis.evaluation.diversity.compute_prdc`` versus the ``prdc`` package
@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -33,6 +32,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from harness import own_peak_mib
 
 N_NUMERIC, N_CATEGORICAL = 40, 9
 RESULT = "RESULT "
@@ -298,7 +298,7 @@ def main() -> None:
     if args.worker:
         case, n = args.worker[0], int(args.worker[1])
         out = _worker(case, n)
-        out["peak_kib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        out["peak_kib"] = own_peak_mib() * 1024
         print(RESULT + json.dumps(out))
         return
     prdc_sizes = args.prdc_sizes or ([1000, 2000] if args.quick else [2000, 5000, 10_000, 20_000])

@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -32,6 +31,7 @@ import warnings
 from pathlib import Path
 
 import pandas as pd
+from harness import own_peak_mib
 
 OURS = ("patients-gaussian-copula", "patients-bayesian-network", "patients-survival")
 SDV = ("sdv-gaussian-copula", "sdv-ctgan")
@@ -74,7 +74,7 @@ def worker(name: str, n: int, out: Path, epochs: int) -> None:
         synthetic.insert(0, "patient_id", range(1, n + 1))
     done = time.perf_counter()
     synthetic.to_parquet(out)
-    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mib = own_peak_mib()
     print(json.dumps({"fit_s": fitted - start, "sample_s": done - fitted, "peak_mib": peak_mib}))
 
 

@@ -31,8 +31,31 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 
 
+def own_peak_mib() -> float:
+    """This process's peak resident memory since it started its program.
+
+    ``ru_maxrss`` is not enough: on Linux a new process starts with its
+    parent's resident size at the fork as its maximum, so a measurement
+    launched from a large parent would report the parent's size. ``VmHWM``
+    (the high-water mark of this program's address space) starts afresh at
+    ``exec``.
+    """
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / (
+        1024 if sys.platform != "darwin" else 1024**2
+    )
+
+
 def _peaks() -> dict[str, float]:
-    driver = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    driver = own_peak_mib()
+    # Worker processes are spawned from the measured process while it is still small, so their
+    # inherited floor stays below its own peak and the maximum over both is the true peak.
     workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return {"driver_mib": driver, "worker_mib": workers, "peak_mib": max(driver, workers)}
 

@@ -66,7 +66,8 @@ def main() -> None:
         harness.print_table(TITLES[name], rows)
     if "evaluation" in chosen:
         print("### evaluation engine vs prdc and SDMetrics\n")
-        _script("bench_evaluation.py", ["--quick", "--threads", "1"] if args.quick else ["--threads", "1"])
+        sizes = ["--quick"] if args.quick else ["--prdc-sizes", "5000", "20000", "--evaluate-sizes", "50000"]
+        _script("bench_evaluation.py", [*sizes, "--threads", "1"])
     if "sdv" in chosen:
         print("### patients generators vs SDV\n")
         if args.sdv_python:

@@ -34,6 +34,7 @@ scenarios coincide with a probability of about 3e-8).
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields, replace
@@ -734,32 +735,22 @@ def naturalistic(
 
 
 def critical(
-    *,
-    criticality: float = 0.5,
-    manoeuvres: Sequence[str] = MANOEUVRES,
-    lanes: Sequence[int] = TrafficParams.lanes,
-    lane_width: Sequence[float] = TrafficParams.lane_width,
-    speed_limits: Sequence[float] = TrafficParams.speed_limits,
-    road_length: float = TrafficParams.road_length,
-    density: Sequence[float] = TrafficParams.density,
-    lane_density_noise: float = TrafficParams.lane_density_noise,
-    jam_density: float = TrafficParams.jam_density,
-    truck_share: float = TrafficParams.truck_share,
-    truck_speed: float = TrafficParams.truck_speed,
-    desired_speed: float = TrafficParams.desired_speed,
-    lane_speed_drop: float = TrafficParams.lane_speed_drop,
-    speed_noise: float = TrafficParams.speed_noise,
-    speed_cap: float = TrafficParams.speed_cap,
-    time_gap_shift: float = TrafficParams.time_gap_shift,
-    time_gap_sigma: float = TrafficParams.time_gap_sigma,
-    follow_time: float = TrafficParams.follow_time,
-    lateral_noise: float = TrafficParams.lateral_noise,
-    heading_noise: float = TrafficParams.heading_noise,
-    acceleration_noise: float = TrafficParams.acceleration_noise,
-    ego_position: Sequence[float] = TrafficParams.ego_position,
-    duration: float = TrafficParams.duration,
+    *, criticality: float = 0.5, manoeuvres: Sequence[str] = MANOEUVRES, **traffic: Any
 ) -> CriticalTraffic:
-    """Critical situations around the ego of naturalistic traffic (``criticality`` in [0, 1])."""
-    values = locals()
-    params = TrafficParams(**{k: values[k] for k in PARAMETERS})
+    """Critical situations around the ego of naturalistic traffic (``criticality`` in [0, 1]).
+
+    The other keyword parameters are :func:`naturalistic`'s (the traffic the
+    situations start from); its signature is part of this one, so parameter
+    names are checked and listed as for any generator.
+    """
+    params = naturalistic(**traffic).params
     return CriticalTraffic(params, criticality=criticality, manoeuvres=manoeuvres)
+
+
+critical.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+    [
+        *list(inspect.signature(critical).parameters.values())[:2],
+        *inspect.signature(naturalistic).parameters.values(),
+    ],
+    return_annotation=CriticalTraffic,
+)

@@ -12,6 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from synthgenesis.manager import PluginManager
+
 pytest.importorskip("pymatgen", reason='needs the crystals extra: pip install "synthgenesis[crystals]"')
 
 from pymatgen.core import Lattice, Structure
@@ -61,3 +63,13 @@ def make_batch() -> Callable[..., pd.DataFrame]:
 @pytest.fixture
 def nacl() -> Structure:
     return _rocksalt()
+
+
+@pytest.fixture(scope="module")
+def pm() -> PluginManager:
+    """The built-in crystals plugin alone, registered in code."""
+    import synthgenesis.plugins.crystals as crystals_plugin
+
+    manager = PluginManager(autoload=False)
+    manager.register(crystals_plugin, name="crystals")
+    return manager

@@ -15,7 +15,6 @@ pytest.importorskip("pymatgen", reason='needs the crystals extra: pip install "s
 
 from pymatgen.core import Lattice, Species, Structure
 
-import synthgenesis.plugins.crystals as crystals_plugin
 from synthgenesis.errors import InvalidDataError, NotFittedError
 from synthgenesis.manager import PluginManager
 from synthgenesis.pipeline import validate_batch
@@ -23,13 +22,6 @@ from synthgenesis.plugins.crystals import formats, generators, reference
 from synthgenesis.plugins.crystals.charge import oxidation_states
 from synthgenesis.plugins.crystals.generators import Perturbation, Substitution
 from synthgenesis.plugins.crystals.rules import ChargeBalance
-
-
-@pytest.fixture(scope="module")
-def pm() -> PluginManager:
-    manager = PluginManager(autoload=False)
-    manager.register(crystals_plugin, name="crystals")
-    return manager
 
 
 @pytest.fixture(scope="module")

@@ -20,13 +20,6 @@ from synthgenesis.types import READ_ERROR_COLUMN
 
 
 @pytest.fixture(scope="module")
-def pm() -> PluginManager:
-    manager = PluginManager(autoload=False)
-    manager.register(crystals_plugin, name="crystals")
-    return manager
-
-
-@pytest.fixture(scope="module")
 def aflow() -> pd.DataFrame:
     return reference.load_aflow_prototypes()
 

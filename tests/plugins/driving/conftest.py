@@ -9,6 +9,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from synthgenesis.manager import PluginManager
+
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "data" / "driving"
 
 
@@ -74,3 +76,13 @@ def batch_of():
         )
 
     return make
+
+
+@pytest.fixture(scope="module")
+def pm() -> PluginManager:
+    """The built-in driving plugin alone, registered in code."""
+    import synthgenesis.plugins.driving as driving_plugin
+
+    manager = PluginManager(autoload=False)
+    manager.register(driving_plugin, name="driving")
+    return manager

@@ -14,7 +14,6 @@ pytest.importorskip("gymnasium", reason='needs the driving extra: pip install "s
 
 from typer.testing import CliRunner
 
-import synthgenesis.plugins.driving as driving_plugin
 from synthgenesis import manager
 from synthgenesis.cli import app
 from synthgenesis.execution import GenerationPlan, execute, read_samples
@@ -26,13 +25,6 @@ from synthgenesis.plugins.driving.features import featurize
 from synthgenesis.plugins.driving.files import from_storage, to_storage
 from synthgenesis.plugins.driving.fleet import build_fleet, lane_followers
 from synthgenesis.types import READ_ERROR_COLUMN
-
-
-@pytest.fixture(scope="module")
-def pm() -> PluginManager:
-    manager_ = PluginManager(autoload=False)
-    manager_.register(driving_plugin, name="driving")
-    return manager_
 
 
 @pytest.fixture(scope="module")

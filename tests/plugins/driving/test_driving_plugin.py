@@ -15,13 +15,6 @@ from synthgenesis.manager import PluginManager
 from synthgenesis.pipeline import validate_batch
 
 
-@pytest.fixture
-def pm() -> PluginManager:
-    manager = PluginManager(autoload=False)
-    manager.register(driving_plugin, name="driving")
-    return manager
-
-
 def test_registers_domain_and_rules(pm: PluginManager) -> None:
     domain = pm.domain("driving")
     assert domain.formats == (".json", ".jsonl")

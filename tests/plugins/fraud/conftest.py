@@ -8,6 +8,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from synthgenesis.manager import PluginManager
+
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "data" / "fraud"
 
 
@@ -47,3 +49,13 @@ def make_batch():
         return parse_table(pd.DataFrame(list(rows)), source="test")
 
     return make
+
+
+@pytest.fixture(scope="module")
+def pm() -> PluginManager:
+    """The built-in fraud plugin alone, registered in code."""
+    import synthgenesis.plugins.fraud as fraud_plugin
+
+    manager = PluginManager(autoload=False)
+    manager.register(fraud_plugin, name="fraud")
+    return manager

@@ -11,7 +11,6 @@ import pytest
 
 pytest.importorskip("pandas", reason='needs the fraud extra: pip install "synthgenesis[fraud]"')
 
-import synthgenesis.plugins.fraud as fraud_plugin
 from synthgenesis.errors import ConfigError
 from synthgenesis.manager import PluginManager
 from synthgenesis.pipeline import validate_batch
@@ -21,13 +20,6 @@ from synthgenesis.plugins.fraud.schema import REQUIRED
 from synthgenesis.plugins.fraud.simulator import COLUMNS, PRICE_LEVEL, FraudSimulator
 
 N = 60_000
-
-
-@pytest.fixture(scope="module")
-def pm() -> PluginManager:
-    manager = PluginManager(autoload=False)
-    manager.register(fraud_plugin, name="fraud")
-    return manager
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from synthgenesis.manager import PluginManager
+
 pytest.importorskip("rdkit", reason='needs the molecules extra: pip install "synthgenesis[molecules]"')
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "data" / "molecules"
@@ -30,3 +32,13 @@ def examples() -> Path:
 @pytest.fixture
 def make_batch() -> Callable[..., pd.DataFrame]:
     return _batch
+
+
+@pytest.fixture(scope="module")
+def pm() -> PluginManager:
+    """The built-in molecules plugin alone, registered in code."""
+    import synthgenesis.plugins.molecules as molecules_plugin
+
+    manager = PluginManager(autoload=False)
+    manager.register(molecules_plugin, name="molecules")
+    return manager

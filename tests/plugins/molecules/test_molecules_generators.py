@@ -16,7 +16,6 @@ pytest.importorskip("selfies", reason='needs the molecules extra: pip install "s
 from rdkit import Chem
 from typer.testing import CliRunner
 
-import synthgenesis.plugins.molecules as molecules_plugin
 from synthgenesis import manager
 from synthgenesis.cli import app
 from synthgenesis.errors import InvalidDataError, MissingExtraError
@@ -29,13 +28,6 @@ from synthgenesis.types import Generator
 
 NAMES = ("molecules-brics", "molecules-selfies")
 N = 300
-
-
-@pytest.fixture(scope="module")
-def pm() -> PluginManager:
-    pm = PluginManager(autoload=False)
-    pm.register(molecules_plugin, name="molecules")
-    return pm
 
 
 @pytest.fixture(scope="module")

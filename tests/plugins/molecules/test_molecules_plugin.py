@@ -19,13 +19,6 @@ from synthgenesis.types import READ_ERROR_COLUMN
 
 
 @pytest.fixture(scope="module")
-def pm() -> PluginManager:
-    manager = PluginManager(autoload=False)
-    manager.register(molecules_plugin, name="molecules")
-    return manager
-
-
-@pytest.fixture(scope="module")
 def nci() -> pd.DataFrame:
     return reference.load_nci_5k()
 
