@@ -209,31 +209,45 @@ def validate(
         typer.Option("--out", help="Write valid/ and rejected/ Parquet parts and validation.json here."),
     ] = None,
     executor: Annotated[
-        str, typer.Option("--executor", help="Where chunks are checked: local (processes) or dask.")
-    ] = "local",
+        str | None, typer.Option("--executor", help="Where chunks are checked: local (processes) or dask.")
+    ] = None,
     workers: Annotated[int, typer.Option("--workers", help="Worker processes.")] = 1,
     scheduler: Annotated[
         str | None, typer.Option("--scheduler", help="Address of a running Dask scheduler.")
     ] = None,
     block_size: Annotated[
-        int, typer.Option("--block-size", help="Records per chunk (memory is bounded by it).")
-    ] = 10_000,
+        int | None,
+        typer.Option("--block-size", help="Records per chunk (memory is bounded by it); default: one chunk."),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Check every record of FILE against the domain's rules and print a per-rule summary.
 
-    The file is read and checked in chunks of --block-size records, on
-    --workers processes or a Dask cluster for large files. Exits 0 if every
+    With --block-size the file is read and checked in chunks of that many
+    records (memory bounded by it), on --workers processes or a Dask cluster;
+    --workers or --executor alone choose chunks of 10,000. Exits 0 if every
     record is valid and 6 if some are not.
     """
     import shutil
     import tempfile
 
-    from synthgenesis.execution import read_valid, validate_file
+    from synthgenesis.errors import ConfigError
+    from synthgenesis.execution import DEFAULT_BLOCK_SIZE, read_valid, validate_file
     from synthgenesis.progress import Progress, RichProgress
 
-    if scheduler is not None and executor == "local":
+    if scheduler is not None:
+        if executor not in (None, "dask"):
+            raise ConfigError(
+                "--scheduler", f"a scheduler address only applies to --executor dask, not {executor!r}"
+            )
         executor = "dask"
+        if repair_out is not None and out is None:
+            raise ConfigError(
+                "--repair-out", "with --scheduler, also give --out on storage the workers share"
+            )
+    if block_size is None and (workers > 1 or executor is not None):
+        block_size = DEFAULT_BLOCK_SIZE
+    executor = executor or "local"
     pm = _pm()
     dom = pm.domain(domain)
     keep = repair_out is not None
@@ -257,7 +271,7 @@ def validate(
         summary = result.summary()
         if out is not None:
             summary["out"] = str(out)
-        if repair_out is not None and parts_dir is not None:
+        if repair_out is not None and parts_dir is not None and result.valid:
             dom.write(read_valid(parts_dir, dom), repair_out)
             summary["written"] = {"path": str(repair_out), "records": result.valid}
         if out is None and parts_dir is not None:
@@ -283,11 +297,13 @@ def validate(
             )
         console = _stdout()
         console.print(table)
-        if result.n_blocks > 1 or workers > 1:
+        if block_size is not None:
             console.print(
                 f"{result.n_blocks} chunks of up to {block_size:,} records, {executor} executor, "
                 f"{workers} worker{'s' if workers > 1 else ''}, {result.seconds:.1f} s"
             )
+        for note in result.notes:
+            console.print(f"[yellow]note:[/] {escape(note)}")
         for index, error in result.failed_blocks.items():
             console.print(f"[red]chunk {index} failed:[/] {escape(error)}")
         if result.read_error:
@@ -295,7 +311,12 @@ def validate(
         if out is not None:
             console.print(f"wrote valid/ and rejected/ parts and validation.json to {out}")
         if repair_out is not None:
-            console.print(f"wrote {result.valid} valid records to {repair_out}")
+            written = (
+                f"wrote {result.valid} valid records to"
+                if result.valid
+                else "no valid records; nothing written to"
+            )
+            console.print(f"{written} {repair_out}")
     if not result.complete:
         raise typer.Exit(EXIT_CODES["error"])
     if result.valid < result.records:

@@ -9,6 +9,8 @@ that already existed stays intact until the new one is complete.
 from __future__ import annotations
 
 import contextlib
+import csv
+import io
 import json
 import os
 import tempfile
@@ -105,10 +107,16 @@ def read_table(path: str | os.PathLike[str], **options: Any) -> pd.DataFrame:
 def iter_table(path: str | os.PathLike[str], size: int, **options: Any) -> Iterator[pd.DataFrame]:
     """Read a CSV or Parquet table ``size`` rows at a time (memory bounded by ``size``).
 
-    CSV goes through :func:`pandas.read_csv` with ``chunksize``; Parquet is read
-    batch by batch with :meth:`pyarrow.parquet.ParquetFile.iter_batches`. Each
-    chunk's index continues from the previous chunk's, so row positions stay
-    those of the file. ``options`` go to :func:`pandas.read_csv` (CSV only).
+    CSV records are cut into blocks of ``size`` (quoted fields may span
+    lines), each block's field counts are checked against the header with
+    :mod:`csv` and the block is parsed by :func:`pandas.read_csv` with
+    ``options``; a record with more fields than the header stops the reading
+    with an error naming its row (pandas' own ``chunksize`` reader truncates
+    such a record silently when it starts a chunk), unless ``options`` give
+    an ``on_bad_lines`` handler. Parquet is read batch by
+    batch with :meth:`pyarrow.parquet.ParquetFile.iter_batches`. Each chunk's
+    index continues from the previous chunk's, so row positions stay those of
+    the file; column types are inferred per chunk.
     """
     if size <= 0:
         raise ValueError(f"size must be a positive number of rows, got {size}")
@@ -121,10 +129,18 @@ def iter_table(path: str | os.PathLike[str], size: int, **options: Any) -> Itera
     start = 0
     try:
         if suffix == ".csv":
-            with pd.read_csv(path, chunksize=size, **options) as reader:
-                for chunk in reader:
-                    yield chunk
-                    start += len(chunk)
+            checked = "on_bad_lines" not in options  # a caller's handler deals with such records
+            for header, records in _csv_blocks(path, size):
+                width = len(next(csv.reader([header])))
+                for k, fields in enumerate(csv.reader(io.StringIO("".join(records))) if checked else ()):
+                    if len(fields) > width:
+                        raise pd.errors.ParserError(
+                            f"row {start + k + 1} has {len(fields)} fields, the header has {width}"
+                        )
+                chunk = pd.read_csv(io.StringIO(header + "".join(records)), **options)
+                chunk.index = pd.RangeIndex(start, start + len(chunk))
+                yield chunk
+                start += len(chunk)
             return
         import pyarrow.parquet as pq
 
@@ -133,8 +149,34 @@ def iter_table(path: str | os.PathLike[str], size: int, **options: Any) -> Itera
             chunk.index = pd.RangeIndex(start, start + len(chunk))
             yield chunk
             start += len(chunk)
-    except (ValueError, OSError, pd.errors.ParserError) as exc:
+    except (ValueError, OSError, pd.errors.ParserError, csv.Error, UnicodeDecodeError) as exc:
         raise InvalidDataError(f"{path}: cannot be read as {suffix[1:]} after row {start}: {exc}") from exc
+
+
+def _csv_blocks(path: Path, size: int) -> Iterator[tuple[str, list[str]]]:
+    """The header line and blocks of ``size`` non-blank records (a record ends where its quotes balance)."""
+    with open(path, newline="", encoding="utf-8") as fh:
+        header = fh.readline()
+        block: list[str] = []
+        pending: list[str] = []
+        quotes = 0
+        for line in fh:
+            pending.append(line)
+            quotes += line.count('"')
+            if quotes % 2:
+                continue
+            record = "".join(pending)
+            pending, quotes = [], 0
+            if not record.strip():
+                continue
+            block.append(record)
+            if len(block) == size:
+                yield header, block
+                block = []
+        if pending:
+            block.append("".join(pending))
+        if block:
+            yield header, block
 
 
 def write_table(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:

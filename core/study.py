@@ -147,10 +147,12 @@ def _generate_in_blocks(
             "execution.executor", f"generator {generator_name!r} cannot save its state, which workers need"
         ) from exc
     ex = config.execution
-    # A table row's id column (seen in a one-record draw) is renumbered 1..n across blocks; a domain
-    # whose records are objects (a structure, a molecule, a scenario) takes its ids from the object.
+    # A table's integer id column (numbered 1..n by the generator in each draw, as seen in a one-record
+    # draw) is renumbered 1..n across blocks, as the in-memory path numbers it. Text ids a simulator
+    # makes unique itself, and the ids of object domains (structures, molecules, scenarios), stay.
     domain = pm.domain(config.study.domain)
-    columns = generator.sample(1, seed=config.study.seed).columns if domain.sample_column is None else []
+    probe = generator.sample(1, seed=config.study.seed) if domain.sample_column is None else pd.DataFrame()
+    columns = [c for c in probe.columns if pd.api.types.is_integer_dtype(probe[c])]
     plan = GenerationPlan(
         domain=config.study.domain,
         generator=generator_name,

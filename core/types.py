@@ -188,9 +188,14 @@ class Constraint(ABC):
     fix are returned unchanged (the pipeline re-checks after repair). A repair
     may reorder rows within the batch (sorting an account's transactions by
     time, say): the pipeline judges the batch it gets back, by position.
+
+    A rule that compares records with each other (unique ids, order within an
+    account) sets ``compares_records = True``: when a large file is checked in
+    chunks it only sees one chunk at a time, and the result says so.
     """
 
     repairable: ClassVar[bool] = False
+    compares_records: ClassVar[bool] = False
 
     @abstractmethod
     def _check(self, batch: Batch) -> CheckResult: ...

@@ -35,8 +35,25 @@ class DaskRunner:
         return self.client.submit(run_task, self.plan, indices, self.out_dir, key=key, pure=False)
 
     def wait_any(self, futures: list[Any]) -> list[Any]:
-        done, _ = self.distributed.wait(futures, return_when="FIRST_COMPLETED")
+        return wait_first(self.distributed, futures)
+
+
+def wait_first(distributed: Any, futures: list[Any]) -> list[Any]:
+    """The futures that are done once at least one is, never blocking on a future that cannot finish.
+
+    A submission that failed before reaching the cluster is a finished
+    ``concurrent.futures.Future`` holding the error, which ``distributed.wait``
+    would ignore; a cancelled task (a lost worker, a closed client) counts as
+    done, and its ``result()`` raises, so its blocks are retried or reported.
+    """
+    local = [f for f in futures if not isinstance(f, distributed.Future)]
+    if local:
+        return local
+    try:
+        done, _ = distributed.wait(futures, return_when="FIRST_COMPLETED")
         return list(done)
+    except Exception:
+        return [f for f in futures if f.done()] or list(futures)
 
 
 @contextmanager

@@ -30,7 +30,7 @@ import pandas as pd
 
 from synthgenesis._optional import import_optional
 from synthgenesis.errors import InvalidDataError
-from synthgenesis.execution.chunks import DEFAULT_BLOCK_SIZE, part_name
+from synthgenesis.execution.chunks import part_name
 from synthgenesis.execution.engine import check_executor_arguments
 from synthgenesis.execution.store import rule_stats_from_dict
 from synthgenesis.io import atomic_path, write_json
@@ -112,8 +112,11 @@ def validate_block(
     }
 
 
-def iter_chunks(domain: Domain, path: str | Path, size: int) -> Iterator[Batch]:
-    """The records of ``path`` in batches of at most ``size``, as ``domain.read`` gives them."""
+def iter_chunks(domain: Domain, path: str | Path, size: int | None) -> Iterator[Batch]:
+    """The records of ``path`` in batches of at most ``size`` (``None``: one batch), as read gives them."""
+    if size is None:
+        yield domain.read(Path(path))
+        return
     if size <= 0:
         raise ValueError(f"block size must be a positive number of records, got {size}")
     if domain.read_chunks is not None:
@@ -153,12 +156,14 @@ class FileValidationResult:
     valid: int
     stats: dict[str, RuleStats]
     n_blocks: int
-    block_size: int
+    block_size: int | None
     executor: str
     workers: int
     seconds: float
     failed_blocks: dict[int, str] = field(default_factory=dict)
     read_error: str | None = None
+    #: What the counts mean beyond the numbers (rules that compare records saw one chunk at a time).
+    notes: list[str] = field(default_factory=list)
 
     @property
     def invalid(self) -> int:
@@ -179,6 +184,7 @@ class FileValidationResult:
             "block_size": self.block_size,
             "failed_blocks": {str(k): v for k, v in self.failed_blocks.items()},
             "read_error": self.read_error,
+            "notes": self.notes,
             "executor": self.executor,
             "workers": self.workers,
             "seconds": round(self.seconds, 3),
@@ -194,11 +200,14 @@ class _Map:
     ):
         self.client: Any = None
         self.pool: ProcessPoolExecutor | None = None
+        self.slots = workers
         if executor == "dask":
             from synthgenesis.execution.dask import dask_client
 
             self.client = stack.enter_context(dask_client(workers, scheduler, options))
             self.distributed = import_optional("dask.distributed", "dask", "the dask executor")
+            if scheduler is not None:  # an existing cluster: as many chunks in flight as it has workers
+                self.slots = max(workers, len(self.client.scheduler_info().get("workers", {})))
         elif workers > 1:
             self.pool = ProcessPoolExecutor(
                 max_workers=workers,
@@ -240,8 +249,9 @@ class _Map:
 
     def wait_any(self, futures: list[Any]) -> list[Any]:
         if self.client is not None:
-            done, _ = self.distributed.wait(futures, return_when="FIRST_COMPLETED")
-            return list(done)
+            from synthgenesis.execution.dask import wait_first
+
+            return wait_first(self.distributed, futures)
         if self.pool is not None:
             done, _ = wait(futures, return_when=FIRST_COMPLETED)
             return list(done)
@@ -265,14 +275,17 @@ def validate_file(
     executor: str = "local",
     workers: int = 1,
     scheduler: str | None = None,
-    block_size: int = DEFAULT_BLOCK_SIZE,
+    block_size: int | None = None,
     retries: int = 1,
     progress: Progress | None = None,
     cluster_options: dict[str, Any] | None = None,
 ) -> FileValidationResult:
     """Validate every record of ``path`` chunk by chunk; see the module docstring.
 
-    Without ``out_dir`` only the counts are kept. Raises
+    ``block_size=None`` checks the file as one chunk, read with the domain's
+    ``read`` (what rules that compare records need); give a block size (for
+    example :data:`DEFAULT_BLOCK_SIZE`) to bound memory and use several
+    workers. Without ``out_dir`` only the counts are kept. Raises
     :class:`~synthgenesis.errors.InvalidDataError` if the file cannot be read
     at all; if it stops being readable part-way, the result's ``read_error``
     says where and the chunks before it are kept.
@@ -280,7 +293,7 @@ def validate_file(
     from synthgenesis.manager import get_plugin_manager
 
     check_executor_arguments(executor, workers, scheduler, retries, 1)
-    if block_size <= 0:
+    if block_size is not None and block_size <= 0:
         raise ValueError(f"block size must be a positive number of records, got {block_size}")
     path = Path(path)
     if not path.exists():
@@ -299,9 +312,11 @@ def validate_file(
         repair=repair,
     )
     _context(plan)  # unknown rules or a bad rule file fail here, before any chunk is read
-    out = Path(out_dir) if out_dir is not None else None
+    # Absolute, so that workers on other machines write where this process reads.
+    out = Path(out_dir).resolve() if out_dir is not None else None
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
+        (out / SUMMARY_FILE).unlink(missing_ok=True)  # a summary never describes other parts
         _clear_parts(out)
     progress = progress or Progress()
     t0 = time.perf_counter()
@@ -309,9 +324,9 @@ def validate_file(
     failures: dict[int, str] = {}
     read_error: str | None = None
     chunks = iter_chunks(dom, path, block_size)
-    window = max(2 * workers, 2)
     with ExitStack() as stack, progress.task(f"validating {path.name}", count_records(path)) as update:
         mapper = _Map(stack, domain, executor, workers, scheduler, cluster_options)
+        window = max(2 * mapper.slots, 2)
         running: dict[Any, tuple[int, int, Batch, int]] = {}
         index = start = 0
         checked = 0
@@ -323,10 +338,14 @@ def validate_file(
                 except StopIteration:
                     exhausted = True
                     break
-                except InvalidDataError as exc:
-                    if index == 0:
-                        raise
-                    read_error = str(exc)
+                except Exception as exc:
+                    if index == 0:  # nothing read: the file itself is the problem
+                        if isinstance(exc, InvalidDataError):
+                            raise
+                        raise InvalidDataError(
+                            f"{path}: cannot be read: {type(exc).__name__}: {exc}"
+                        ) from exc
+                    read_error = str(exc) if isinstance(exc, InvalidDataError) else f"{path}: {exc}"
                     exhausted = True
                     break
                 args = (plan, index, start, chunk, str(out) if out is not None else None)
@@ -369,6 +388,18 @@ def validate_file(
         failed_blocks=dict(sorted(failures.items())),
         read_error=read_error,
     )
+    _, rules_used = _context(plan)
+    comparing = [
+        name
+        for name, spec in rules_used.items()
+        if getattr(spec, "constraint", None) is not None and spec.constraint.compares_records
+    ]
+    if comparing and index > 1:
+        result.notes.append(
+            f"{', '.join(comparing)} compare records with each other and saw one chunk of at most "
+            f"{block_size:,} records at a time: repeats or disorder across chunks are not caught; "
+            "check without a block size (one chunk) for those rules"
+        )
     if out is not None:
         write_json(out / SUMMARY_FILE, result.summary())
     return result

@@ -148,6 +148,7 @@ class AccountTimeOrder(TransactionConstraint):
     """
 
     columns = ("account_id", "timestamp")
+    compares_records = True
     repairable = True
 
     def _failures(self, batch: pd.DataFrame, active: np.ndarray) -> dict[int, str]:
@@ -209,6 +210,7 @@ class UniqueTransactionId(TransactionConstraint):
     """Every transaction id occurs once; repeats after the first occurrence fail (so one copy is kept)."""
 
     columns = ("transaction_id",)
+    compares_records = True
 
     def _failures(self, batch: pd.DataFrame, active: np.ndarray) -> dict[int, str]:
         ids = as_text(batch["transaction_id"])

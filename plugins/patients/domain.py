@@ -49,12 +49,14 @@ def read_chunks(path: Path, size: int) -> Iterator[pd.DataFrame]:
         for k in range(0, len(table), size):
             yield table.iloc[k : k + size].reset_index(drop=True)
         return
-    empty = True
+    start = 0
     for chunk in iter_table(path, size):
-        empty = False
+        if chunk.empty:
+            continue
         chunk = _mapped(chunk, Path(path)).reset_index(drop=True)
-        yield _coerce(chunk, pd.Series([None] * len(chunk)))
-    if empty:
+        yield _coerce(chunk, pd.Series([None] * len(chunk)), first_row=start)
+        start += len(chunk)
+    if start == 0:
         raise InvalidDataError(f"{path}: the patient table has no rows")
 
 
@@ -65,8 +67,12 @@ def _mapped(table: pd.DataFrame, path: Path) -> pd.DataFrame:
     return table
 
 
-def _coerce(table: pd.DataFrame, errors_from_fhir: pd.Series) -> pd.DataFrame:
-    """Numbers and dates of the contract parsed; values that do not parse become read errors."""
+def _coerce(table: pd.DataFrame, errors_from_fhir: pd.Series, first_row: int = 0) -> pd.DataFrame:
+    """Numbers and dates of the contract parsed; values that do not parse become read errors.
+
+    Without a patient id column, a row is named by its position in the file
+    (``first_row`` is the position of this table's first row).
+    """
     errors: dict[int, list[str]] = {}
     for col in schema.numeric_columns(table):
         raw = table[col]
@@ -82,7 +88,11 @@ def _coerce(table: pd.DataFrame, errors_from_fhir: pd.Series) -> pd.DataFrame:
             for i in np.flatnonzero(bad.to_numpy()):
                 errors.setdefault(int(i), []).append(f"{col}={table[col].iat[i]!r} is not a date")
             table[col] = parsed
-    ids = table[schema.ID_COLUMN] if schema.ID_COLUMN in table.columns else pd.Series(range(len(table)))
+    ids = (
+        table[schema.ID_COLUMN]
+        if schema.ID_COLUMN in table.columns
+        else pd.Series(range(first_row, first_row + len(table)))
+    )
     table[READ_ERROR_COLUMN] = [
         f"patient {ids.iat[i]}: " + "; ".join(errors[i]) if i in errors else errors_from_fhir.iat[i]
         for i in range(len(table))

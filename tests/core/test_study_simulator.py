@@ -47,6 +47,14 @@ class Fitted(Dice):
         self.sides = int(reference["roll"].max())
 
 
+class NamedDice(Dice):
+    """Rolls with text ids the simulator makes unique itself."""
+
+    def _sample(self, n: int, rng: np.random.Generator) -> pd.DataFrame:
+        rolls = super()._sample(n, rng)
+        return rolls.assign(record_id=[f"roll-{v:x}" for v in rng.integers(0, 2**62, n)])
+
+
 class NotSix(Constraint):
     def _check(self, batch: pd.DataFrame) -> CheckResult:
         return CheckResult.from_mask(batch["roll"] != 6, lambda i: "rolled a six")
@@ -68,7 +76,11 @@ class Plugin:
 
     @hookimpl
     def synthgenesis_register_generators(self) -> list[GeneratorSpec]:
-        return [GeneratorSpec("dice-roll", "dice", Dice), GeneratorSpec("dice-fitted", "dice", Fitted)]
+        return [
+            GeneratorSpec("dice-roll", "dice", Dice),
+            GeneratorSpec("dice-fitted", "dice", Fitted),
+            GeneratorSpec("dice-named", "dice", NamedDice),
+        ]
 
     @hookimpl
     def synthgenesis_register_constraints(self) -> list[ConstraintSpec]:
@@ -125,3 +137,12 @@ def test_a_fitted_generator_still_needs_a_reference(dice_pm: PluginManager, tmp_
 def test_both_dataset_and_path_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="give exactly one of 'dataset'"):
         parse_config(study(tmp_path, reference={"dataset": "a", "path": "b.csv"}))
+
+
+def test_text_ids_a_simulator_makes_are_kept_in_block_runs(dice_pm: PluginManager, tmp_path: Path) -> None:
+    config = parse_config(
+        study(tmp_path, generator={"name": "dice-named"}, execution={"executor": "local", "block_size": 100})
+    )
+    assert run_study(config, dice_pm).status == "complete"
+    samples = pd.concat(pd.read_parquet(p) for p in sorted((tmp_path / "run" / "samples").glob("*.parquet")))
+    assert samples["record_id"].str.startswith("roll-").all() and samples["record_id"].is_unique

@@ -195,3 +195,58 @@ def test_iter_table_reads_parquet_in_batches_with_file_positions(tmp_path: Path)
     chunks = list(iter_table(tmp_path / "t.parquet", 1000))
     assert [len(c) for c in chunks] == [1000, 1000, 500]
     assert chunks[2].index[0] == 2000 and chunks[2]["x"].iat[0] == 2000
+
+
+def test_a_long_csv_record_at_the_start_of_a_chunk_is_not_truncated(tmp_path: Path) -> None:
+    lines = ["x,y"] + [f"{i},{i}" for i in range(10)]
+    lines[4] = "3,3,extra"  # the fourth record: first of the second chunk of three
+    (tmp_path / "t.csv").write_text("\n".join(lines) + "\n")
+    chunks = iter_table(tmp_path / "t.csv", 3)
+    assert len(next(chunks)) == 3
+    with pytest.raises(InvalidDataError, match="after row 3: row 4 has 3 fields, the header has 2"):
+        next(chunks)
+
+
+def test_csv_records_with_quoted_newlines_stay_whole(tmp_path: Path) -> None:
+    (tmp_path / "t.csv").write_text('x,note\n1,"a\nb"\n2,plain\n\n3,"c,d"\n')
+    chunks = list(iter_table(tmp_path / "t.csv", 2))
+    assert [len(c) for c in chunks] == [2, 1]
+    assert pd.concat(chunks)["note"].tolist() == ["a\nb", "plain", "c,d"]
+
+
+def test_rules_that_compare_records_say_they_saw_one_chunk(tmp_path: Path) -> None:
+    pytest.importorskip("pandas")
+    import synthgenesis.plugins.fraud as fraud_plugin
+    from synthgenesis.plugins.fraud.simulator import FraudSimulator
+    from synthgenesis.plugins.fraud.table import write
+
+    pm = PluginManager(autoload=False)
+    pm.register(fraud_plugin, name="fraud")
+    manager.reset_plugin_manager(lambda: pm)
+    batch = FraudSimulator().sample(300, seed=2)
+    batch.loc[250, "transaction_id"] = batch.loc[10, "transaction_id"]  # a repeat 240 rows later
+    write(batch, tmp_path / "tx.csv")
+    whole = validate_file("fraud", tmp_path / "tx.csv")
+    assert whole.stats["fraud-unique-transaction-id"].failed == 1 and whole.notes == []
+    chunked = validate_file("fraud", tmp_path / "tx.csv", block_size=100)
+    assert chunked.stats["fraud-unique-transaction-id"].failed == 0
+    assert len(chunked.notes) == 1
+    assert "fraud-account-time-order, fraud-unique-transaction-id compare records" in chunked.notes[0]
+
+
+def test_a_header_only_patients_table_has_no_rows(patients_pm: PluginManager, tmp_path: Path) -> None:
+    manager.reset_plugin_manager(lambda: patients_pm)
+    (tmp_path / "empty.csv").write_text("patient_id,age,sex\n")
+    with pytest.raises(InvalidDataError, match="has no rows"):
+        validate_file("patients", tmp_path / "empty.csv", block_size=10)
+
+
+def test_dask_waiting_returns_submissions_that_failed_before_the_cluster() -> None:
+    from concurrent.futures import Future
+
+    distributed = pytest.importorskip("distributed")
+    from synthgenesis.execution.dask import wait_first
+
+    failed: Future = Future()
+    failed.set_exception(OSError("scheduler gone"))
+    assert wait_first(distributed, [failed]) == [failed]
