@@ -147,11 +147,10 @@ def _generate_in_blocks(
             "execution.executor", f"generator {generator_name!r} cannot save its state, which workers need"
         ) from exc
     ex = config.execution
-    # A table's integer id column (numbered 1..n by the generator in each draw, as seen in a one-record
-    # draw) is renumbered 1..n across blocks, as the in-memory path numbers it. Text ids a simulator
-    # makes unique itself, and the ids of object domains (structures, molecules, scenarios), stay.
-    domain = pm.domain(config.study.domain)
-    probe = generator.sample(1, seed=config.study.seed) if domain.sample_column is None else pd.DataFrame()
+    # An integer id column (numbered 1..n by the generator in each draw, as a one-record draw shows) is
+    # renumbered 1..n across blocks, as the in-memory path numbers it; text ids, which generators make
+    # unique across draws themselves (simulated transactions, scenarios, structures), stay as they are.
+    probe = generator.sample(1, seed=config.study.seed)
     columns = [c for c in probe.columns if pd.api.types.is_integer_dtype(probe[c])]
     plan = GenerationPlan(
         domain=config.study.domain,

@@ -118,7 +118,11 @@ def reference_structures(reference: Batch) -> list[tuple[str, IStructure]]:
     return out
 
 
-def _batch(rows: list[dict[str, Any]], columns: Sequence[str]) -> Batch:
+def _batch(rows: list[dict[str, Any]], columns: Sequence[str], rng: np.random.Generator) -> Batch:
+    """The rows as a batch; record ids get a tag drawn last from ``rng``, so draws do not share ids."""
+    tag = f"{int(rng.integers(16**6)):06x}"
+    for row in rows:
+        row[ID_COLUMN] = f"{row[ID_COLUMN]}-{tag}"
     frame = pd.DataFrame(rows, columns=list(columns))
     return frame.astype(dict.fromkeys(columns, object))
 
@@ -176,7 +180,7 @@ class Perturbation(Generator):
                     PARENT_COLUMN: parent.record_id,
                 }
             )
-        return _batch(rows, (ID_COLUMN, SAMPLE_COLUMN, PARENT_COLUMN))
+        return _batch(rows, (ID_COLUMN, SAMPLE_COLUMN, PARENT_COLUMN), rng)
 
     def get_state(self) -> dict[str, Any]:
         return {
@@ -498,7 +502,7 @@ class Substitution(Generator):
             else:  # pragma: no cover - needs every candidate of every draw to collide
                 raise RuntimeError(f"crystals-substitution: no substitution found in {MAX_ATTEMPTS} draws")
             rows.append(self._substitute(proto, mapping, k))
-        return _batch(rows, (ID_COLUMN, SAMPLE_COLUMN, PARENT_COLUMN, SUBSTITUTION_COLUMN))
+        return _batch(rows, (ID_COLUMN, SAMPLE_COLUMN, PARENT_COLUMN, SUBSTITUTION_COLUMN), rng)
 
     def _substitute(self, proto: Prototype, mapping: Mapping[str, str], k: int) -> dict[str, Any]:
         new_symbol = {el: parse_species_key(ion)[0] for el, ion in mapping.items()}
