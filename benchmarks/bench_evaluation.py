@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from harness import own_peak_mib
+from harness import own_peak_mib, proc_status_kib
 
 N_NUMERIC, N_CATEGORICAL = 40, 9
 RESULT = "RESULT "
@@ -68,14 +68,7 @@ def _features(n: int) -> tuple[np.ndarray, np.ndarray]:
 
 def _rss_kib() -> int:
     """Current resident memory of this process (Linux), or 0 where unknown."""
-    try:
-        with open("/proc/self/status") as handle:
-            for line in handle:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
+    return proc_status_kib("VmRSS") or 0
 
 
 def _worker(case: str, n: int) -> dict[str, Any]:

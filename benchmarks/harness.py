@@ -31,6 +31,18 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 
 
+def proc_status_kib(field: str) -> int | None:
+    """A memory figure of this process from ``/proc/self/status`` (``VmHWM``, ``VmRSS``), KiB; Linux."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith(f"{field}:"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
 def own_peak_mib() -> float:
     """This process's peak resident memory since it started its program.
 
@@ -40,13 +52,9 @@ def own_peak_mib() -> float:
     (the high-water mark of this program's address space) starts afresh at
     ``exec``.
     """
-    try:
-        with open("/proc/self/status") as fh:
-            for line in fh:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
+    peak = proc_status_kib("VmHWM")
+    if peak is not None:
+        return peak / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / (
         1024 if sys.platform != "darwin" else 1024**2
     )
