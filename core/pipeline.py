@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from synthgenesis.errors import PluginError
+from synthgenesis.limits import cap_reason
 from synthgenesis.types import (
     READ_ERROR_COLUMN,
     CheckResult,
@@ -175,9 +176,10 @@ def validate_batch(
         bad = read_errors.notna().to_numpy()
         st = RuleStats("read", "read", checked=n, failed=int(bad.sum()))
         for i in np.flatnonzero(bad):
-            reasons[i].append(f"read: {read_errors.iat[i]}")
+            error = cap_reason(str(read_errors.iat[i]))
+            reasons[i].append(f"read: {error}")
             if len(st.examples) < MAX_EXAMPLES:
-                st.examples.append(_with_label(batch, int(i), str(read_errors.iat[i]), row_offset))
+                st.examples.append(_with_label(batch, int(i), error, row_offset))
         valid &= ~bad
         stats["read"] = st
         readable = np.flatnonzero(~bad)

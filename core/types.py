@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from synthgenesis.errors import InvalidDataError, NotFittedError
+from synthgenesis.limits import cap_reason, limits
 
 _NAME = re.compile(r"^[a-z][a-z0-9_.-]*$")
 
@@ -69,6 +70,9 @@ class CheckResult:
                 f"CheckResult needs a 1-D mask and one reason per row "
                 f"(got {mask.shape} mask, {len(self.reasons)} reasons)"
             )
+        limit = limits().max_reason_chars
+        if any(r is not None and len(r) > limit for r in self.reasons):
+            object.__setattr__(self, "reasons", [r if r is None else cap_reason(r) for r in self.reasons])
 
     @classmethod
     def from_mask(cls, mask: np.ndarray | pd.Series, reason: Callable[[int], str]) -> CheckResult:
