@@ -21,6 +21,7 @@ Environment variables:
 
 from __future__ import annotations
 
+import contextlib
 import importlib.metadata as md
 import os
 import sys
@@ -228,11 +229,19 @@ class PluginManager:
         # Registering may only be useful if the records are sound: collect now so
         # that a broken plugin fails at register(), naming itself.
         if self._infos[name].status == "active":
-            try:
-                self._collect_all()
-            except Exception:
-                self.unregister(name)
-                raise
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                try:
+                    self._collect_all()
+                except Exception:
+                    self.unregister(name)
+                    raise
+            for w in caught:  # warnings about other plugins still reach the user
+                if not (self._infos[name].status == "error" and f"plugin {name!r}" in str(w.message)):
+                    warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+            if self._infos[name].status == "error":
+                message = self._infos.pop(name).message
+                raise (HookCallError if " raised in " in message else PluginError)(message)
         return name
 
     def unregister(self, name: str) -> None:
@@ -249,40 +258,82 @@ class PluginManager:
     # ------------------------------------------------------------------ listing
 
     def plugin_infos(self) -> list[PluginInfo]:
-        """Every plugin known: active, missing an extra, disabled, or broken."""
+        """Every plugin known: active, missing an extra, disabled, or broken.
+
+        Hooks are called first, so a plugin whose hooks fail shows as ``error``.
+        """
+        with contextlib.suppress(PluginError):  # a name clash is reported by the commands that meet it
+            self._collect_all()
         return sorted(self._infos.values(), key=lambda i: (i.source != "builtin", i.name))
 
     # ------------------------------------------------------------------ collection
 
-    def _call_each(self, hook_name: str) -> Iterator[tuple[str, Any]]:
-        """Call ``hook_name`` on every plugin, yielding (plugin name, record)."""
+    def _quarantine(self, plugin_name: str, message: str) -> None:
+        """Take a plugin whose hooks fail out of service, as an import failure would be.
+
+        It is listed with status ``error`` and the message; every other plugin
+        keeps working. Whatever was collected so far is collected again without it.
+        """
+        info = self._infos.get(plugin_name)
+        plugin = self._pm.get_plugin(plugin_name)
+        if plugin is not None:
+            self._pm.unregister(plugin)
+        self._infos[plugin_name] = PluginInfo(
+            plugin_name,
+            info.version if info else None,
+            "error",
+            info.hooks if info else [],
+            info.extra if info else None,
+            info.source if info else "code",
+            message,
+        )
+        self._cache.clear()
+        warnings.warn(
+            f"synthgenesis plugin {plugin_name!r}: {message}; it is skipped "
+            f"(block it with {ENV_BLOCK}={plugin_name} to silence this)",
+            stacklevel=3,
+        )
+
+    def _hook_records(self, hook_name: str, record_type: type[R]) -> list[tuple[str, R]]:
+        """Call ``hook_name`` on every plugin: (plugin name, record) pairs of the sound ones.
+
+        A plugin whose implementation raises, returns something that is not a
+        list of ``record_type`` records, or returns records that fail their own
+        checks, is quarantined (:meth:`_quarantine`) and its records are left out.
+        """
         caller = getattr(self._pm.hook, hook_name)
+        out: list[tuple[str, R]] = []
         for impl in reversed(caller.get_hookimpls()):
             try:
                 items = list(impl.function() or ())
             except Exception as exc:
-                raise HookCallError(
+                error = HookCallError(
                     f"plugin {impl.plugin_name!r} raised in {hook_name}: {type(exc).__name__}: {exc}; "
                     f"fix or upgrade it, or block it with {ENV_BLOCK}={impl.plugin_name}"
-                ) from exc
+                )
+                self._quarantine(impl.plugin_name, str(error))
+                continue
+            wrong = next((item for item in items if not isinstance(item, record_type)), None)
+            if wrong is not None:
+                error = PluginError(
+                    f"plugin {impl.plugin_name!r} returned a {type(wrong).__name__} from {hook_name}; "
+                    f"expected {record_type.__name__} records"
+                )
+                self._quarantine(impl.plugin_name, str(error))
+                continue
             if self._trace:
                 sys.stderr.write(
                     f"synthgenesis trace: {impl.plugin_name}.{hook_name}() -> {len(items)} records\n"
                 )
-            for item in items:
-                yield impl.plugin_name, item
+            out.extend((impl.plugin_name, item) for item in items)
+        return out
 
     def _collect(self, hook_name: str, kind: str, record_type: type[R]) -> dict[str, R]:
         if hook_name in self._cache:
             return self._cache[hook_name]
         found: dict[str, R] = {}
         providers: dict[str, str] = {}
-        for plugin_name, record in self._call_each(hook_name):
-            if not isinstance(record, record_type):
-                raise PluginError(
-                    f"plugin {plugin_name!r} returned a {type(record).__name__} from {hook_name}; "
-                    f"expected {record_type.__name__} records"
-                )
+        for plugin_name, record in self._hook_records(hook_name, record_type):
             name = record.name  # type: ignore[attr-defined]
             if name in found:
                 raise DuplicateNameError(kind, name, [providers[name], plugin_name])

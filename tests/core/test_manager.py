@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import types
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -364,3 +365,60 @@ def test_focus_on_domain_leaves_an_existing_manager_alone(monkeypatch: pytest.Mo
     monkeypatch.delenv(manager.ENV_BLOCK, raising=False)
     manager.focus_on_domain("patients")
     assert manager.ENV_BLOCK not in os.environ
+
+
+# ---------------------------------------------------------------------------- failing hooks are isolated
+
+
+def _raising_module(name: str) -> types.ModuleType:
+    mod = types.ModuleType(name)
+
+    def synthgenesis_register_domains():
+        raise RuntimeError("registration exploded")
+
+    mod.synthgenesis_register_domains = hookimpl(synthgenesis_register_domains)
+    return mod
+
+
+def _wrong_records_module(name: str) -> types.ModuleType:
+    mod = types.ModuleType(name)
+
+    def synthgenesis_register_generators():
+        return ["not a GeneratorSpec"]
+
+    mod.synthgenesis_register_generators = hookimpl(synthgenesis_register_generators)
+    return mod
+
+
+@pytest.mark.parametrize("broken", [_raising_module, _wrong_records_module], ids=["raises", "wrong-records"])
+def test_entry_point_whose_hook_fails_is_quarantined_and_others_keep_working(
+    monkeypatch: pytest.MonkeyPatch, broken: Callable[[str], types.ModuleType]
+) -> None:
+    fake_entry_points(
+        monkeypatch,
+        FakeEntryPoint("bad", "bad_pkg", FakeDist("bad-pkg"), broken("bad")),
+        FakeEntryPoint("good", "good_pkg", FakeDist("good-pkg"), module_plugin("good")),
+    )
+    pm = PluginManager()
+    with pytest.warns(UserWarning, match="plugin 'bad'"):
+        infos = {i.name: i for i in pm.plugin_infos()}
+    assert infos["bad"].status == "error"
+    assert "bad" in infos["bad"].message
+    assert infos["good"].status == "active"
+    assert set(pm.domains()) == {"good"}
+    assert set(pm.generators()) == {"good-shift"}
+
+
+def test_builtin_whose_hook_raises_does_not_take_down_the_other_domains(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake_entry_points(
+        monkeypatch,
+        FakeEntryPoint("alpha", "alpha", FakeDist("synthgenesis"), _raising_module("alpha")),
+        FakeEntryPoint("beta", "beta", FakeDist("synthgenesis"), module_plugin("beta")),
+    )
+    pm = PluginManager()
+    with pytest.warns(UserWarning, match="registration exploded"):
+        assert set(pm.domains()) == {"beta"}
+    assert pm.generator("beta-shift").domain == "beta"
+    assert {i.name: i.status for i in pm.plugin_infos()} == {"alpha": "error", "beta": "active"}
