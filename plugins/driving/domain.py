@@ -32,4 +32,5 @@ DOMAIN = Domain(
     reference_datasets=(),
     to_storage=files.to_storage,
     from_storage=files.from_storage,
+    read_chunks=files.read_chunks,
 )

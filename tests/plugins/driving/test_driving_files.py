@@ -77,9 +77,6 @@ def test_duplicate_scenario_ids(tmp_path: Path, scenario) -> None:
 
 
 def test_unreadable_files(tmp_path: Path) -> None:
-    (tmp_path / "bad.json").write_text('[{"id": ')
-    with pytest.raises(InvalidDataError, match=r"not valid JSON \(line 1, column 9\).*\.jsonl"):
-        files.read(tmp_path / "bad.json")
     (tmp_path / "num.json").write_text("3")
     with pytest.raises(InvalidDataError, match="expected a scenario object or a list"):
         files.read(tmp_path / "num.json")
@@ -88,9 +85,26 @@ def test_unreadable_files(tmp_path: Path) -> None:
     (tmp_path / "s.yaml").write_text("a: 1")
     with pytest.raises(InvalidDataError, match="unsupported scenario format"):
         files.read(tmp_path / "s.yaml")
+    (tmp_path / "latin1.json").write_bytes(b'[{"id": "\xe9"}]')
+    with pytest.raises(InvalidDataError, match=r"not UTF-8 text \(byte 0xe9 on line 1\)"):
+        files.read(tmp_path / "latin1.json")
+    for empty in ("", "  \n", "[]"):
+        (tmp_path / "empty.json").write_text(empty)
+        with pytest.raises(InvalidDataError, match="holds no scenarios"):
+            files.read(tmp_path / "empty.json")
+
+
+def test_bad_records_are_rows_not_refused_files(tmp_path: Path) -> None:
+    (tmp_path / "cut.json").write_text('[{"id": ')
+    batch = files.read(tmp_path / "cut.json")
+    assert batch[READ_ERROR_COLUMN].tolist() == [
+        "scenario at index 0 (no id): not valid JSON at line 1, column 9: Expecting value; "
+        "the file ends inside this element (truncated?)"
+    ]
     (tmp_path / "latin1.jsonl").write_bytes(b'{"id": "\xe9"}\n')
-    with pytest.raises(InvalidDataError, match="UTF-8"):
-        files.read(tmp_path / "latin1.jsonl")
+    assert files.read(tmp_path / "latin1.jsonl")[READ_ERROR_COLUMN].tolist() == [
+        "scenario at line 1 (no id): the line is not UTF-8 text (byte 0xe9 at byte 9)"
+    ]
 
 
 @pytest.mark.parametrize("suffix", [".json", ".jsonl"])

@@ -52,7 +52,7 @@ def test_optional_keys_stay_absent(scenario) -> None:
         (lambda s: s["vehicles"][0].update(speed=True), "vehicles[0].speed must be a number, got True"),
         (lambda s: s["vehicles"][0].update(heading=math.nan), "vehicles[0].heading must be a finite number"),
         (lambda s: s["vehicles"][0].update(is_ego=1), "vehicles[0].is_ego must be true or false"),
-        (lambda s: s["vehicles"][0].update(id=None), "vehicles[0].id must be non-empty text or an integer"),
+        (lambda s: s["vehicles"][0].update(id=None), "vehicles[0].id must be non-empty text of at most 200"),
         (
             lambda s: s["vehicles"].append(dict(s["vehicles"][0])),
             "vehicles[1].id 'ego' repeats vehicles[0].id",
