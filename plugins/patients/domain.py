@@ -10,6 +10,7 @@ import pandas as pd
 
 from synthgenesis.errors import InvalidDataError
 from synthgenesis.io import iter_table, read_table, write_table
+from synthgenesis.limits import shown
 from synthgenesis.plugins.patients import schema
 from synthgenesis.plugins.patients.datasets import REFERENCE_DATASETS
 from synthgenesis.plugins.patients.mapping import apply_mapping, load_mapping, sidecar
@@ -24,7 +25,8 @@ def read(path: Path) -> pd.DataFrame:
 
     Contract columns that should be numbers are converted; a value that is not
     a number marks its row with a read error naming the patient and the value,
-    and the other rows are kept.
+    and the other rows are kept. A table without the required columns (see
+    :data:`schema.REQUIRED_ANY`) is refused with an error naming them.
     """
     if Path(path).suffix.lower() == ".json":
         from synthgenesis.plugins.patients.fhir import read_bundle
@@ -37,6 +39,7 @@ def read(path: Path) -> pd.DataFrame:
     else:
         table = _mapped(read_table(path), Path(path))
         errors_from_fhir = pd.Series([None] * len(table))
+    _check_columns(table, Path(path))
     if table.empty:
         raise InvalidDataError(f"{path}: the patient table has no rows")
     return _coerce(table, errors_from_fhir)
@@ -51,6 +54,8 @@ def read_chunks(path: Path, size: int) -> Iterator[pd.DataFrame]:
         return
     start = 0
     for chunk in iter_table(path, size):
+        if start == 0:
+            _check_columns(_mapped(chunk.head(0), Path(path)), Path(path))
         if chunk.empty:
             continue
         chunk = _mapped(chunk, Path(path)).reset_index(drop=True)
@@ -67,37 +72,79 @@ def _mapped(table: pd.DataFrame, path: Path) -> pd.DataFrame:
     return table
 
 
+def _check_columns(table: pd.DataFrame, path: Path) -> None:
+    """Refuse a table that lacks a required column, naming the file and the columns."""
+    missing = schema.missing_required(table.columns)
+    if not missing:
+        return
+    columns = [str(c) for c in table.columns]
+    if len(columns) == 1:
+        for sep, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "vertical bars")):
+            if sep in columns[0]:
+                raise InvalidDataError(
+                    f"{path}: the header is one column {columns[0][:80]!r}, which holds {name}: the "
+                    f"delimiter looks wrong; patient tables are comma-separated CSV (re-save the file with "
+                    f"commas, or convert it to Parquet)"
+                )
+    need = "; ".join(" or ".join(group) for group in missing)
+    raise InvalidDataError(
+        f"{path}: missing required column(s): {need}; the table has {', '.join(columns)[:300] or 'none'} "
+        f"(map your column names with a schema file, {Path(path).stem}.schema.toml)"
+    )
+
+
 def _coerce(table: pd.DataFrame, errors_from_fhir: pd.Series, first_row: int = 0) -> pd.DataFrame:
     """Numbers and dates of the contract parsed; values that do not parse become read errors.
 
-    Without a patient id column, a row is named by its position in the file
-    (``first_row`` is the position of this table's first row).
+    A read error the table already carries (the CSV reader's, for a line it
+    could not read) is kept, ahead of any found here: a record is never
+    passed as read because its numbers happen to parse. Without a patient id
+    column, a row is named by its position in the file (``first_row`` is the
+    position of this table's first row).
     """
+    earlier = (
+        table.pop(READ_ERROR_COLUMN).reset_index(drop=True)
+        if READ_ERROR_COLUMN in table.columns
+        else pd.Series([None] * len(table), dtype=object)
+    )
+    errors_from_fhir = errors_from_fhir.reset_index(drop=True)
     errors: dict[int, list[str]] = {}
+    for col in table.columns:  # a NUL byte is never part of a clinical value: the text was cut or corrupt
+        values = table[col]
+        if values.dtype == object or pd.api.types.is_string_dtype(values):
+            for i in np.flatnonzero(values.map(lambda v: isinstance(v, str) and "\x00" in v).to_numpy(bool)):
+                errors.setdefault(int(i), []).append(f"{col}={shown(values.iat[i])} holds a NUL byte")
     for col in schema.numeric_columns(table):
         raw = table[col]
         parsed = pd.to_numeric(raw, errors="coerce")
         bad = parsed.isna() & raw.notna() & (raw.astype(str).str.strip() != "")
         for i in np.flatnonzero(bad.to_numpy()):
-            errors.setdefault(int(i), []).append(f"{col}={raw.iat[i]!r} is not a number")
+            errors.setdefault(int(i), []).append(f"{col}={shown(raw.iat[i])} is not a number")
         table[col] = parsed
     for col in schema.DATES:
         if col in table.columns:
             parsed = pd.to_datetime(table[col], errors="coerce", format="mixed")
             bad = parsed.isna() & table[col].notna()
             for i in np.flatnonzero(bad.to_numpy()):
-                errors.setdefault(int(i), []).append(f"{col}={table[col].iat[i]!r} is not a date")
+                errors.setdefault(int(i), []).append(f"{col}={shown(table[col].iat[i])} is not a date")
             table[col] = parsed
     ids = (
         table[schema.ID_COLUMN]
         if schema.ID_COLUMN in table.columns
         else pd.Series(range(first_row, first_row + len(table)))
     )
-    table[READ_ERROR_COLUMN] = [
-        f"patient {ids.iat[i]}: " + "; ".join(errors[i]) if i in errors else errors_from_fhir.iat[i]
-        for i in range(len(table))
-    ]
+    combined: list[str | None] = []
+    for i in range(len(table)):
+        parts = [str(e) for e in (earlier.iat[i], errors_from_fhir.iat[i]) if _present(e)]
+        if i in errors:
+            parts.append(f"patient {ids.iat[i]}: " + "; ".join(errors[i]))
+        combined.append("; ".join(parts) if parts else None)
+    table[READ_ERROR_COLUMN] = combined
     return table
+
+
+def _present(error: object) -> bool:
+    return error is not None and not (isinstance(error, float) and np.isnan(error)) and str(error) != ""
 
 
 def write(batch: pd.DataFrame, path: Path) -> None:

@@ -25,6 +25,7 @@ import pandas as pd
 from synthgenesis._optional import import_optional
 from synthgenesis.errors import InvalidDataError
 from synthgenesis.io import write_text
+from synthgenesis.limits import shown
 from synthgenesis.plugins.patients import schema
 from synthgenesis.types import READ_ERROR_COLUMN
 
@@ -101,23 +102,60 @@ def _observation(column: str, value: Any, subject: str, when: str | None, oid: s
     return obs
 
 
-def to_bundle(batch: pd.DataFrame) -> dict[str, Any]:
-    """A FHIR collection Bundle (as JSON data) for ``batch``, validated resource by resource."""
-    bundle_model, patient_model, observation_model, condition_model = _models()
-    entries: list[dict[str, Any]] = []
-    for i, row in enumerate(batch.to_dict("records")):
-        pid = str(row.get(schema.ID_COLUMN, i + 1))
-        subject = f"Patient/{pid}"
-        patient: dict[str, Any] = {"resourceType": "Patient", "id": pid}
-        if not _missing(row.get("sex")):
-            patient["gender"] = GENDER.get(str(row["sex"]), "unknown")
-        if not _missing(row.get("birth_date")):
+class RecordsRefusedError(InvalidDataError):
+    """Some patients could not become valid FHIR resources; the others were written.
+
+    Exit code 6, as for invalid records in ``validate``: the output holds every
+    patient that could be converted, and the message names each refused one.
+    """
+
+    exit_code = 6
+
+
+def _validation_reason(resource: str, exc: Exception) -> str:
+    """``Observation.valueQuantity.value: <message> (value inf)`` for each error pydantic reports."""
+    details = getattr(exc, "errors", None)
+    if not callable(details):
+        return f"{resource}: {type(exc).__name__}: {shown(str(exc))}"
+    parts = []
+    for err in details()[:3]:
+        where = ".".join(str(p) for p in err.get("loc", ()))
+        value = (
+            f" (value {shown(err['input'])})" if "input" in err and not isinstance(err["input"], dict) else ""
+        )
+        parts.append(f"{resource}{'.' + where if where else ''}: {err.get('msg', 'invalid')}{value}")
+    return "; ".join(parts) or f"{resource}: invalid"
+
+
+def _patient_resources(row: dict[str, Any], i: int, models: tuple[Any, Any, Any]) -> tuple[str, list[Any]]:
+    """The validated resources of one table row; raises ``ValueError`` naming the resource and field."""
+    patient_model, observation_model, condition_model = models
+    pid = str(row.get(schema.ID_COLUMN, i + 1))
+    subject = f"Patient/{pid}"
+    patient: dict[str, Any] = {"resourceType": "Patient", "id": pid}
+    if not _missing(row.get("sex")):
+        patient["gender"] = GENDER.get(str(row["sex"]), "unknown")
+    if not _missing(row.get("birth_date")):
+        try:
             patient["birthDate"] = pd.Timestamp(row["birth_date"]).date().isoformat()
+        except (ValueError, TypeError, OverflowError) as exc:
+            raise ValueError(f"Patient.birthDate: {shown(row['birth_date'])} is not a date ({exc})") from None
+    try:
         resources = [patient_model.model_validate(patient)]
-        when = None if _missing(row.get("encounter_date")) else _fhir_datetime(row["encounter_date"])
-        for code in [] if _missing(row.get("diagnosis")) else str(row["diagnosis"]).split(";"):
-            code = code.strip()
-            if code:
+    except ValueError as exc:
+        raise ValueError(_validation_reason("Patient", exc)) from None
+    when = None
+    if not _missing(row.get("encounter_date")):
+        try:
+            when = _fhir_datetime(row["encounter_date"])
+        except (ValueError, TypeError, OverflowError) as exc:
+            raise ValueError(
+                f"Observation.effectiveDateTime: {shown(row['encounter_date'])} is not a date ({exc})"
+            ) from None
+    for code in [] if _missing(row.get("diagnosis")) else str(row["diagnosis"]).split(";"):
+        code = code.strip()
+        if code:
+            try:
                 resources.append(
                     condition_model.model_validate(
                         {
@@ -128,23 +166,86 @@ def to_bundle(batch: pd.DataFrame) -> dict[str, Any]:
                         }
                     )
                 )
-        for j, (column, value) in enumerate(row.items()):
-            if column in PATIENT_COLUMNS or _missing(value):
-                continue
-            resources.append(
-                observation_model.model_validate(_observation(column, value, subject, when, f"{pid}-obs-{j}"))
-            )
+            except ValueError as exc:
+                raise ValueError(_validation_reason(f"Condition {shown(code)}", exc)) from None
+    for j, (column, value) in enumerate(row.items()):
+        if column in PATIENT_COLUMNS or _missing(value):
+            continue
+        try:
+            obs = _observation(str(column), value, subject, when, f"{pid}-obs-{j}")
+            resources.append(observation_model.model_validate(obs))
+        except (ValueError, TypeError, OverflowError) as exc:
+            raise ValueError(_validation_reason(f"Observation {column}", exc)) from None
+    return pid, resources
+
+
+def build_bundle(batch: pd.DataFrame) -> tuple[dict[str, Any] | None, list[str]]:
+    """A FHIR collection Bundle (as JSON data) of the patients that validate, and why the others did not.
+
+    Each row is built and validated on its own: a value FHIR refuses (an id
+    with a space, an infinite number) makes that one patient a reason
+    ``patient <id>: <Resource>.<field>: <message> (value ...)``, and every
+    other patient is in the bundle. The bundle is ``None`` when no patient
+    validates.
+    """
+    bundle_model, patient_model, observation_model, condition_model = _models()
+    models = (patient_model, observation_model, condition_model)
+    entries: list[dict[str, Any]] = []
+    refused: list[str] = []
+    for i, row in enumerate(batch.to_dict("records")):
+        label = row.get(schema.ID_COLUMN, f"row {i}")
+        try:
+            _, resources = _patient_resources(row, i, models)
+        except ValueError as exc:
+            name = f"patient {shown(label) if isinstance(label, str) else label}"
+            refused.append(f"{name}: {exc}")
+            continue
         entries.extend(
             {"fullUrl": f"urn:synthgenesis:{type(r).__name__}/{r.id}", "resource": r} for r in resources
         )
+    if not entries:
+        return None, refused
     bundle = bundle_model.model_validate({"resourceType": "Bundle", "type": "collection", "entry": entries})
-    return json.loads(bundle.model_dump_json())
+    return json.loads(bundle.model_dump_json()), refused
+
+
+def to_bundle(batch: pd.DataFrame) -> dict[str, Any]:
+    """A FHIR collection Bundle (as JSON data) for ``batch``; :class:`RecordsRefusedError` if a patient
+    cannot be expressed in FHIR (use :func:`build_bundle` to keep the others)."""
+    bundle, refused = build_bundle(batch)
+    if refused or bundle is None:
+        raise RecordsRefusedError(_refusal_message(len(batch), refused, None))
+    return bundle
+
+
+def _refusal_message(total: int, refused: list[str], path: Path | None) -> str:
+    kept = total - len(refused)
+    where = (
+        f"{path}: wrote {kept} of {total} patients"
+        if path is not None and kept
+        else (f"{path}: nothing written" if path is not None else f"{kept} of {total} patients converted")
+    )
+    shown_reasons = "; ".join(refused[:5]) + (f"; and {len(refused) - 5} more" if len(refused) > 5 else "")
+    return f"{where}; {len(refused)} refused by FHIR validation: {shown_reasons}"
 
 
 def write_bundle(batch: pd.DataFrame, path: Path) -> None:
-    write_text(
-        path, json.dumps(to_bundle(batch.drop(columns=[READ_ERROR_COLUMN], errors="ignore")), indent=1)
-    )
+    """Write the patients of ``batch`` as a Bundle; refused patients are named in the error raised after.
+
+    Every patient that validates is written first, so one record FHIR refuses
+    never costs the others; then :class:`RecordsRefusedError` (exit code 6)
+    names each refused patient and field. When none validates nothing is
+    written.
+    """
+    table = batch.drop(columns=[READ_ERROR_COLUMN], errors="ignore")
+    bundle, refused = build_bundle(table)
+    if bundle is not None:
+        write_text(path, json.dumps(bundle, indent=1))
+    if refused:
+        error = RecordsRefusedError(_refusal_message(len(table), refused, path))
+        for reason in refused[:20]:
+            error.add_note(reason)
+        raise error
 
 
 def read_bundle(path: Path) -> pd.DataFrame:

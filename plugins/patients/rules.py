@@ -2,7 +2,9 @@
 
 Each rule checks only the contract columns a table has (a table without blood
 pressure passes the blood-pressure rule) and names the patient and the values
-in every reason. Rows with a read error fail every rule.
+in every reason. Rows with a read error fail every rule. No rule repairs a
+value by moving it to a limit: a value beyond a physiological limit is
+rejected, and generation draws a new record in its place.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from synthgenesis.plugins.patients.schema import ID_COLUMN, measure_for
+from synthgenesis.plugins.patients.schema import ID_COLUMN, LONG_FORMAT_KEYS, REQUIRED_ANY, measure_for
 from synthgenesis.types import CheckResult, Constraint, ConstraintSpec
 
 # ICD-10 (WHO and ICD-10-CM): letter, two digits (CM allows a letter in third
@@ -26,9 +28,27 @@ MALE_ONLY = (("C60", "C63"), ("N40", "N53"), ("D29", "D29"))
 
 
 def _label(batch: pd.DataFrame, i: int) -> str:
-    if ID_COLUMN in batch.columns:
-        return f"patient {batch[ID_COLUMN].iat[i]}"
+    if ID_COLUMN in batch.columns and not _missing(batch[ID_COLUMN].iat[i]):
+        return f"patient {_id_text(batch[ID_COLUMN].iat[i])}"
     return f"row {i}"
+
+
+def _id_text(value: object) -> str:
+    """An id as written: ``3`` for an integer id that a missing value turned into ``3.0``."""
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _missing(value: object) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    if isinstance(value, str):
+        return value.strip() == ""
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
 
 
 def _result(batch: pd.DataFrame, failing: dict[int, list[str]]) -> CheckResult:
@@ -42,14 +62,90 @@ def _num(batch: pd.DataFrame, column: str) -> np.ndarray:
     return pd.to_numeric(batch[column], errors="coerce").to_numpy(dtype=float)
 
 
-class PhysiologicalRanges(Constraint):
-    """Every measured value lies in the range a living patient can have (see the schema).
+class RequiredFields(Constraint):
+    """Each record has its required fields: an age (``age`` or ``birth_date``) and, where the table
+    has a ``patient_id`` column, an id.
 
-    Repair clips values to the range: a synthetic value beyond a physiological
-    limit is taken to be the limit.
+    A table without the required columns is refused when it is read; this rule
+    rejects the single records that leave them empty. Optional columns may be
+    empty. Not repairable: there is no value to put in.
     """
 
-    repairable = True
+    def _check(self, batch: pd.DataFrame) -> CheckResult:
+        failing: dict[int, list[str]] = {}
+        if ID_COLUMN in batch.columns:
+            for i, v in enumerate(batch[ID_COLUMN].tolist()):
+                if _missing(v):
+                    failing.setdefault(i, []).append(f"{ID_COLUMN} is missing (required)")
+        for group in REQUIRED_ANY:
+            present = [c for c in group if c in batch.columns]
+            if not present:
+                continue
+            empty = np.ones(len(batch), dtype=bool)
+            for c in present:
+                empty &= np.array([_missing(v) for v in batch[c].tolist()], dtype=bool)
+            others = [c for c in group if c != present[0]]
+            what = f"{present[0]} is missing (required" + (
+                f"; no {' or '.join(others)} either)" if others else ")"
+            )
+            for i in np.flatnonzero(empty):
+                failing.setdefault(int(i), []).append(what)
+        return _result(batch, failing)
+
+
+class DuplicatePatientIds(Constraint):
+    """A patient appears once, unless the table is in long format and the rows differ in a column that
+    tells them apart (``visit``, ``event_type``, ``encounter_date``, ``start``/``stop``).
+
+    The contract is one row per patient: a repeated ``patient_id`` is a copied
+    record or two patients under one id, and either makes generators learn
+    one person twice and privacy metrics count copies as matches. Real cohorts
+    with several rows per patient (the colon-cancer trial's recurrence and
+    death rows, counting-process intervals) say what each row is in such a
+    column; then only rows repeating the same key are flagged. Every row after
+    a patient's first with the same key is flagged; the first is kept.
+    """
+
+    compares_records = True
+
+    def _check(self, batch: pd.DataFrame) -> CheckResult:
+        failing: dict[int, list[str]] = {}
+        if ID_COLUMN not in batch.columns or len(batch) < 2:
+            return _result(batch, failing)
+        keys = [c for c in LONG_FORMAT_KEYS if c in batch.columns]
+        frame = pd.DataFrame({c: batch[c].astype(str).to_numpy() for c in [ID_COLUMN, *keys]})
+        has_id = ~np.array([_missing(v) for v in batch[ID_COLUMN].tolist()], dtype=bool)
+        repeated = frame.duplicated(keep="first").to_numpy() & has_id
+        if not repeated.any():
+            return _result(batch, failing)
+        counts = frame[has_id].value_counts(sort=False)
+        for i in np.flatnonzero(repeated):
+            key = tuple(frame.iloc[int(i)])
+            n = int(counts[key])
+            if keys:
+                same = ", ".join(f"{c}={batch[c].iat[int(i)]}" for c in keys)
+                failing[int(i)] = [
+                    f"{ID_COLUMN} {_id_text(batch[ID_COLUMN].iat[int(i)])} with {same} is in {n} rows; each row of a "
+                    f"long-format table needs its own {'/'.join(keys)}"
+                ]
+            else:
+                failing[int(i)] = [
+                    f"{ID_COLUMN} {_id_text(batch[ID_COLUMN].iat[int(i)])} is in {n} rows; a table with one row per "
+                    f"patient repeats no id (a table with one row per visit or event needs a column telling "
+                    f"the rows apart: {', '.join(LONG_FORMAT_KEYS)})"
+                ]
+        return _result(batch, failing)
+
+
+class PhysiologicalRanges(Constraint):
+    """Every measured value lies within the plausibility limits of its measure (see the schema).
+
+    The limits are the most extreme values recorded in real patients, each
+    with its clinical source (:data:`~synthgenesis.plugins.patients.schema.MEASURES`).
+    Not repairable: moving a value to the limit would pile synthetic values up
+    at the limit, a spike no real cohort has, so a record beyond a limit is
+    rejected and generation draws another.
+    """
 
     def _columns(self, batch: pd.DataFrame) -> list[str]:
         return [c for c in batch.columns if measure_for(c) is not None]
@@ -66,15 +162,6 @@ class PhysiologicalRanges(Constraint):
                     f"{col}={x[i]:g} outside [{m.low:g}, {m.high:g}] {m.unit}"
                 )
         return _result(batch, failing)
-
-    def _repair(self, batch: pd.DataFrame) -> pd.DataFrame:
-        for col in self._columns(batch):
-            m = measure_for(col)
-            assert m is not None
-            if pd.api.types.is_numeric_dtype(batch[col]):
-                clipped = batch[col].clip(lower=m.low, upper=m.high)
-                batch[col] = clipped.astype(batch[col].dtype) if batch[col].dtype.kind in "iu" else clipped
-        return batch
 
 
 class BloodPressureOrder(Constraint):
@@ -239,10 +326,16 @@ class SurvivalConsistency(Constraint):
 
 
 _RULES: tuple[tuple[str, Callable[[], Constraint], str], ...] = (
+    ("patients-required-fields", RequiredFields, "age (or birth_date) and patient_id filled in"),
+    (
+        "patients-duplicate-ids",
+        DuplicatePatientIds,
+        "one row per patient, or per visit/event in long format",
+    ),
     (
         "patients-physiological-ranges",
         PhysiologicalRanges,
-        "vitals, labs and anthropometrics in living range",
+        "vitals, labs and anthropometrics within cited plausibility limits",
     ),
     ("patients-blood-pressure-order", BloodPressureOrder, "systolic above diastolic"),
     ("patients-bmi-consistency", BMIConsistency, "BMI equals weight / height^2"),

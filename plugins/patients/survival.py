@@ -10,7 +10,10 @@ or an event time to the covariates' hazard. :class:`SurvivalAware` instead
    model of the event given the covariates, and a latent censoring time ``C``
    from a second Weibull AFT model of censoring (events reversed), both fitted
    with lifelines,
-3. observes ``time = min(T, C, end of follow-up)`` and ``event = T <= min(C, end)``.
+3. observes ``time = min(T, C)`` and ``event = T <= C``, with ``C`` drawn
+   from the censoring model given that it falls within the real follow-up
+   (times are never cut at the end of follow-up, which would pile censored
+   patients up at that one day).
 
 So synthetic patients are censored the way real ones were, event times follow
 the covariates (a low CD4 count shortens them), and ``time``/``event`` are
@@ -112,11 +115,24 @@ class WeibullModel:
             coef, float(params[("lambda_", "Intercept")]), float(params[("rho_", "Intercept")]), mean, scale
         )
 
-    def draw(self, x: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
+    def draw(self, x: pd.DataFrame, rng: np.random.Generator, upper: float | None = None) -> np.ndarray:
+        """One time per row; with ``upper``, drawn from the model conditioned on ``T <= upper``.
+
+        The conditional draw inverts the Weibull on ``[0, upper]``
+        (``U ~ Uniform(0, F(upper))``), so no time is moved to ``upper``: cutting
+        times at ``upper`` would pile every later one up there.
+        """
         z = (x - pd.Series(self.mean)) / pd.Series(self.scale)
         log_scale = self.intercept + z[list(self.coef)].to_numpy() @ np.array(list(self.coef.values()))
         rho = np.exp(self.log_rho)
-        return np.exp(log_scale) * (-np.log(rng.uniform(size=len(x)))) ** (1 / rho)
+        scale = np.exp(log_scale)
+        u = rng.uniform(size=len(x))
+        if upper is None:
+            return scale * (-np.log(u)) ** (1 / rho)
+        # F(upper) = 1 - exp(-(upper/scale)^rho); draw the cumulative hazard within [0, H(upper)].
+        h_upper = (upper / scale) ** rho
+        h = -np.log1p(-u * -np.expm1(-h_upper))
+        return np.minimum(scale * h ** (1 / rho), upper)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -185,7 +201,9 @@ class SurvivalAware(Generator):
         covariates = self.base.sample(n, seed=int(rng.integers(2**32)))
         x = self.design.matrix(covariates)
         t_event = self.event_model.draw(x, rng)
-        t_censor = np.minimum(self.censor_model.draw(x, rng), self.end_of_follow_up)
+        # Censoring happens within the real follow-up: drawn from the censoring model given
+        # C <= end of follow-up, never cut at the end (which would pile censored times there).
+        t_censor = self.censor_model.draw(x, rng, upper=self.end_of_follow_up)
         time = np.minimum(t_event, t_censor)
         if self.integer_time:
             time = np.maximum(np.ceil(time), 1).astype(np.int64)
