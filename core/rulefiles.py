@@ -22,12 +22,21 @@ A rule file adds constraints without writing a plugin::
 A rule reads columns of the batch when it has them, and otherwise the
 domain's features, so ``expression = "density > 1.5"`` works for crystals
 (``density`` is a crystal feature). Rows where a column is missing (NaN)
-pass: absence is not a violation. Expressions are evaluated with
-:meth:`pandas.DataFrame.eval`.
+pass: absence is not a violation.
+
+A rule file is untrusted input. Expressions are written in the small
+language of :mod:`synthgenesis.expressions` (columns, literals, arithmetic,
+comparisons, ``and``/``or``/``not``, ``in [...]``, ``abs``, ``min``, ``max``,
+``round``, ``isna``, ``notna``); they are checked when the file is loaded,
+so anything else (attribute access, other calls, subscripts, names starting
+with ``_``) is refused with an error naming the file, the rule and the
+refused token, before any data is read. Nothing in a rule file is ever run
+as Python.
 """
 
 from __future__ import annotations
 
+import math
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
@@ -37,26 +46,68 @@ import numpy as np
 import pandas as pd
 
 from synthgenesis.errors import ConfigError
+from synthgenesis.expressions import EvaluationError, Expression, ExpressionError, parse_expression
+from synthgenesis.limits import shown
 from synthgenesis.pipeline import record_label
 from synthgenesis.types import CheckResult, Constraint, ConstraintSpec, Domain, check_name
 
 Columns = Callable[[pd.DataFrame, list[str]], pd.DataFrame]
 
+#: Keys each kind of rule takes.
+_COMMON_KEYS = {"name", "description"}
+_KIND_KEYS = {
+    "expression": _COMMON_KEYS | {"expression", "message"},
+    "allowed": _COMMON_KEYS | {"column", "allowed"},
+    "range": _COMMON_KEYS | {"column", "min", "max", "repair"},
+}
+_ALL_KEYS = set().union(*_KIND_KEYS.values())
+
+
+class MissingColumnsError(KeyError):
+    """The batch has neither a column nor a feature of a name a rule reads."""
+
+    def __str__(self) -> str:  # KeyError would otherwise quote the message
+        return str(self.args[0])
+
 
 class _FileRule(Constraint):
-    def __init__(self, columns: list[str], source: Columns) -> None:
+    """A rule from a rule file; ``where`` names the file and rule in check-time reasons."""
+
+    def __init__(self, columns: list[str], source: Columns, where: str = "") -> None:
         self.columns = columns
         self.source = source
+        self.where = where
 
     def _view(self, batch: pd.DataFrame) -> pd.DataFrame:
         return self.source(batch, self.columns)
 
+    def check(self, batch: pd.DataFrame) -> CheckResult:
+        """Like :meth:`Constraint.check`; a rule that cannot apply to this batch fails every row, saying why.
+
+        A name that is neither a column nor a feature, or a column holding
+        the wrong kind of value for the whole rule, is a fault of the rule,
+        not of one record: every row fails with the same reason at once
+        (rather than being retried row by row), and the run goes on.
+        """
+        try:
+            return super().check(batch)
+        except (MissingColumnsError, EvaluationError) as exc:
+            where = f" ({self.where})" if self.where else ""
+            reason = f"rule cannot be checked{where}: {exc}"
+            return CheckResult(np.zeros(len(batch), dtype=bool), [reason] * len(batch))
+
 
 class RangeRule(_FileRule):
     def __init__(
-        self, column: str, low: float | None, high: float | None, clip: bool, source: Columns
+        self,
+        column: str,
+        low: float | None,
+        high: float | None,
+        clip: bool,
+        source: Columns,
+        where: str = "",
     ) -> None:
-        super().__init__([column], source)
+        super().__init__([column], source, where)
         self.column, self.low, self.high = column, low, high
         self.repairable = clip  # type: ignore[misc]
 
@@ -80,31 +131,31 @@ class RangeRule(_FileRule):
 
 
 class AllowedValues(_FileRule):
-    def __init__(self, column: str, allowed: list[Any], source: Columns) -> None:
-        super().__init__([column], source)
+    def __init__(self, column: str, allowed: list[Any], source: Columns, where: str = "") -> None:
+        super().__init__([column], source, where)
         self.column, self.allowed = column, allowed
 
     def _check(self, batch: pd.DataFrame) -> CheckResult:
         values = self._view(batch)[self.column]
         ok = (values.isin(self.allowed) | values.isna()).to_numpy()
         return CheckResult.from_mask(
-            ok, lambda i: f"{record_label(batch, i)}: {self.column}={values.iat[i]!r} not in {self.allowed}"
+            ok,
+            lambda i: f"{record_label(batch, i)}: {self.column}={shown(values.iat[i])} not in {self.allowed}",
         )
 
 
 class ExpressionRule(_FileRule):
-    def __init__(self, expression: str, message: str, columns: list[str], source: Columns) -> None:
-        super().__init__(columns, source)
+    """Rows for which a checked expression is true (or a column it reads is missing)."""
+
+    def __init__(self, expression: Expression, message: str, source: Columns, where: str = "") -> None:
+        super().__init__(list(expression.names), source, where)
         self.expression, self.message = expression, message
 
     def _check(self, batch: pd.DataFrame) -> CheckResult:
-        view = self._view(batch)
-        result = view.eval(self.expression, engine="python")
-        if not isinstance(result, pd.Series) or result.dtype != bool:
-            raise ValueError(f"expression {self.expression!r} does not give true/false per row")
-        incomplete = view[self.columns].isna().any(axis=1).to_numpy() if self.columns else False
-        ok = result.to_numpy() | incomplete
-        return CheckResult.from_mask(ok, lambda i: f"{record_label(batch, i)}: {self.message}")
+        ok, problems = self.expression.check(self._view(batch))
+        return CheckResult.from_mask(
+            ok, lambda i: f"{record_label(batch, i)}: {problems.get(i) or self.message}"
+        )
 
 
 def _column_source(domain: Domain) -> Columns:
@@ -116,7 +167,7 @@ def _column_source(domain: Domain) -> Columns:
         features = domain.featurize(batch).reset_index(drop=True)
         missing = [c for c in columns if c not in features.columns and c not in batch.columns]
         if missing:
-            raise KeyError(f"no column or feature named {', '.join(missing)}")
+            raise MissingColumnsError(f"no column or feature named {', '.join(missing)}")
         return pd.concat(
             [batch.reset_index(drop=True), features.drop(columns=list(batch.columns), errors="ignore")],
             axis=1,
@@ -125,86 +176,137 @@ def _column_source(domain: Domain) -> Columns:
     return source
 
 
-def _expression_columns(expression: str, known: set[str]) -> list[str]:
-    import ast
-
+def _read(path: Path) -> dict[str, Any]:
     try:
-        tree = ast.parse(expression, mode="eval")
-    except SyntaxError as exc:
-        raise ValueError(f"not a valid expression: {exc.msg}") from exc
-    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
-    return sorted(names - known - {"and", "or", "not", "True", "False"})
+        raw = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise ConfigError("(file)", f"rule file {path} does not exist") from exc
+    except IsADirectoryError as exc:
+        raise ConfigError("(file)", f"rule file {path} is a directory, not a file") from exc
+    except OSError as exc:
+        raise ConfigError("(file)", f"rule file {path} cannot be read: {exc.strerror or exc}") from exc
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            "(encoding)", f"{path} is not UTF-8 text (byte {raw[exc.start]:#04x} at offset {exc.start})"
+        ) from exc
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError("(syntax)", f"{path} is not valid TOML: {exc}") from exc
+
+
+def _number(rule: dict[str, Any], key: str, where: str, source: str) -> float | None:
+    value = rule.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        raise ConfigError(f"{where}.{key}", f"expected a number, got {shown(value)}", source)
+    if math.isnan(value):
+        raise ConfigError(f"{where}.{key}", "expected a number, got nan", source)
+    return value
+
+
+def _text(rule: dict[str, Any], key: str, where: str, source: str, default: str = "") -> str:
+    value = rule.get(key, default)
+    if not isinstance(value, str):
+        raise ConfigError(f"{where}.{key}", f"expected a string, got {shown(value)}", source)
+    return value
+
+
+def _kind(rule: dict[str, Any]) -> str | None:
+    if "expression" in rule:
+        return "expression"
+    if "allowed" in rule:
+        return "allowed"
+    if "min" in rule or "max" in rule:
+        return "range"
+    return None
 
 
 def load_rule_file(path: str | Path, domain: Domain) -> dict[str, ConstraintSpec]:
-    """Constraints from a TOML rule file, checked key by key (errors name ``rule[i].key``)."""
+    """Constraints from a TOML rule file, checked key by key (errors name ``rule[i].key``).
+
+    Every problem is a :class:`~synthgenesis.errors.ConfigError` naming the
+    file and the rule: unreadable or non-UTF-8 files, invalid TOML, unknown
+    or misplaced keys, wrong types, and expressions the language refuses.
+    """
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text())
-    except FileNotFoundError as exc:
-        raise ConfigError("(file)", f"rule file {path} does not exist") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError("(syntax)", f"{path} is not valid TOML: {exc}") from exc
+    source_name = str(path)
+    data = _read(path)
     unknown_top = set(data) - {"rule"}
     if unknown_top:
         raise ConfigError(
-            ", ".join(sorted(unknown_top)), "unknown key; a rule file holds [[rule]] tables", str(path)
+            ", ".join(sorted(unknown_top)), "unknown key; a rule file holds [[rule]] tables", source_name
         )
+    entries = data.get("rule", [])
+    if not isinstance(entries, list):
+        raise ConfigError("rule", "expected [[rule]] tables", source_name)
     source = _column_source(domain)
     specs: dict[str, ConstraintSpec] = {}
-    for i, rule in enumerate(data.get("rule", [])):
+    for i, rule in enumerate(entries):
         where = f"rule[{i}]"
-        allowed_keys = {
-            "name",
-            "column",
-            "min",
-            "max",
-            "repair",
-            "allowed",
-            "expression",
-            "message",
-            "description",
-        }
-        extra = set(rule) - allowed_keys
+        if not isinstance(rule, dict):
+            raise ConfigError(where, f"expected a [[rule]] table, got {shown(rule)}", source_name)
+        extra = set(rule) - _ALL_KEYS
         if extra:
             raise ConfigError(
                 f"{where}.{sorted(extra)[0]}",
-                f"unknown key; valid keys: {', '.join(sorted(allowed_keys))}",
-                str(path),
+                f"unknown key; valid keys: {', '.join(sorted(_ALL_KEYS))}",
+                source_name,
             )
         try:
             name = check_name(rule.get("name"), "rule")
         except ValueError as exc:
-            raise ConfigError(f"{where}.name", str(exc), str(path)) from exc
+            raise ConfigError(f"{where}.name", str(exc), source_name) from exc
         if name in specs:
-            raise ConfigError(f"{where}.name", f"{name!r} appears twice", str(path))
-        constraint: Constraint
-        if "expression" in rule:
-            if not isinstance(rule["expression"], str):
-                raise ConfigError(f"{where}.expression", "expected a string", str(path))
-            try:
-                columns = _expression_columns(rule["expression"], set())
-            except ValueError as exc:
-                raise ConfigError(f"{where}.expression", str(exc), str(path)) from exc
-            message = str(rule.get("message", f"violates {rule['expression']}"))
-            constraint = ExpressionRule(rule["expression"], message, columns, source)
-        elif "column" in rule and "allowed" in rule:
-            if not isinstance(rule["allowed"], list):
-                raise ConfigError(f"{where}.allowed", "expected a list of values", str(path))
-            constraint = AllowedValues(str(rule["column"]), rule["allowed"], source)
-        elif "column" in rule and ("min" in rule or "max" in rule):
-            for key in ("min", "max"):
-                value = rule.get(key)
-                if value is not None and (not isinstance(value, (int, float)) or isinstance(value, bool)):
-                    raise ConfigError(f"{where}.{key}", f"expected a number, got {value!r}", str(path))
-            if rule.get("repair") not in (None, "clip"):
-                raise ConfigError(f"{where}.repair", "the only repair is 'clip'", str(path))
-            constraint = RangeRule(
-                str(rule["column"]), rule.get("min"), rule.get("max"), rule.get("repair") == "clip", source
-            )
-        else:
+            raise ConfigError(f"{where}.name", f"{name!r} appears twice", source_name)
+        kind = _kind(rule)
+        if kind is None or (kind != "expression" and "column" not in rule):
             raise ConfigError(
-                where, "give 'column' with 'min'/'max' or 'allowed', or an 'expression'", str(path)
+                where, "give 'column' with 'min'/'max' or 'allowed', or an 'expression'", source_name
             )
-        specs[name] = ConstraintSpec(name, domain.name, constraint, str(rule.get("description", "")))
+        misplaced = set(rule) - _KIND_KEYS[kind]
+        if misplaced:
+            raise ConfigError(
+                f"{where}.{sorted(misplaced)[0]}",
+                f"not a key of {'an' if kind[0] in 'ae' else 'a'} {kind} rule, which takes "
+                f"{', '.join(sorted(_KIND_KEYS[kind]))}",
+                source_name,
+            )
+        description = _text(rule, "description", where, source_name)
+        label = f"{source_name}, {where} {name!r}"
+        constraint: Constraint
+        if kind == "expression":
+            try:
+                expression = parse_expression(rule["expression"])
+            except ExpressionError as exc:
+                raise ConfigError(f"{where}.expression", f"rule {name!r}: {exc}", source_name) from None
+            message = _text(rule, "message", where, source_name, f"violates {rule['expression']}")
+            constraint = ExpressionRule(expression, message, source, label)
+        else:
+            column = _text(rule, "column", where, source_name)
+            if not column:
+                raise ConfigError(f"{where}.column", "expected a column name", source_name)
+            if kind == "allowed":
+                allowed = rule["allowed"]
+                if not isinstance(allowed, list) or not allowed:
+                    raise ConfigError(f"{where}.allowed", "expected a non-empty list of values", source_name)
+                for j, value in enumerate(allowed):
+                    if not isinstance(value, (str, int, float)):
+                        raise ConfigError(
+                            f"{where}.allowed[{j}]",
+                            f"expected text, a number or true/false, got {shown(value)}",
+                            source_name,
+                        )
+                constraint = AllowedValues(column, allowed, source, label)
+            else:
+                low, high = _number(rule, "min", where, source_name), _number(rule, "max", where, source_name)
+                if low is not None and high is not None and low > high:
+                    raise ConfigError(where, f"min {low:g} is above max {high:g}", source_name)
+                if rule.get("repair") not in (None, "clip"):
+                    raise ConfigError(f"{where}.repair", "the only repair is 'clip'", source_name)
+                constraint = RangeRule(column, low, high, rule.get("repair") == "clip", source, label)
+        specs[name] = ConstraintSpec(name, domain.name, constraint, description)
     return specs
