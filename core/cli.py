@@ -59,20 +59,30 @@ def handle_errors(func: F) -> F:
         except KeyboardInterrupt:
             _stderr().print("interrupted; finished files are kept")
             raise typer.Exit(130) from None
+        except OSError as exc:  # a folder that cannot be written, a full disk: not a bug of ours
+            where = f"{exc.filename}: " if exc.filename else ""
+            exc_text = exc.strerror or str(exc)
+            _report(OSError(f"cannot access {where}{exc_text}"), EXIT_CODES["usage"], cause=exc)
         except Exception as exc:
             _report(exc, EXIT_CODES["error"], unexpected=True)
 
     return wrapper  # type: ignore[return-value]
 
 
-def _report(exc: BaseException, code: int, unexpected: bool = False) -> None:
-    if os.environ.get(ENV_TRACEBACK):
+def _traceback_wanted() -> bool:
+    return os.environ.get(ENV_TRACEBACK, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _report(
+    exc: BaseException, code: int, unexpected: bool = False, cause: BaseException | None = None
+) -> None:
+    if _traceback_wanted():
         import traceback
 
-        traceback.print_exception(exc)
+        traceback.print_exception(cause or exc)
     prefix = f"unexpected {type(exc).__name__}: " if unexpected else ""
     message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    notes = getattr(exc, "__notes__", [])
+    notes = getattr(cause or exc, "__notes__", [])
     hint = "" if not unexpected else f" (set {ENV_TRACEBACK}=1 to see the traceback)"
     from rich.markup import escape
 
@@ -96,7 +106,15 @@ def _print_json(data: Any) -> None:
 
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on standard output.")]
-SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed; the same seed gives the same samples.")]
+SeedOpt = Annotated[
+    int,
+    typer.Option(
+        "--seed",
+        min=0,
+        max=2**32 - 1,
+        help="Random seed (0 to 2**32-1); the same seed gives the same samples.",
+    ),
+]
 
 
 # ----------------------------------------------------------------------------- listing
@@ -330,12 +348,20 @@ def convert(
     source: Annotated[Path, typer.Argument(help="Input file in one of the domain's formats.")],
     target: Annotated[Path, typer.Argument(help="Output file; its suffix picks the format.")],
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing output file.")] = False,
+    keep_formulas: Annotated[
+        bool,
+        typer.Option(
+            "--keep-csv-formulas",
+            help="Write CSV text starting with = + - @ unchanged (by default it gets a leading apostrophe).",
+        ),
+    ] = False,
 ) -> None:
     """Convert samples between a domain's formats (for example patients CSV -> FHIR Bundle JSON).
 
     Records that cannot be read are reported and left out; the others are written.
     """
     from synthgenesis.errors import InvalidDataError, OutputExistsError
+    from synthgenesis.io import csv_formula_policy
     from synthgenesis.types import READ_ERROR_COLUMN
 
     dom = _pm().domain(domain)
@@ -352,7 +378,8 @@ def convert(
         for reason in batch.loc[bad, READ_ERROR_COLUMN].head(5):
             _stderr().print(f"skipped: {reason}", markup=False)
         batch = batch[~bad]
-    dom.write(batch.drop(columns=[READ_ERROR_COLUMN], errors="ignore").reset_index(drop=True), target)
+    with csv_formula_policy("keep" if keep_formulas else "neutralise"):
+        dom.write(batch.drop(columns=[READ_ERROR_COLUMN], errors="ignore").reset_index(drop=True), target)
     _stdout().print(
         f"wrote {len(batch)} records to {target}"
         + (f" ({int(bad.sum())} unreadable skipped)" if bad is not None and bad.any() else "")

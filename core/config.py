@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import re
 import tomllib
 import types
 import typing
@@ -65,6 +66,9 @@ class ReferenceSection:
     dataset: str | None = None
     path: str | None = None
     holdout_fraction: float = 0.25
+    #: What to do with real records that break the domain's rules (or hold infinite values)
+    #: before fitting: "drop" them (reported), "refuse" the reference, or "keep" them.
+    invalid: str = "drop"
 
 
 @dataclass
@@ -105,6 +109,9 @@ class OutputSection:
     native: bool = True
     overwrite: bool = False
     allow_exact_copies: bool = False
+    #: CSV exports put an apostrophe before text starting with = + - @ (spreadsheet formulas);
+    #: "keep" writes such text unchanged.
+    csv_formulas: str = "neutralise"
     formats: list[str] | None = None
 
 
@@ -212,19 +219,46 @@ def parse_config(data: dict[str, Any], source: str = "") -> StudyConfig:
 def load_config(path: str | Path, overrides: dict[str, dict[str, Any]] | None = None) -> StudyConfig:
     """Read and check a study TOML file; ``overrides`` replace keys of its sections (command-line options)."""
     path = Path(path)
-    try:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
-    except FileNotFoundError as exc:
-        raise ConfigError("(file)", f"{path} does not exist") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError("(syntax)", f"{path} is not valid TOML: {exc}") from exc
+    data = read_toml(path)
     for section, values in (overrides or {}).items():
         data.setdefault(section, {}).update(values)
     return parse_config(data, source=str(path))
 
 
+def read_toml(path: Path, what: str = "study file") -> dict[str, Any]:
+    """Parse a TOML file, turning every way it can be unreadable into a :class:`ConfigError`."""
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError as exc:
+        raise ConfigError("(file)", f"{what} {path} does not exist") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            "(encoding)",
+            f"{what} {path} is not UTF-8 text (byte {exc.start}: {exc.reason}); save it as UTF-8",
+        ) from exc
+    except OSError as exc:
+        raise ConfigError("(file)", f"{what} {path} cannot be read: {exc.strerror or exc}") from exc
+    try:
+        return tomllib.loads(text.removeprefix("\ufeff"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError("(syntax)", f"{path} is not valid TOML: {exc}") from exc
+
+
+#: Study names become folder names: letters, digits, '.', '_' and '-', no path separators.
+_STUDY_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+#: Seeds reach NumPy and scikit-learn, which take 0 .. 2**32 - 1.
+MAX_SEED = 2**32 - 1
+
+
 def _check_values(c: StudyConfig) -> None:
+    if not _STUDY_NAME.match(c.study.name) or ".." in c.study.name:
+        raise c.error(
+            "study.name",
+            f"{c.study.name!r} cannot name a run folder: use up to 100 letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit (no '/', '\\' or '..')",
+        )
+    if not 0 <= c.study.seed <= MAX_SEED:
+        raise c.error("study.seed", f"must be between 0 and {MAX_SEED}, got {c.study.seed}")
     if c.sampling.n <= 0:
         raise c.error("sampling.n", f"must be positive, got {c.sampling.n}")
     if c.sampling.policy not in ("repair", "reject"):
@@ -239,6 +273,8 @@ def _check_values(c: StudyConfig) -> None:
         rate = c.sampling.enrich["rate"]
         if not isinstance(rate, (int, float)) or isinstance(rate, bool) or not 0 <= rate <= 1:
             raise c.error("sampling.enrich.rate", f"must be a number in [0, 1], got {rate!r}")
+    if c.reference.invalid not in ("drop", "refuse", "keep"):
+        raise c.error("reference.invalid", f"must be 'drop', 'refuse' or 'keep', got {c.reference.invalid!r}")
     if not 0 < c.reference.holdout_fraction < 1:
         raise c.error("reference.holdout_fraction", "must be between 0 and 1 (exclusive)")
     if c.reference.dataset is not None and c.reference.path is not None:
@@ -256,6 +292,10 @@ def _check_values(c: StudyConfig) -> None:
         raise c.error(
             "rules.files", "rule files run in-process only; drop execution.executor or the rule files"
         )
+    if c.output.csv_formulas not in ("neutralise", "keep"):
+        raise c.error(
+            "output.csv_formulas", f"must be 'neutralise' or 'keep', got {c.output.csv_formulas!r}"
+        )
     for i, suffix in enumerate(c.output.formats or []):
         if not suffix.startswith("."):
             raise c.error(f"output.formats[{i}]", f"use file suffixes such as '.csv', got {suffix!r}")
@@ -264,12 +304,14 @@ def _check_values(c: StudyConfig) -> None:
 
 
 def resolve(c: StudyConfig, path: str) -> Path:
-    """A path from the study file, relative to the file's folder when it exists there."""
-    p = Path(path)
+    """A path written in a study file, taken relative to that file's folder (as tox and pytest do).
+
+    Paths given on the command line (``source == "command line"``) stay
+    relative to the current directory.
+    """
+    p = Path(path).expanduser()
     if not p.is_absolute() and c.source and c.source != "command line":
-        candidate = Path(c.source).parent / p
-        if candidate.exists():
-            return candidate
+        return Path(c.source).parent / p
     return p
 
 
@@ -317,6 +359,10 @@ def check_against_plugins(c: StudyConfig, pm: PluginManager) -> None:
             close = difflib.get_close_matches(key, accepted, n=1)
             hint = f"did you mean {close[0]!r}?" if close else f"it takes: {', '.join(accepted) or 'nothing'}"
             raise c.error(f"generator.params.{key}", f"generator {spec.name!r} has no such parameter; {hint}")
+    try:
+        needs_fit = spec.create(**c.generator.params).requires_fit
+    except (TypeError, ValueError, ArithmeticError, MemoryError) as exc:
+        raise c.error("generator.params", str(exc)) from exc
     if c.reference.dataset is not None:
         try:
             pm.reference_dataset(c.reference.dataset, c.study.domain)
@@ -324,10 +370,6 @@ def check_against_plugins(c: StudyConfig, pm: PluginManager) -> None:
             raise wrap("reference.dataset", exc) from exc
     elif c.reference.path is None:
         # No real data: only a simulator that needs no fit can run, and nothing can be evaluated.
-        try:
-            needs_fit = spec.create(**c.generator.params).requires_fit
-        except (TypeError, ValueError) as exc:
-            raise c.error("generator.params", str(exc)) from exc
         if needs_fit:
             raise c.error(
                 "reference",

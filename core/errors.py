@@ -111,11 +111,18 @@ class OutputExistsError(SynthgenesisError, FileExistsError):
 
     exit_code = 2
 
-    def __init__(self, path: object) -> None:
-        super().__init__(
-            f"output directory {path} already exists and is not empty; "
-            f"choose another --out, or pass --overwrite to replace it"
-        )
+    def __init__(self, path: object, refused: str = "") -> None:
+        if refused:
+            message = (
+                f"output {path} exists and {refused}: synthgenesis replaces only its own run folders, "
+                f"so nothing was touched; choose another --out, or move or delete it yourself"
+            )
+        else:
+            message = (
+                f"output directory {path} already exists and is not empty; "
+                f"choose another --out, or pass --overwrite to replace it"
+            )
+        super().__init__(message)
 
 
 class PrivacyError(SynthgenesisError):

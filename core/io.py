@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
+import numpy as np
 import pandas as pd
 
 from synthgenesis.errors import InvalidDataError
@@ -179,13 +180,72 @@ def _csv_blocks(path: Path, size: int) -> Iterator[tuple[str, list[str]]]:
             yield header, block
 
 
-def write_table(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
-    """Write ``df`` to CSV or Parquet (by suffix), atomically."""
+#: Set to ``keep`` to write text cells that start like a spreadsheet formula unchanged.
+CSV_FORMULAS_ENV = "SYNTHGENESIS_CSV_FORMULAS"
+#: What a spreadsheet reads as the start of a formula (OWASP's list for CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+_formula_policy: str | None = None
+
+
+def keep_csv_formulas() -> bool:
+    """Whether CSV exports leave formula-like text as it is (``SYNTHGENESIS_CSV_FORMULAS=keep``)."""
+    if _formula_policy is not None:
+        return _formula_policy == "keep"
+    return os.environ.get(CSV_FORMULAS_ENV, "").strip().lower() == "keep"
+
+
+@contextlib.contextmanager
+def csv_formula_policy(policy: str) -> Iterator[None]:
+    """Inside the block, CSV exports ``"neutralise"`` formula-like text (the default) or ``"keep"`` it."""
+    global _formula_policy
+    if policy not in ("neutralise", "keep"):
+        raise ValueError(f"CSV formula policy must be 'neutralise' or 'keep', got {policy!r}")
+    previous, _formula_policy = _formula_policy, policy
+    try:
+        yield
+    finally:
+        _formula_policy = previous
+
+
+def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` whose text cells cannot run as spreadsheet formulas.
+
+    Text that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+    return gets a leading apostrophe, which spreadsheets show as text instead
+    of evaluating (``=HYPERLINK(...)`` stays visible and inert). Numeric
+    columns are left alone: a negative number is not a formula. Parquet keeps
+    the exact values; only CSV exports are changed.
+    """
+    out = df
+    for column in df.columns:
+        values = df[column]
+        if values.dtype != object and not isinstance(values.dtype, pd.StringDtype):
+            continue
+        risky = np.fromiter(
+            (isinstance(v, str) and v.startswith(FORMULA_STARTS) for v in values), bool, len(values)
+        )
+        if risky.any():
+            if out is df:
+                out = df.copy()
+            out.loc[risky, column] = "'" + values[risky].astype(str)
+    return out
+
+
+def write_table(df: pd.DataFrame, path: str | os.PathLike[str], *, formulas: str | None = None) -> Path:
+    """Write ``df`` to CSV or Parquet (by suffix), atomically.
+
+    CSV text that would run as a spreadsheet formula is neutralised
+    (:func:`neutralise_formulas`) unless ``formulas="keep"`` or the
+    environment sets ``SYNTHGENESIS_CSV_FORMULAS=keep``.
+    """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".csv":
+        keep = formulas == "keep" or (formulas is None and keep_csv_formulas())
         with atomic_path(path) as tmp:
-            df.to_csv(tmp, index=False)
+            (df if keep else neutralise_formulas(df)).to_csv(tmp, index=False)
     elif suffix in (".parquet", ".pq"):
         with atomic_path(path) as tmp:
             df.to_parquet(tmp, index=False)

@@ -161,5 +161,8 @@ def check_record_bytes(size: int, what: str = "record") -> str | None:
     """The reason a record of ``size`` bytes is over :attr:`Limits.max_record_bytes`, else ``None``."""
     lim = limits().max_record_bytes
     if size > lim:
-        return f"{what} is {size:,} bytes, over the limit of {lim:,} (raise SYNTHGENESIS_MAX_RECORD_BYTES to accept it)"
+        return (
+            f"{what} is {size:,} bytes, over the limit of {lim:,} "
+            f"(raise SYNTHGENESIS_MAX_RECORD_BYTES to accept it)"
+        )
     return None

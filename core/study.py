@@ -24,17 +24,26 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from synthgenesis.config import StudyConfig, check_against_plugins, resolve, study_rules
 from synthgenesis.errors import EXIT_CODES, ConfigError, InvalidDataError, PrivacyError
-from synthgenesis.io import write_json, write_table
+from synthgenesis.io import csv_formula_policy, write_json, write_table
 from synthgenesis.manager import PluginManager
-from synthgenesis.pipeline import RECORD_COLUMNS, GenerationResult, generate
+from synthgenesis.pipeline import RECORD_COLUMNS, GenerationResult, generate, validate_batch
 from synthgenesis.progress import Progress
 from synthgenesis.rundir import RunDirectory
 from synthgenesis.tabular.conditional import Conditioned
-from synthgenesis.types import READ_ERROR_COLUMN, Domain, GeneratorSpec, TransferTask
+from synthgenesis.types import (
+    READ_ERROR_COLUMN,
+    CheckResult,
+    Constraint,
+    ConstraintSpec,
+    Domain,
+    GeneratorSpec,
+    TransferTask,
+)
 
 
 @dataclass
@@ -55,16 +64,63 @@ def load_reference(config: StudyConfig, pm: PluginManager, domain: Domain) -> pd
     """The real reference batch, from a registered dataset or a file in the domain's format."""
     if config.reference.dataset is not None:
         return pm.reference_dataset(config.reference.dataset, domain.name).load()
-    path = resolve(config, config.reference.path or "")
-    batch = domain.read(path)
-    if READ_ERROR_COLUMN in batch.columns:
-        bad = batch[READ_ERROR_COLUMN].notna()
-        if bad.all():
-            raise InvalidDataError(
-                f"{path}: no record could be read; first error: {batch[READ_ERROR_COLUMN].iat[0]}"
+    return domain.read(resolve(config, config.reference.path or ""))
+
+
+class _FiniteValues(Constraint):
+    """Rows holding an infinite number: never a measurement, so never something to fit on."""
+
+    def _check(self, batch: pd.DataFrame) -> CheckResult:
+        numeric = batch.select_dtypes(include="number")
+        if numeric.empty:
+            return CheckResult(np.ones(len(batch), dtype=bool), [None] * len(batch))
+        inf = np.isinf(numeric.to_numpy(dtype=float, na_value=np.nan))
+        columns = list(numeric.columns)
+        return CheckResult.from_mask(
+            ~inf.any(axis=1),
+            lambda i: "infinite value in " + ", ".join(str(columns[j]) for j in np.flatnonzero(inf[i])),
+        )
+
+
+def check_reference(
+    batch: pd.DataFrame, domain: Domain, rules: dict[str, Any], policy: str, source: str
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Check real records with the study's rules before anything is fitted on them.
+
+    Records that cannot be read, break a rule or hold an infinite value are
+    counted by rule with examples; ``policy`` then drops them ("drop"),
+    refuses the reference with an error naming the first ones ("refuse"), or
+    keeps them ("keep"). Returns the batch to fit on and the summary that the
+    manifest and report show.
+    """
+    checks = {**rules, "finite-values": ConstraintSpec("finite-values", domain.name, _FiniteValues())}
+    outcome = validate_batch(domain, batch, checks)
+    bad = ~outcome.valid
+    summary: dict[str, Any] = {
+        "checked": len(batch),
+        "invalid": int(bad.sum()),
+        "policy": policy,
+        "by_rule": {n: st.failed for n, st in outcome.stats.items() if st.failed},
+        "examples": [e for st in outcome.stats.values() for e in st.examples][:10],
+    }
+    if not bad.any():
+        return batch.drop(columns=[READ_ERROR_COLUMN], errors="ignore"), summary
+    if policy == "refuse" or bad.all():
+        first = "; ".join(summary["examples"][:3])
+        why = "every record" if bad.all() else f"{int(bad.sum())} of {len(batch)} records"
+        raise InvalidDataError(
+            f"{source}: {why} of the reference break the {domain.name} rules ({first}); "
+            + (
+                "fix the data"
+                if bad.all()
+                else "fix them, or set reference.invalid = 'drop' to leave them out"
             )
-        batch = batch[~bad].drop(columns=[READ_ERROR_COLUMN]).reset_index(drop=True)
-    return batch
+        )
+    if policy == "drop":
+        batch = outcome.batch[outcome.valid]
+    elif READ_ERROR_COLUMN in batch.columns:  # "keep" still cannot fit on records that were never read
+        batch = batch[batch[READ_ERROR_COLUMN].isna()]
+    return batch.drop(columns=[READ_ERROR_COLUMN], errors="ignore").reset_index(drop=True), summary
 
 
 def split_reference(
@@ -271,7 +327,12 @@ def run_study(
     """
     progress = progress or Progress()
     check_against_plugins(config, pm)
-    out_path = Path(out or config.output.dir or Path("runs") / config.study.name)
+    if out is not None:
+        out_path = Path(out)
+    elif config.output.dir:
+        out_path = resolve(config, config.output.dir)
+    else:
+        out_path = Path("runs") / config.study.name
     if resume and config.execution.executor is None:
         raise ConfigError("execution.executor", "resuming needs the block engine (--executor local or dask)")
     allow = config.output.overwrite if overwrite is None else overwrite
@@ -299,6 +360,17 @@ def run_study(
             progress.stage(f"loading reference {config.reference.dataset or config.reference.path}")
             t = time.perf_counter()
             reference = load_reference(config, pm, domain)
+            reference_name = config.reference.dataset or str(resolve(config, config.reference.path or ""))
+            reference, manifest["reference_check"] = check_reference(
+                reference, domain, study_rules(config, pm), config.reference.invalid, reference_name
+            )
+            if manifest["reference_check"]["invalid"]:
+                rc = manifest["reference_check"]
+                verb = {"drop": "dropped", "keep": "kept"}[rc["policy"]]
+                progress.stage(
+                    f"{verb} {rc['invalid']} of {rc['checked']} reference records that break the rules "
+                    f"({', '.join(f'{n}: {k}' for n, k in rc['by_rule'].items())})"
+                )
             kind = task.kind if task else config.evaluation.task
             train, holdout = split_reference(
                 reference, config.reference.holdout_fraction, seed, target if kind != "regression" else None
@@ -378,8 +450,9 @@ def run_study(
                 rejected = domain.to_storage(gen.rejected) if domain.to_storage else gen.rejected
                 write_table(rejected, run.path("rejected.parquet"))
         if config.output.native and gen.accepted == len(gen.samples):
-            for suffix in config.output.formats or [domain.formats[0]]:
-                domain.write(gen.samples, run.path(f"samples{suffix}"))
+            with csv_formula_policy(config.output.csv_formulas):
+                for suffix in config.output.formats or [domain.formats[0]]:
+                    domain.write(gen.samples, run.path(f"samples{suffix}"))
         elif config.output.native:
             manifest["native_output"] = (
                 f"skipped: {gen.accepted} samples are more than the {IN_MEMORY_ROWS} kept in memory; "

@@ -14,7 +14,10 @@ creation, so a typo in a plugin fails when the plugin registers, not later.
 from __future__ import annotations
 
 import inspect
+import math
 import re
+import types
+import typing
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -326,7 +329,43 @@ class GeneratorSpec:
                 f"generator {self.name!r} does not take {', '.join(unknown)}; "
                 f"it takes: {', '.join(sorted(accepted)) or '(no parameters)'}"
             )
+        for key, value in params.items():
+            if key in accepted:
+                _check_parameter(self.name, key, value, self._hints().get(key))
         return self.factory(**params)
+
+    def _hints(self) -> dict[str, Any]:
+        target = self.factory.__init__ if inspect.isclass(self.factory) else self.factory  # type: ignore[misc]
+        try:
+            return typing.get_type_hints(target)
+        except Exception:  # annotations a plugin wrote that cannot be resolved: no type check
+            return {}
+
+
+def _check_parameter(generator: str, key: str, value: Any, hint: Any) -> None:
+    """Refuse a parameter value of the wrong simple type, or a number that is not finite.
+
+    ``hint`` is the factory's annotation; parameters annotated with a union, a
+    container or nothing are checked by the factory itself.
+    """
+    where = f"generator {generator!r} parameter {key!r}"
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"{where} must be a finite number, got {value!r}")
+    args = [a for a in typing.get_args(hint) if a is not type(None)]
+    if typing.get_origin(hint) in (typing.Union, types.UnionType) and len(args) == 1:
+        if value is None:
+            return
+        hint = args[0]
+    if hint is bool and not isinstance(value, bool):
+        raise ValueError(f"{where} expects true or false, got {value!r}")
+    if hint is int and (isinstance(value, bool) or not isinstance(value, (int, np.integer))):
+        raise ValueError(f"{where} expects an integer, got {value!r}")
+    if hint is int and abs(int(value)) > 2**53:
+        raise ValueError(f"{where} is out of range: {value!r}")
+    if hint is float and (isinstance(value, bool) or not isinstance(value, (int, float, np.number))):
+        raise ValueError(f"{where} expects a number, got {value!r}")
+    if hint is str and not isinstance(value, str):
+        raise ValueError(f"{where} expects a string, got {value!r}")
 
 
 @dataclass(frozen=True)

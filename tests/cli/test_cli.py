@@ -203,8 +203,16 @@ def test_existing_output_is_never_overwritten_silently(tmp_path: Path) -> None:
     result = invoke("run", str(study), "--out", str(out))
     assert result.exit_code == 2 and "already exists" in result.stderr
     assert (out / "precious.txt").read_text() == "keep me"
+    # --overwrite replaces only a folder that synthgenesis wrote as a run
     result = invoke("run", str(study), "--out", str(out), "--overwrite")
-    assert result.exit_code == 0 and not (out / "precious.txt").exists()
+    assert result.exit_code == 2 and "not a synthgenesis run" in result.stderr
+    assert (out / "precious.txt").read_text() == "keep me"
+    run = tmp_path / "real-run"
+    assert invoke("run", str(study), "--out", str(run)).exit_code == 0
+    (run / "stale.txt").write_text("from the old run")
+    result = invoke("run", str(study), "--out", str(run), "--overwrite")
+    assert result.exit_code == 0 and not (run / "stale.txt").exists()
+    assert (run / "manifest.json").exists()
 
 
 def test_config_typo_reports_key_path(tmp_path: Path) -> None:
@@ -235,6 +243,8 @@ def test_incomplete_generation_keeps_samples_and_exits_5(tmp_path: Path) -> None
     reset_plugin_manager(lambda: pm)
     study = write_study(
         tmp_path,
+        # keep the real records the strict rule rejects, so the generator keeps sampling young ages
+        reference='[reference]\ndataset = "gbsg2"\ninvalid = "keep"\n',
         sampling="[sampling]\nn = 200\nmax_rounds = 1\n",
         evaluation="[evaluation]\nenabled = false\n",
     )
