@@ -68,3 +68,46 @@ def test_not_a_bundle(tmp_path: Path) -> None:
     (tmp_path / "y.json").write_text("{not json")
     with pytest.raises(InvalidDataError, match="not a JSON file"):
         read(tmp_path / "y.json")
+
+
+def test_a_patient_fhir_refuses_is_named_and_the_others_are_written(tmp_path: Path) -> None:
+    from synthgenesis.plugins.patients.fhir import RecordsRefusedError
+
+    table = pd.DataFrame(
+        {
+            "patient_id": ["A-1", "A 2", "A-3", "A-4"],
+            "age": [54, 60, 50, 40],
+            "heart_rate": [72, 80, float("inf"), 60],
+        }
+    )
+    with pytest.raises(RecordsRefusedError) as info:
+        write(table, tmp_path / "b.json")
+    message = str(info.value)
+    assert message.startswith(f"{tmp_path / 'b.json'}: wrote 2 of 4 patients; 2 refused by FHIR validation")
+    assert "patient 'A 2': Patient.id: String should match pattern" in message and "(value 'A 2')" in message
+    assert "patient 'A-3': Observation heart_rate.valueQuantity.value" in message and "(value inf)" in message
+    assert info.value.exit_code == 6
+    data = json.loads((tmp_path / "b.json").read_text())
+    Bundle.model_validate(data)
+    assert sorted(
+        e["resource"]["id"] for e in data["entry"] if e["resource"]["resourceType"] == "Patient"
+    ) == [
+        "A-1",
+        "A-4",
+    ]
+
+
+def test_convert_reports_refused_patients_without_a_traceback(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from synthgenesis.cli import app
+
+    source = tmp_path / "ids.csv"
+    source.write_text("patient_id,age,sex,heart_rate\nA 1,54,F,72\nA_2,60,M,80\nA-3,50,F,70\n")
+    result = CliRunner().invoke(app, ["convert", "patients", str(source), str(tmp_path / "o.json")])
+    assert result.exit_code == 6, result.output
+    assert "Traceback" not in result.output and "unexpected" not in result.output
+    assert "wrote 1 of 3 patients; 2 refused by FHIR validation" in result.output
+    assert "patient 'A 1': Patient.id" in result.output and "patient 'A_2': Patient.id" in result.output
+    back = read(tmp_path / "o.json")
+    assert back["patient_id"].tolist() == ["A-3"]
