@@ -10,7 +10,7 @@ import pandas as pd
 
 from synthgenesis.errors import InvalidDataError
 from synthgenesis.io import iter_table, read_table, write_table
-from synthgenesis.limits import shown
+from synthgenesis.limits import check_record_bytes, limits, shown
 from synthgenesis.plugins.patients import schema
 from synthgenesis.plugins.patients.datasets import REFERENCE_DATASETS
 from synthgenesis.plugins.patients.mapping import apply_mapping, load_mapping, sidecar
@@ -109,11 +109,17 @@ def _coerce(table: pd.DataFrame, errors_from_fhir: pd.Series, first_row: int = 0
     )
     errors_from_fhir = errors_from_fhir.reset_index(drop=True)
     errors: dict[int, list[str]] = {}
+    limit = limits().max_record_bytes
     for col in table.columns:  # a NUL byte is never part of a clinical value: the text was cut or corrupt
         values = table[col]
         if values.dtype == object or pd.api.types.is_string_dtype(values):
-            for i in np.flatnonzero(values.map(lambda v: isinstance(v, str) and "\x00" in v).to_numpy(bool)):
-                errors.setdefault(int(i), []).append(f"{col}={shown(values.iat[i])} holds a NUL byte")
+            for i, v in enumerate(values.tolist()):
+                if not isinstance(v, str):
+                    continue
+                if len(v) > limit // 4 and (reason := check_record_bytes(len(v.encode()), f"{col}")):
+                    errors.setdefault(i, []).append(reason)
+                elif "\x00" in v:
+                    errors.setdefault(i, []).append(f"{col}={shown(v)} holds a NUL byte")
     for col in schema.numeric_columns(table):
         raw = table[col]
         parsed = pd.to_numeric(raw, errors="coerce")

@@ -25,7 +25,7 @@ import pandas as pd
 from synthgenesis._optional import import_optional
 from synthgenesis.errors import InvalidDataError
 from synthgenesis.io import write_text
-from synthgenesis.limits import shown
+from synthgenesis.limits import check_record_bytes, json_depth, limits, shown
 from synthgenesis.plugins.patients import schema
 from synthgenesis.types import READ_ERROR_COLUMN
 
@@ -252,48 +252,76 @@ def read_bundle(path: Path) -> pd.DataFrame:
     """Read a FHIR Bundle back into a patient table; an invalid resource marks its patient's row."""
     _, patient_model, observation_model, condition_model = _models()
     try:
-        data = json.loads(Path(path).read_text())
-    except (OSError, json.JSONDecodeError) as exc:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidDataError(f"{path}: cannot be read as UTF-8 JSON: {exc}") from exc
+    depth = json_depth(text)
+    if depth > limits().max_json_depth:
+        raise InvalidDataError(
+            f"{path}: the bundle nests JSON {depth:,} levels deep, over the limit of "
+            f"{limits().max_json_depth} (raise SYNTHGENESIS_MAX_JSON_DEPTH to accept it)"
+        )
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:
         raise InvalidDataError(f"{path}: not a JSON file: {exc}") from exc
     if not isinstance(data, dict) or data.get("resourceType") != "Bundle":
         raise InvalidDataError(f"{path}: expected a FHIR Bundle, found {type(data).__name__}")
+    entries = data.get("entry") or []
+    if not isinstance(entries, list):
+        raise InvalidDataError(f"{path}: Bundle.entry must be a list, found {type(entries).__name__}")
     models = {"Patient": patient_model, "Observation": observation_model, "Condition": condition_model}
     rows: dict[str, dict[str, Any]] = {}
     errors: dict[str, list[str]] = {}
-    for k, entry in enumerate(data.get("entry") or []):
-        raw = (entry or {}).get("resource") or {}
+    for k, entry in enumerate(entries):
+        raw = entry.get("resource") if isinstance(entry, dict) else None
+        if not isinstance(raw, dict):
+            pid = f"entry-{k}"
+            rows.setdefault(pid, {schema.ID_COLUMN: pid})
+            errors.setdefault(pid, []).append(f"entry {k}: not a resource ({shown(entry)})")
+            continue
+        size_reason = check_record_bytes(len(json.dumps(raw)), f"entry {k}")
         kind = raw.get("resourceType")
-        ref = raw.get("subject", {}).get("reference", "") if kind != "Patient" else f"Patient/{raw.get('id')}"
-        pid = ref.removeprefix("Patient/") or f"entry-{k}"
+        subject = raw.get("subject")
+        ref = subject.get("reference", "") if isinstance(subject, dict) else ""
+        if kind == "Patient":
+            ref = f"Patient/{raw.get('id')}"
+        pid = (ref.removeprefix("Patient/") if isinstance(ref, str) else "") or f"entry-{k}"
         row = rows.setdefault(pid, {schema.ID_COLUMN: pid})
+        if size_reason:
+            errors.setdefault(pid, []).append(size_reason)
+            continue
         if kind not in models:
-            errors.setdefault(pid, []).append(f"entry {k}: unsupported resource {kind!r}")
+            errors.setdefault(pid, []).append(f"entry {k}: unsupported resource {shown(kind)}")
             continue
         try:
             resource = models[kind].model_validate(raw)
-        except ValueError as exc:
+        except (ValueError, TypeError, RecursionError) as exc:
             first = str(exc).splitlines()[1] if len(str(exc).splitlines()) > 1 else str(exc)
-            errors.setdefault(pid, []).append(f"entry {k} ({kind}): {first.strip()}")
+            errors.setdefault(pid, []).append(f"entry {k} ({kind}): {shown(first.strip())[1:-1]}")
             continue
-        if kind == "Patient":
-            if resource.gender:
-                row["sex"] = {v: k for k, v in GENDER.items()}.get(resource.gender, resource.gender)
-            if resource.birthDate:
-                row["birth_date"] = pd.Timestamp(str(resource.birthDate))
-        elif kind == "Condition":
-            code = resource.code.coding[0].code if resource.code and resource.code.coding else None
-            if code:
-                row["diagnosis"] = f"{row['diagnosis']};{code}" if "diagnosis" in row else code
-        else:
-            column = resource.code.text or (
-                resource.code.coding[0].code if resource.code.coding else f"obs-{k}"
-            )
-            if resource.valueQuantity is not None:
-                row[column] = float(resource.valueQuantity.value)
-            elif resource.valueString is not None:
-                row[column] = resource.valueString
-            if resource.effectiveDateTime is not None:
-                row["encounter_date"] = pd.Timestamp(str(resource.effectiveDateTime))
+        try:
+            if kind == "Patient":
+                if resource.gender:
+                    row["sex"] = {v: k for k, v in GENDER.items()}.get(resource.gender, resource.gender)
+                if resource.birthDate:
+                    row["birth_date"] = pd.Timestamp(str(resource.birthDate))
+            elif kind == "Condition":
+                code = resource.code.coding[0].code if resource.code and resource.code.coding else None
+                if code:
+                    row["diagnosis"] = f"{row['diagnosis']};{code}" if "diagnosis" in row else code
+            else:
+                column = resource.code.text or (
+                    resource.code.coding[0].code if resource.code.coding else f"obs-{k}"
+                )
+                if resource.valueQuantity is not None:
+                    row[column] = float(resource.valueQuantity.value)
+                elif resource.valueString is not None:
+                    row[column] = resource.valueString
+                if resource.effectiveDateTime is not None:
+                    row["encounter_date"] = pd.Timestamp(str(resource.effectiveDateTime))
+        except (ValueError, TypeError, OverflowError) as exc:  # valid FHIR a table cannot hold
+            errors.setdefault(pid, []).append(f"entry {k} ({kind}): {shown(str(exc))[1:-1]}")
     if not rows:
         raise InvalidDataError(f"{path}: the bundle has no patients")
     table = pd.DataFrame(list(rows.values()))

@@ -122,15 +122,16 @@ class DuplicatePatientIds(Constraint):
         for i in np.flatnonzero(repeated):
             key = tuple(frame.iloc[int(i)])
             n = int(counts[key])
+            pid = _id_text(batch[ID_COLUMN].iat[int(i)])
             if keys:
                 same = ", ".join(f"{c}={batch[c].iat[int(i)]}" for c in keys)
                 failing[int(i)] = [
-                    f"{ID_COLUMN} {_id_text(batch[ID_COLUMN].iat[int(i)])} with {same} is in {n} rows; each row of a "
+                    f"{ID_COLUMN} {pid} with {same} is in {n} rows; each row of a "
                     f"long-format table needs its own {'/'.join(keys)}"
                 ]
             else:
                 failing[int(i)] = [
-                    f"{ID_COLUMN} {_id_text(batch[ID_COLUMN].iat[int(i)])} is in {n} rows; a table with one row per "
+                    f"{ID_COLUMN} {pid} is in {n} rows; a table with one row per "
                     f"patient repeats no id (a table with one row per visit or event needs a column telling "
                     f"the rows apart: {', '.join(LONG_FORMAT_KEYS)})"
                 ]
