@@ -53,6 +53,10 @@ class EvaluationConfig:
     # diversity
     k: int = 5
     diversity_max_rows: int | None = 10_000
+    diversity_repeats: int = 3
+    """Size-matched PRDC is averaged over this many seeded subsamples of the larger table."""
+    diversity_repeat_max_rows: int = 5000
+    """Above this many compared rows per table one subsample is used (its noise is small)."""
     neighbor_chunk_rows: int = 2048
 
     # rare events
@@ -71,12 +75,35 @@ class EvaluationConfig:
     auprc_positive_rate: float = 0.2
     """AUPRC leads instead of AUROC when the positive rate of real data is below this."""
 
+    # evidence a verdict needs (see docs/evaluation.md, "Evidence")
+    evidence_level: float = 0.95
+    """Two-sided confidence level of the intervals a pass is checked against."""
+    diversity_min_rows: int = 50
+    """Rows per table (after size matching) below which mode collapse is not judged."""
+    detection_min_rows: int = 50
+    """Rows per class below which the classifier two-sample test is not judged."""
+    rare_min_expected: float = 5.0
+    """A rare region is judged only when a faithful synthetic table would put this many rows in it."""
+    bias_min_group_rows: int = 20
+    """Rows a subgroup (and the rest of its table) needs before its share or disparity is judged."""
+    privacy_min_rows: int = 50
+    """Holdout-sized reference rows (and synthetic rows) below which privacy is not judged."""
+    utility_min_test_rows: int = 50
+    utility_min_train_rows: int = 50
+    """Real and synthetic training rows below which transfer is not judged."""
+    utility_min_class_rows: int = 10
+    """Rows of the positive label the real test set needs for a classification score."""
+    utility_min_lift: float = 0.05
+    """The real-data model must beat chance by this much for transfer to be judged."""
+
     # verdict thresholds
     collapse_ratio: float = 0.6
     """Mode collapse when recall or coverage is below this fraction of precision."""
     collapse_warn_ratio: float = 0.8
     duplicate_rate_fail: float = 0.5
     duplicate_rate_warn: float = 0.05
+    coverage_fail: float = 0.1
+    """Mode collapse when coverage is below this, whatever the precision."""
     c2st_warn: float = 0.6
     c2st_fail: float = 0.8
     rare_warn: float = 0.8
@@ -108,6 +135,15 @@ class EvaluationConfig:
             "k",
             "neighbor_chunk_rows",
             "utility_seeds",
+            "diversity_repeats",
+            "diversity_repeat_max_rows",
+            "diversity_min_rows",
+            "detection_min_rows",
+            "bias_min_group_rows",
+            "privacy_min_rows",
+            "utility_min_test_rows",
+            "utility_min_train_rows",
+            "utility_min_class_rows",
         )
         for name in positive_ints:
             value = getattr(self, name)
@@ -126,6 +162,14 @@ class EvaluationConfig:
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int) or value < 10):
                 raise ConfigError(name, f"must be None or an integer >= 10, got {value!r}")
+        if not 0.5 <= self.evidence_level < 1.0:
+            raise ConfigError("evidence_level", "must lie in [0.5, 1)")
+        if self.rare_min_expected <= 0:
+            raise ConfigError("rare_min_expected", "must be positive")
+        if not 0.0 <= self.utility_min_lift < 1.0:
+            raise ConfigError("utility_min_lift", "must lie in [0, 1)")
+        if not 0.0 <= self.coverage_fail < 1.0:
+            raise ConfigError("coverage_fail", "must lie in [0, 1)")
         if not 0.0 < self.tail_quantile < 0.5:
             raise ConfigError("tail_quantile", "must lie strictly between 0 and 0.5")
         if not 0.0 < self.rare_category_frequency < 1.0:

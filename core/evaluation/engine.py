@@ -6,7 +6,6 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from synthgenesis.errors import UnknownNameError
@@ -16,7 +15,7 @@ from synthgenesis.evaluation.detection import detection
 from synthgenesis.evaluation.diversity import diversity
 from synthgenesis.evaluation.encoding import FeatureEncoder
 from synthgenesis.evaluation.fidelity import fidelity
-from synthgenesis.evaluation.preprocess import PreparedData, prepare, subsample_index
+from synthgenesis.evaluation.preprocess import PreparedData, prepare
 from synthgenesis.evaluation.privacy import privacy
 from synthgenesis.evaluation.rare_events import rare_events
 from synthgenesis.evaluation.result import EvaluationResult, to_jsonable
@@ -39,33 +38,38 @@ def _families(requested: Sequence[str] | None) -> list[str]:
 
 def _inapplicable(
     family: str, data: PreparedData, encoder: FeatureEncoder, config: EvaluationConfig
-) -> str | None:
-    """Why ``family`` cannot be computed on ``data``, or None when it can."""
+) -> tuple[str, bool] | None:
+    """Why ``family`` cannot be computed on ``data``, or None when it can.
+
+    The flag is true when the family could be computed on more rows: its verdict is
+    then "insufficient evidence" rather than "not applicable".
+    """
     no_space = (
         "no column is left in the standardised distance space (all numeric columns "
         "are constant in the real data and there is no categorical column)"
     )
     if family == "diversity":
         if not encoder.onehot_names():
-            return no_space
+            return no_space, False
         smallest = min(len(data.real), len(data.synthetic))
         if smallest <= config.k:
             return (
                 f"PRDC with k={config.k} needs more than {config.k} rows in each table "
-                f"(the smaller has {smallest})"
+                f"(the smaller has {smallest})",
+                True,
             )
     if family == "bias" and not data.sensitive:
-        return "no sensitive columns were given; pass sensitive=[...] to check subgroups"
+        return "no sensitive columns were given; pass sensitive=[...] to check subgroups", False
     if family == "privacy":
         if data.holdout is None:
-            return "privacy needs a holdout table of real rows the generator never saw; pass holdout="
+            return "privacy needs a holdout table of real rows the generator never saw; pass holdout=", False
         if not encoder.onehot_names():
-            return no_space
+            return no_space, False
     if family == "utility":
         if data.target is None:
-            return "utility needs a target column; pass target="
+            return "utility needs a target column; pass target=", False
         if not data.features:
-            return "utility needs at least one feature column besides the target"
+            return "utility needs at least one feature column besides the target", False
     return None
 
 
@@ -83,12 +87,7 @@ def _run(
     if family == "detection":
         return detection(data, encoder, config, seed)
     if family == "diversity":
-        rng = np.random.default_rng(seed)
-        ri = subsample_index(len(data.real), config.diversity_max_rows, rng)
-        si = subsample_index(len(data.synthetic), config.diversity_max_rows, rng)
-        real_x = encoder.onehot(data.real.iloc[ri])
-        syn_x = encoder.onehot(data.synthetic.iloc[si])
-        return diversity(data, real_x, syn_x, config), {}
+        return diversity(data, encoder, config, seed), {}
     if family == "rare_events":
         return rare_events(data, config), {}
     if family == "bias":
@@ -132,9 +131,12 @@ def evaluate(
     artifacts: dict[str, Any] = {}
     timings: dict[str, float] = {}
     for family in families:
-        reason = _inapplicable(family, data, encoder, config)
-        if reason is not None:
+        refusal = _inapplicable(family, data, encoder, config)
+        if refusal is not None:
+            reason, too_few_rows = refusal
             results[family] = {"applicable": False, "reason": reason}
+            if too_few_rows:
+                results[family]["insufficient_evidence"] = True
             continue
         report(family)
         start = time.perf_counter()

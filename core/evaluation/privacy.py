@@ -20,6 +20,10 @@ Distances are Euclidean in the standardised one-hot space.
 * ``mia_auc``: a distance-based membership-inference attack. Each train-reference row
   (member) and holdout row (non-member) is scored by minus its distance to the nearest
   synthetic row; the ROC AUC of that score is 0.5 when membership cannot be inferred.
+
+``dcr_share_interval`` (normal approximation over the synthetic rows) and
+``mia_auc_interval`` (DeLong) are two-sided intervals at ``evidence_level``; a pass
+needs both to stay below the fail thresholds (see ``verdicts``).
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from synthgenesis.evaluation.config import EvaluationConfig
 from synthgenesis.evaluation.encoding import FeatureEncoder
 from synthgenesis.evaluation.neighbors import build_index
 from synthgenesis.evaluation.preprocess import PreparedData, subsample_index
+from synthgenesis.evaluation.stats import auc_interval, mean_interval
 
 _QUANTILES = (0.05, 0.25, 0.5)
 
@@ -80,7 +85,8 @@ def privacy(
     d_train, _ = build_index(train_x).knn(syn_x, k, chunk)
     d_hold, _ = build_index(hold_x).knn(syn_x, k, chunk)
     dcr_train, dcr_hold = d_train[:, 0], d_hold[:, 0]
-    share = float(np.mean(dcr_train < dcr_hold) + 0.5 * np.mean(dcr_train == dcr_hold))
+    closer = (dcr_train < dcr_hold) + 0.5 * (dcr_train == dcr_hold)
+    share = float(np.mean(closer))
 
     syn_index = build_index(syn_x)
     member, _ = syn_index.knn(train_x, 1, chunk)
@@ -88,6 +94,9 @@ def privacy(
     scores = -np.concatenate([member[:, 0], non_member[:, 0]])
     labels = np.repeat([1, 0], size)
     mia = float(roc_auc_score(labels, scores))
+    level = config.evidence_level
+    share_interval = mean_interval(closer, level)["interval"] if len(closer) >= 2 else [0.0, 1.0]
+    mia_interval = auc_interval(scores[:size], scores[size:], level)["interval"] if size >= 2 else [0.0, 1.0]
 
     copies = exact_copies(data.real, data.synthetic)
     copies_reference = exact_copies(data.real.iloc[train_rows], data.synthetic)
@@ -97,7 +106,10 @@ def privacy(
         "dcr_share_closer_to_train": share,
         "dcr_train": _summary(dcr_train),
         "dcr_holdout": _summary(dcr_hold),
+        "dcr_share_interval": share_interval,
         "mia_auc": mia,
+        "mia_auc_interval": mia_interval,
+        "evidence_level": level,
         "exact_copies": copies,
         "exact_copies_rate": copies / n_syn,
         "exact_copies_train_reference": copies_reference,

@@ -12,6 +12,14 @@
   presence (0 or 1) for categories; 1 means every rare region is present.
 * With a classification target, ``minority_label`` compares the rate of the real data's
   least frequent class: ``ratio = synthetic rate / real rate``.
+
+A region is *judged* only when a synthetic table that followed the real one would put
+at least ``rare_min_expected`` (5) rows in it: ``real share x synthetic rows >= 5``.
+Below that, a missing region says nothing (a faithful table of that size would often
+miss it too: with 5 expected rows it misses by chance less than 1% of the time) and
+the region is listed with ``judged: false`` and left out of the shares. The minority
+label is judged when both the real rows of that label and the expected synthetic
+rows reach the same minimum.
 """
 
 from __future__ import annotations
@@ -24,8 +32,20 @@ from synthgenesis.evaluation.config import EvaluationConfig
 from synthgenesis.evaluation.preprocess import PreparedData
 
 
+def _expected(real_share: float, n_synthetic: int, minimum: float) -> dict[str, Any]:
+    """Whether a region of ``real_share`` can be judged on ``n_synthetic`` rows."""
+    expected = float(real_share * n_synthetic)
+    entry: dict[str, Any] = {"expected_synthetic_rows": expected, "judged": expected >= minimum}
+    if not entry["judged"]:
+        entry["not_judged"] = (
+            f"a faithful synthetic table of {n_synthetic} rows would hold {expected:.1f} rows here, "
+            f"fewer than {minimum:g}"
+        )
+    return entry
+
+
 def _tail(
-    real: np.ndarray, synthetic: np.ndarray, threshold: float, low: bool, limit: float
+    real: np.ndarray, synthetic: np.ndarray, threshold: float, low: bool, limit: float, minimum: float
 ) -> dict[str, Any]:
     if low:
         real_share, syn_share = np.mean(real <= threshold), np.mean(synthetic <= threshold)
@@ -40,6 +60,7 @@ def _tail(
         entry["skipped"] = f"the tail holds {real_share:.1%} of the real data, so it is not rare"
     else:
         entry["ratio"] = float(syn_share / real_share)
+        entry.update(_expected(float(real_share), len(synthetic), minimum))
     return entry
 
 
@@ -56,8 +77,8 @@ def numeric_tails(data: PreparedData, config: EvaluationConfig) -> dict[str, Any
             out[column] = {"skipped": "the real quantiles of both tails coincide"}
             continue
         out[column] = {
-            "low": _tail(real, synthetic, low_q, True, limit),
-            "high": _tail(real, synthetic, high_q, False, limit),
+            "low": _tail(real, synthetic, low_q, True, limit, config.rare_min_expected),
+            "high": _tail(real, synthetic, high_q, False, limit, config.rare_min_expected),
         }
     return out
 
@@ -75,6 +96,7 @@ def rare_categories(data: PreparedData, config: EvaluationConfig) -> dict[str, A
                 "real_frequency": float(freq),
                 "synthetic_frequency": float(syn.get(value, 0.0)),
                 "present": bool(syn.get(value, 0.0) > 0),
+                **_expected(float(freq), len(data.synthetic), config.rare_min_expected),
             }
             for value, freq in sorted(rare.items(), key=lambda kv: (kv[1], str(kv[0])))
         }
@@ -100,28 +122,47 @@ def minority_label(data: PreparedData) -> dict[str, Any] | None:
 def rare_events(data: PreparedData, config: EvaluationConfig) -> dict[str, Any]:
     tails = numeric_tails(data, config)
     categories = rare_categories(data, config)
-    tail_scores = [
-        min(1.0, entry[key]["ratio"])
+    tail_entries = [
+        entry[key]
         for entry in tails.values()
         for key in ("low", "high")
         if key in entry and "ratio" in entry[key]
     ]
-    category_scores = [1.0 if v["present"] else 0.0 for entry in categories.values() for v in entry.values()]
+    category_entries = [v for entry in categories.values() for v in entry.values()]
+    tail_scores = [min(1.0, e["ratio"]) for e in tail_entries if e["judged"]]
+    category_scores = [1.0 if v["present"] else 0.0 for v in category_entries if v["judged"]]
     regions = tail_scores + category_scores
+    not_judged = sum(not e["judged"] for e in tail_entries + category_entries)
     metrics: dict[str, Any] = {
         "share": float(np.mean(regions)) if regions else None,
         "tail_share": float(np.mean(tail_scores)) if tail_scores else None,
         "rare_category_share": float(np.mean(category_scores)) if category_scores else None,
         "n_tails": len(tail_scores),
         "n_rare_categories": len(category_scores),
+        "n_not_judged": not_judged,
+        "rows": {"real": len(data.real), "synthetic": len(data.synthetic)},
+        "min_expected": config.rare_min_expected,
         "tail_quantile": config.tail_quantile,
         "rare_category_frequency": config.rare_category_frequency,
         "tails": tails,
         "rare_categories": categories,
     }
     if not regions:
-        metrics["notes"] = ["no rare region found: no numeric tail or rare category qualified"]
+        metrics["notes"] = (
+            [f"{not_judged} rare regions exist but the synthetic table is too small to judge any of them"]
+            if not_judged
+            else ["no rare region found: no numeric tail or rare category qualified"]
+        )
     minority = minority_label(data)
     if minority is not None:
+        real_rows = round(minority["real_rate"] * len(data.real))
+        judged = _expected(minority["real_rate"], len(data.synthetic), config.rare_min_expected)
+        minority["real_rows"] = real_rows
+        minority.update(judged)
+        if real_rows < config.rare_min_expected:
+            minority["judged"] = False
+            minority["not_judged"] = (
+                f"only {real_rows} real rows carry the label, fewer than {config.rare_min_expected:g}"
+            )
         metrics["minority_label"] = minority
     return metrics

@@ -12,8 +12,22 @@ from typing import Any, Literal
 
 import numpy as np
 
-Status = Literal["pass", "warn", "fail", "n/a"]
-STATUSES: tuple[str, ...] = ("pass", "warn", "fail", "n/a")
+Status = Literal["pass", "warn", "fail", "insufficient", "n/a"]
+#: Verdict states. ``insufficient`` ("insufficient evidence"): the family was asked for but
+#: its data are too few or too degenerate to support any verdict; ``n/a``: it does not apply.
+STATUSES: tuple[str, ...] = ("pass", "warn", "fail", "insufficient", "n/a")
+#: How each state is written for people.
+STATUS_LABELS: dict[str, str] = {
+    "pass": "pass",
+    "warn": "warn",
+    "fail": "fail",
+    "insufficient": "insufficient evidence",
+    "n/a": "n/a",
+}
+
+Usability = Literal["usable", "usable with warnings", "not usable", "insufficient evidence"]
+#: The overall verdict's states, best first.
+USABILITY: tuple[str, ...] = ("usable", "usable with warnings", "not usable", "insufficient evidence")
 
 #: Failure modes in report order, with a human title each.
 FAILURE_MODES: dict[str, str] = {
@@ -26,20 +40,74 @@ FAILURE_MODES: dict[str, str] = {
 }
 
 
+def _decimals(value: float) -> int:
+    return 1 if abs(value) >= 100 else 3
+
+
+def plus_minus(value: float | None, spread: float | None, decimals: int | None = None) -> str:
+    """``value ± spread`` with the same number of decimals for both.
+
+    The decimals follow the value's size (3, or 1 from 100 up) unless given; a missing
+    number is written "—".
+    """
+    if value is None or spread is None:
+        return "—"
+    places = _decimals(value) if decimals is None else decimals
+    return f"{value:.{places}f} ± {spread:.{places}f}"
+
+
+def interval(bounds: list[float] | tuple[float, float] | None, decimals: int = 3) -> str:
+    """A two-sided interval as ``[low, high]`` with the same decimals for both ends."""
+    if not bounds:
+        return "—"
+    return f"[{bounds[0]:.{decimals}f}, {bounds[1]:.{decimals}f}]"
+
+
 @dataclass(frozen=True)
 class Verdict:
-    """Judgement on one failure mode: ``status`` and a sentence with the figures behind it."""
+    """Judgement on one failure mode.
+
+    ``summary`` is a sentence with the figures behind it; ``reason`` says why this
+    status was reached: the threshold crossed, the evidence a pass rests on (rows and
+    intervals), or, for ``insufficient``, what evidence is missing.
+    """
 
     failure_mode: str
     status: Status
     summary: str
+    reason: str = ""
 
     @property
     def title(self) -> str:
         return FAILURE_MODES.get(self.failure_mode, self.failure_mode)
 
+    @property
+    def label(self) -> str:
+        """The status as written for people ("insufficient evidence" for ``insufficient``)."""
+        return STATUS_LABELS.get(self.status, self.status)
+
     def to_dict(self) -> dict[str, str]:
-        return {"failure_mode": self.failure_mode, "status": self.status, "summary": self.summary}
+        return {
+            "failure_mode": self.failure_mode,
+            "status": self.status,
+            "summary": self.summary,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class OverallVerdict:
+    """One verdict on the whole synthetic table, with the reasons that decided it.
+
+    ``status`` is one of :data:`USABILITY`; the rule is
+    :func:`synthgenesis.evaluation.verdicts.overall_verdict`.
+    """
+
+    status: Usability
+    reasons: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"status": self.status, "reasons": list(self.reasons)}
 
 
 def to_jsonable(value: Any) -> Any:
@@ -99,10 +167,18 @@ class EvaluationResult:
                 return verdict
         raise KeyError(f"no verdict for {failure_mode!r}; known: {list(FAILURE_MODES)}")
 
+    @property
+    def overall(self) -> OverallVerdict:
+        """The overall verdict (usable / usable with warnings / not usable / insufficient evidence)."""
+        from synthgenesis.evaluation.verdicts import overall_verdict
+
+        return overall_verdict(self.verdicts)
+
     def to_dict(self) -> dict[str, Any]:
-        """The metrics with the verdicts under the key ``verdicts``."""
+        """The metrics with the verdicts under ``verdicts`` and the overall verdict under ``overall``."""
         out = dict(self.metrics)
         out["verdicts"] = [v.to_dict() for v in self.verdicts]
+        out["overall"] = self.overall.to_dict()
         return out
 
     def to_json(self, path: str | os.PathLike[str]) -> Path:

@@ -14,6 +14,10 @@ Regression reports MAE and R^2, and R^2 leads. Each comparison is repeated over
 ``utility_seeds`` seeds (model seed and training subsample) and reported as mean and
 standard deviation; ``ratio`` is mean TSTR lead / mean TRTR lead.
 
+``chance`` is what the lead metric gives without signal (AUROC 0.5, AUPRC the positive
+rate of the test set, R^2 0): a real-data model that does not beat it leaves nothing to
+transfer, and the verdict says so instead of passing on a meaningless ratio.
+
 The hybrid curve trains on a fraction of the real training rows plus a multiple of
 that many synthetic rows and scores the lead metric on the real test set, showing
 where adding synthetic data helps or hurts.
@@ -233,6 +237,10 @@ def utility(
     }
     if setup.task == "classification":
         metrics["label_rate"] = setup.label_rate
+        metrics["test_set"]["positive_rows"] = int(np.sum(setup.y_test == setup.positive))
+        metrics["chance"] = setup.label_rate["test"] if setup.lead == "auprc" else 0.5
+    else:
+        metrics["chance"] = 0.0
     metrics["hybrid"] = _hybrid(setup, config, seed, report)
     if setup.notes:
         metrics["notes"] = sorted(set(setup.notes))

@@ -203,7 +203,9 @@ def subgroups(metrics: dict[str, Any]) -> str | None:
         ax.bar(x + 0.2, syn, width=0.4, color=SYNTHETIC, label="synthetic")
         ax.set_xticks(x, [_short(g, 12) for g in groups], rotation=30, ha="right", fontsize=7)
         amp = entry.get("max_amplification")
-        suffix = f"\nmax amplification {amp:.2f}" if amp is not None else ""
+        suffix = ""
+        if amp is not None:
+            suffix = f"\nmax amplification {amp:.2f}" + (" (gap reversed)" if amp < 0 else "")
         ax.set_title(f"{_short(column)}{suffix}", fontsize=9)
         ax.set_ylabel("label rate" if with_rate else "share of rows", fontsize=8)
     axes[0].legend(fontsize=7)

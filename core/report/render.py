@@ -11,18 +11,28 @@ from typing import Any
 import jinja2
 
 from synthgenesis.errors import InvalidDataError
-from synthgenesis.evaluation.result import EvaluationResult, atomic_write_text
+from synthgenesis.evaluation.result import STATUS_LABELS, EvaluationResult, OverallVerdict, atomic_write_text
+from synthgenesis.evaluation.verdicts import not_evaluated as not_evaluated_verdict
 from synthgenesis.report.sections import build_sections, flatten, fmt
 from synthgenesis.report.template import CSS, TEMPLATE
 
+#: CSS class of each overall verdict.
+_OVERALL_CSS = {
+    "usable": "pass",
+    "usable with warnings": "warn",
+    "not usable": "fail",
+    "insufficient evidence": "insufficient",
+}
+
 
 def _css_status(status: str) -> str:
-    return "na" if status == "n/a" else status
+    return "na" if status == "n/a" else _OVERALL_CSS.get(status, status)
 
 
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     env.filters["css_status"] = _css_status
+    env.filters["status_label"] = lambda status: STATUS_LABELS.get(status, status)
     return env
 
 
@@ -70,17 +80,38 @@ def _context(context: Mapping[str, Any] | None) -> tuple[list[tuple[str, str]], 
 
 
 def render_html(
-    result: EvaluationResult,
+    result: EvaluationResult | None,
     title: str = "Synthetic data evaluation",
     context: Mapping[str, Any] | None = None,
+    *,
+    not_evaluated: str | None = None,
 ) -> str:
     """The report as an HTML string (see :func:`write_html_report`)."""
     run_info, extra = _context(context)
-    sections = build_sections(result)
-    tables = [(family, flatten(values)) for family, values in result.metrics.items() if family != "meta"]
-    meta = result.metrics.get("meta", {})
-    tables.append(("meta", flatten({k: v for k, v in meta.items() if k != "config"})))
-    tables.append(("config", flatten(meta.get("config", {}))))
+    if (result is None) == (not_evaluated is None):
+        raise InvalidDataError(
+            "a report needs either an evaluation result or, for a run that was not evaluated, "
+            "the reason (not_evaluated=...), not both"
+            if result is not None
+            else "a report without an evaluation result needs the reason it was not evaluated "
+            "(not_evaluated=...)"
+        )
+    overall: OverallVerdict
+    if result is None:
+        assert not_evaluated is not None
+        reason = str(not_evaluated).strip() or "no reason was given"
+        overall = not_evaluated_verdict(reason)
+        sections, tables, sizes, notes = [], [], [], []
+    else:
+        reason = None
+        overall = result.overall
+        sections = build_sections(result)
+        tables = [(family, flatten(values)) for family, values in result.metrics.items() if family != "meta"]
+        meta = result.metrics.get("meta", {})
+        tables.append(("meta", flatten({k: v for k, v in meta.items() if k != "config"})))
+        tables.append(("config", flatten(meta.get("config", {}))))
+        sizes = _sizes(result.metrics)
+        notes = meta.get("notes", [])
     return (
         _environment()
         .from_string(TEMPLATE)
@@ -88,9 +119,11 @@ def render_html(
             title=title,
             css=CSS,
             generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-            sizes=_sizes(result.metrics),
+            sizes=sizes,
             run_info=run_info,
-            notes=meta.get("notes", []),
+            notes=notes,
+            overall=overall,
+            not_evaluated=reason,
             sections=sections,
             extra_sections=extra,
             metric_tables=tables,
@@ -99,10 +132,12 @@ def render_html(
 
 
 def write_html_report(
-    result: EvaluationResult,
+    result: EvaluationResult | None,
     path: str | os.PathLike[str],
     title: str = "Synthetic data evaluation",
     context: Mapping[str, Any] | None = None,
+    *,
+    not_evaluated: str | None = None,
 ) -> Path:
     """Write a self-contained HTML report of ``result`` to ``path`` atomically.
 
@@ -111,5 +146,9 @@ def write_html_report(
     inserted as given and must itself be self-contained). Every other key goes into the
     header's run table: a dict value (e.g. ``context["run"]``) contributes its items, a
     plain value one row.
+
+    For a run whose evaluation was skipped, pass ``result=None`` and the reason as
+    ``not_evaluated``: the report then says "Not evaluated: <reason>", gives the overall
+    verdict "insufficient evidence" and still shows the run table and caller sections.
     """
-    return atomic_write_text(path, render_html(result, title, context))
+    return atomic_write_text(path, render_html(result, title, context, not_evaluated=not_evaluated))

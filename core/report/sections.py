@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from synthgenesis.evaluation.result import EvaluationResult, Verdict
+from synthgenesis.evaluation.bias import describe_amplification
+from synthgenesis.evaluation.result import EvaluationResult, Verdict, interval, plus_minus
 from synthgenesis.report import figures
 
 Facts = list[tuple[str, str]]
@@ -19,6 +20,8 @@ class Section:
     title: str
     status: str
     summary: str
+    label: str = ""
+    reason: str = ""
     facts: Facts = field(default_factory=list)
     figures: list[tuple[str, str]] = field(default_factory=list)
     wide_figures: list[tuple[str, str]] = field(default_factory=list)
@@ -43,27 +46,52 @@ def _pct(value: Any) -> str:
     return "—" if value is None else f"{value:.1%}"
 
 
+def _level(m: dict[str, Any]) -> str:
+    return f"{m.get('evidence_level', 0.95):.0%}"
+
+
 def _diversity(m: dict[str, Any], _art: dict[str, Any]) -> tuple[Facts, list[tuple[str, str]]]:
-    facts = [(name, fmt(m[name])) for name in ("precision", "recall", "density", "coverage")]
+    spread = m.get("spread") if m.get("repeats", 1) > 1 else None
+    facts = [
+        (name, plus_minus(m[name], spread[name]) if spread else fmt(m[name]))
+        for name in ("precision", "recall", "density", "coverage")
+    ]
+    compared = f"{min(m['rows'])} per table"
+    available = m.get("rows_available")
+    if m.get("subsampled") and available:
+        compared += f", drawn from {available[0]} real and {available[1]} synthetic"
+        if m.get("repeats", 1) > 1:
+            compared += f" (mean ± sd of {m['repeats']} draws)"
+    decision = m["mode_collapse"]["detected"]
     facts += [
         (
             "duplicate rows (synthetic / real)",
             f"{_pct(m['duplicate_rate'])} / {_pct(m['real_duplicate_rate'])}",
         ),
-        ("rows compared (real, synthetic)", fmt(m["rows"])),
-        ("mode collapse", fmt(m["mode_collapse"]["detected"])),
+        ("rows compared (size-matched)", compared),
+        ("mode collapse", "cannot be judged" if decision is None else fmt(decision)),
     ]
     return facts, [("Precision, recall, density and coverage", figures.prdc(m))]
 
 
 def _bias(m: dict[str, Any], _art: dict[str, Any]) -> tuple[Facts, list[tuple[str, str]]]:
+    amp = m["max_amplification"]
     facts = [
-        ("max amplification", fmt(m["max_amplification"])),
+        ("max amplification", fmt(amp)),
         ("min amplification", fmt(m["min_amplification"])),
+    ]
+    if amp is not None and amp != 1:
+        facts.append(("max amplification means", describe_amplification(amp)))
+    low = m["min_amplification"]
+    if low is not None and low < 0 and (amp is None or amp >= 0):
+        facts.append(("min amplification means", describe_amplification(low)))
+    facts += [
         ("largest subgroup share change", _pct(m["max_representation_gap"])),
         ("rate compared", fmt(m["rate"])),
         ("sensitive columns", ", ".join(m["columns"])),
     ]
+    if m.get("judged_groups") is not None:
+        facts.append(("subgroups judged", f"{m['judged_groups']} (at least {m['min_group_rows']} rows each)"))
     plot = figures.subgroups(m)
     caption = "Label rate per subgroup" if m["rate"] else "Share of rows per subgroup"
     return facts, [(caption, plot)] if plot else []
@@ -73,7 +101,12 @@ def _detection(
     m: dict[str, Any], art: dict[str, Any], fid: dict[str, Any] | None
 ) -> tuple[Facts, list[tuple[str, str]]]:
     facts = [
-        ("C2ST AUC", f"{fmt(m['c2st_auc'])} ± {fmt(m['c2st_auc_std'])}"),
+        ("C2ST AUC (mean ± sd over folds)", plus_minus(m["c2st_auc"], m["c2st_auc_std"])),
+    ]
+    if m.get("c2st_auc_interval"):
+        facts.append((f"{_level(m)} interval of the AUC", interval(m["c2st_auc_interval"])))
+        facts.append(("p-value against chance", fmt(m.get("c2st_p_value"))))
+    facts += [
         ("rows per class", fmt(m["rows_per_class"])),
         ("most telling columns", ", ".join(t["feature"] for t in m["top_features"][:3])),
     ]
@@ -119,12 +152,17 @@ def _rare(m: dict[str, Any], _art: dict[str, Any]) -> tuple[Facts, list[tuple[st
         ("tails reproduced", f"{_pct(m['tail_share'])} of {m['n_tails']}"),
         ("rare categories present", f"{_pct(m['rare_category_share'])} of {m['n_rare_categories']}"),
     ]
+    if m.get("n_not_judged"):
+        facts.append(
+            ("regions too rare to judge", f"{m['n_not_judged']} (under {m['min_expected']:g} expected rows)")
+        )
     minority = m.get("minority_label")
     if minority:
         facts.append(
             (
                 f"label {minority['label']!r} rate (synthetic / real)",
-                f"{fmt(minority['synthetic_rate'])} / {fmt(minority['real_rate'])}",
+                f"{fmt(minority['synthetic_rate'])} / {fmt(minority['real_rate'])}"
+                + ("" if minority.get("judged", True) else " (not judged: too few rows)"),
             )
         )
     plot = figures.rare_regions(m)
@@ -134,7 +172,13 @@ def _rare(m: dict[str, Any], _art: dict[str, Any]) -> tuple[Facts, list[tuple[st
 def _privacy(m: dict[str, Any], art: dict[str, Any]) -> tuple[Facts, list[tuple[str, str]]]:
     facts = [
         ("share closer to train", fmt(m["dcr_share_closer_to_train"])),
-        ("membership-inference AUC", fmt(m["mia_auc"])),
+    ]
+    if m.get("dcr_share_interval"):
+        facts.append((f"{_level(m)} interval of the share", interval(m["dcr_share_interval"])))
+    facts.append(("membership-inference AUC", fmt(m["mia_auc"])))
+    if m.get("mia_auc_interval"):
+        facts.append((f"{_level(m)} interval of the AUC", interval(m["mia_auc_interval"])))
+    facts += [
         ("exact copies of real rows", fmt(m["exact_copies"])),
         ("median DCR (train / holdout)", f"{fmt(m['dcr_train']['q50'])} / {fmt(m['dcr_holdout']['q50'])}"),
     ]
@@ -156,8 +200,9 @@ def _utility(m: dict[str, Any], _art: dict[str, Any]) -> tuple[Facts, list[tuple
     lead = m["lead_metric"]
     facts = [
         ("lead metric", lead.upper()),
-        ("TSTR", f"{fmt(m['tstr'][lead]['mean'])} ± {fmt(m['tstr'][lead]['std'])}"),
-        ("TRTR", f"{fmt(m['trtr'][lead]['mean'])} ± {fmt(m['trtr'][lead]['std'])}"),
+        ("TSTR (mean ± sd over repeats)", plus_minus(m["tstr"][lead]["mean"], m["tstr"][lead]["std"])),
+        ("TRTR (mean ± sd over repeats)", plus_minus(m["trtr"][lead]["mean"], m["trtr"][lead]["std"])),
+        ("chance level", fmt(m.get("chance"))),
         ("ratio", fmt(m["ratio"])),
         ("test set", f"{m['test_set']['source']} ({m['test_set']['rows']} rows)"),
         ("model", m["model"]),
@@ -192,7 +237,9 @@ def build_sections(result: EvaluationResult) -> list[Section]:
 
 
 def _section(verdict: Verdict, result: EvaluationResult) -> Section:
-    section = Section(verdict.failure_mode, verdict.title, verdict.status, verdict.summary)
+    section = Section(
+        verdict.failure_mode, verdict.title, verdict.status, verdict.summary, verdict.label, verdict.reason
+    )
     family = _FAMILY.get(verdict.failure_mode)
     metrics = result.metrics.get(family) if family else None
     if not metrics or not metrics.get("applicable", True):

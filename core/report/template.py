@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 CSS = """
-:root { --pass:#2e7d32; --warn:#b26a00; --fail:#c62828; --na:#6b7280; --ink:#1f2933;
+:root { --pass:#2e7d32; --warn:#b26a00; --fail:#c62828; --na:#6b7280; --insufficient:#5b4b8a;
+        --ink:#1f2933;
         --line:#d9dee3; --soft:#f5f7f9; }
 * { box-sizing: border-box; }
 body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue",
@@ -26,6 +27,15 @@ th { background: var(--soft); font-weight: 600; }
          text-transform: uppercase; }
 .badge.pass { background: var(--pass); } .badge.warn { background: var(--warn); }
 .badge.fail { background: var(--fail); } .badge.na { background: var(--na); }
+.badge.insufficient { background: var(--insufficient); }
+#overall { border: 1px solid var(--line); border-left: 8px solid var(--na); border-radius: 6px;
+           padding: 12px 20px; margin: 18px 0 8px; background: var(--soft); }
+#overall.pass { border-left-color: var(--pass); } #overall.warn { border-left-color: var(--warn); }
+#overall.fail { border-left-color: var(--fail); }
+#overall.insufficient { border-left-color: var(--insufficient); }
+#overall h2 { font-size: 1.35rem; }
+#overall ul { margin: 6px 0 0; padding-left: 20px; }
+.reason { margin: 0 0 12px; color: #3e4c59; font-size: 0.92rem; }
 .overview td:first-child { white-space: nowrap; }
 .overview a { color: inherit; }
 section.mode { border: 1px solid var(--line); border-left: 6px solid var(--na);
@@ -33,6 +43,7 @@ section.mode { border: 1px solid var(--line); border-left: 6px solid var(--na);
 section.mode.pass { border-left-color: var(--pass); }
 section.mode.warn { border-left-color: var(--warn); }
 section.mode.fail { border-left-color: var(--fail); }
+section.mode.insufficient { border-left-color: var(--insufficient); }
 .mode header { display: flex; align-items: center; gap: 12px; margin-bottom: 6px; }
 .summary { margin: 4px 0 12px; }
 .evidence { display: grid; grid-template-columns: minmax(240px, 320px) 1fr; gap: 20px;
@@ -67,10 +78,12 @@ TEMPLATE = """<!DOCTYPE html>
   <h1>{{ title }}</h1>
   <p class="subtitle">Synthetic data evaluation report · generated {{ generated }}</p>
   <div class="info">
+    {% if sizes %}
     <table id="dataset-sizes">
       <tr><th colspan="2">Data</th></tr>
       {% for key, value in sizes %}<tr><td>{{ key }}</td><td>{{ value }}</td></tr>{% endfor %}
     </table>
+    {% endif %}
     {% if run_info %}
     <table id="run-info">
       <tr><th colspan="2">Run</th></tr>
@@ -84,22 +97,42 @@ TEMPLATE = """<!DOCTYPE html>
   {% endif %}
 </header>
 
+<section id="overall" class="{{ overall.status | css_status }}" data-overall="{{ overall.status }}">
+  <h2>Overall verdict: {{ overall.status }}</h2>
+  {% if overall.reasons %}
+  <ul class="overall-reasons">{% for reason in overall.reasons %}<li>{{ reason }}</li>{% endfor %}</ul>
+  {% endif %}
+</section>
+
+{% if not_evaluated is not none %}
+<section class="mode insufficient" id="not-evaluated" data-status="not evaluated">
+  <header><span class="badge insufficient">not evaluated</span><h2>Not evaluated</h2></header>
+  <p class="summary">Not evaluated: {{ not_evaluated }}</p>
+  <p class="reason">No metric was computed, so no failure mode was judged.</p>
+</section>
+{% endif %}
+
+{% if sections %}
 <section id="overview">
   <h3>Verdicts</h3>
   <table class="overview">
     {% for s in sections %}
-    <tr><td><span class="badge {{ s.status | css_status }}">{{ s.status }}</span></td>
+    <tr><td><span class="badge {{ s.status | css_status }}">{{ s.status | status_label }}</span></td>
         <td><a href="#{{ s.key }}">{{ s.title }}</a></td><td>{{ s.summary }}</td></tr>
     {% endfor %}
   </table>
 </section>
+{% endif %}
 
 {% for s in sections %}
 <section class="mode verdict {{ s.status | css_status }}" id="{{ s.key }}"
          data-failure-mode="{{ s.key }}" data-status="{{ s.status }}">
-  <header><span class="badge {{ s.status | css_status }}">{{ s.status }}</span>
+  <header><span class="badge {{ s.status | css_status }}">{{ s.status | status_label }}</span>
   <h2>{{ s.title }}</h2></header>
   <p class="summary">{{ s.summary }}</p>
+  {% if s.reason and s.reason != s.summary %}
+  <p class="reason"><strong>Why:</strong> {{ s.reason }}</p>
+  {% endif %}
   {% if s.facts or s.figures %}
   <div class="evidence">
     <table class="facts">
@@ -127,17 +160,20 @@ TEMPLATE = """<!DOCTYPE html>
 </section>
 {% endfor %}
 
+{% if metric_tables %}
 <section class="extra" id="all-metrics">
-  <h2>All metrics</h2>
+  <details id="all-metrics-details"><summary><h2 style="display:inline">All metrics</h2></summary>
   <p class="notes">Every value of <code>metrics.json</code>, by metric family.</p>
   {% for family, rows in metric_tables %}
-  <details open><summary>{{ family }} ({{ rows | length }} values)</summary>
+  <details><summary>{{ family }} ({{ rows | length }} values)</summary>
     <table class="metrics">
       {% for key, value in rows %}<tr><td>{{ key }}</td><td>{{ value }}</td></tr>{% endfor %}
     </table>
   </details>
   {% endfor %}
+  </details>
 </section>
+{% endif %}
 </main>
 </body>
 </html>

@@ -95,7 +95,9 @@ def test_many_zero_radii_make_collapse_undecidable() -> None:
     assert div["zero_radius_share_real"] == 1.0
     assert div["mode_collapse"]["detected"] is None
     result = evaluate(real, real.copy(), metrics=["diversity"])
-    assert result.verdict("mode_collapse").status == "n/a"
+    verdict = result.verdict("mode_collapse")
+    assert verdict.status == "insufficient"
+    assert "radii are zero" in verdict.reason
 
 
 def test_subsample_cap_is_reported() -> None:

@@ -67,6 +67,9 @@ def test_minority_label_ratio_known() -> None:
         "real_rate": 0.2,
         "synthetic_rate": 0.05,
         "ratio": pytest.approx(0.25),
+        "real_rows": 20,
+        "expected_synthetic_rows": pytest.approx(20.0),
+        "judged": True,
     }
     verdict = evaluate(real, synthetic, target="y", metrics=["rare_events"]).verdict("rare_event_loss")
     assert verdict.status == "fail"

@@ -27,7 +27,13 @@ def test_synthetic_equal_to_real_gives_ratio_one() -> None:
     assert out["tstr"]["auroc"]["mean"] == pytest.approx(out["trtr"]["auroc"]["mean"])
     assert out["trtr"]["auroc"]["mean"] > 0.75
     assert len(out["tstr"]["auroc"]["values"]) == FAST.utility_seeds
-    assert out["test_set"] == {"source": "holdout", "rows": len(HOLDOUT)}
+    positive = out["label_rate"]["positive_label"]
+    assert out["test_set"] == {
+        "source": "holdout",
+        "rows": len(HOLDOUT),
+        "positive_rows": int((HOLDOUT["label"].astype(str) == positive).sum()),
+    }
+    assert out["chance"] == 0.5
 
 
 def test_shuffled_labels_drop_the_ratio() -> None:
