@@ -219,9 +219,12 @@ def parse_expression(text: object) -> Expression:
         raise ExpressionError(f"{len(text):,} characters; an expression may have at most {MAX_LENGTH:,}")
     if not text.strip():
         raise ExpressionError("the expression is empty")
+    # In parentheses, an expression may span lines (TOML multi-line strings) and be indented.
+    source = f"({text.strip()}\n)"
     try:
-        ast.parse(text, mode="eval")
-        tree = ast.parse(_rewrite_pandas_booleans(text), mode="eval")
+        ast.parse(source, mode="eval")
+        _check_brackets(source)
+        tree = ast.parse(_rewrite_pandas_booleans(source), mode="eval")
     except SyntaxError as exc:
         raise ExpressionError(f"not a valid expression: {exc.msg}") from None
     except (RecursionError, MemoryError, ValueError, tokenize.TokenError) as exc:
@@ -240,6 +243,20 @@ def parse_expression(text: object) -> Expression:
         tuple(sorted(checker.names - (checker.presence_only - checker.value_names))),
         tree,
     )
+
+
+def _check_brackets(source: str) -> None:
+    """Refuse text that closes the parenthesis put around it (``a > 1) or (b > 1``)."""
+    depth = 0
+    tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    last = max(i for i, tok in enumerate(tokens) if tok.type == tokenize.OP)
+    for i, tok in enumerate(tokens):
+        if tok.type == tokenize.OP and tok.string in {"(", "[", "{"}:
+            depth += 1
+        elif tok.type == tokenize.OP and tok.string in {")", "]", "}"}:
+            depth -= 1
+            if depth == 0 and i != last:
+                raise SyntaxError("unmatched ')'")
 
 
 def _check_size(tree: ast.AST) -> None:
@@ -390,11 +407,12 @@ class _Checker:
             else:
                 symbol = _COMPARE[type(op)][0]
                 with_none = _is_none(left) or _is_none(right)
+                before = len(self.refused)
                 kinds = (self.kind(left, presence=_is_none(right)), self.kind(right, presence=_is_none(left)))
                 if with_none and symbol not in ("==", "!="):
                     self.refuse(node, f"'{symbol}' with None", " (None is only compared with == or !=)")
                 known = {k for k in kinds if k is not None}
-                if TEXT in known and (NUMBER in known or BOOLEAN in known):
+                if len(self.refused) == before and TEXT in known and (NUMBER in known or BOOLEAN in known):
                     self.refuse(node, f"comparison {_short(node)!r}", " of text with a number")
             left = right
         return BOOLEAN
@@ -501,7 +519,8 @@ class _Evaluator:
         for i in np.flatnonzero(bad):
             self.problems.setdefault(int(i), why(int(i)))
 
-    def number(self, value: _Value) -> Any:
+    def number(self, value: _Value, strict: bool = True) -> Any:
+        """Numbers per row; a text column is read as numbers (with ``strict``, flagging text that is none)."""
         if value.kind == NUMBER:
             return value.data
         if value.kind == BOOLEAN:
@@ -510,7 +529,8 @@ class _Evaluator:
             raw = value.data
             numbers = pd.to_numeric(pd.Series(raw, dtype=object), errors="coerce").to_numpy(dtype=float)
             bad = np.isnan(numbers) & ~pd.isna(pd.Series(raw, dtype=object)).to_numpy()
-            self.flag(bad, lambda i: f"{value.column}={shown(raw[i])} is not a number")
+            if strict:
+                self.flag(bad, lambda i: f"{value.column}={shown(raw[i])} is not a number")
             return numbers
         raise EvaluationError(f"{_kind_words(value)} where a number is needed")
 
@@ -647,7 +667,7 @@ class _Evaluator:
             return self.date_constant(value.data)
         if value.kind == TEXT:
             raw = value.data
-            parsed = pd.to_datetime(pd.Series(raw, dtype=object), errors="coerce", utc=True)
+            parsed = pd.to_datetime(pd.Series(raw, dtype=object), errors="coerce", utc=True, format="mixed")
             parsed = parsed.dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
             bad = np.isnat(parsed) & ~pd.isna(pd.Series(raw, dtype=object)).to_numpy()
             self.flag(bad, lambda i: f"{value.column}={shown(raw[i])} is not a date")
@@ -678,7 +698,9 @@ class _Evaluator:
                 raise EvaluationError(f"cannot order {shown(text.data)} against {_kind_words(other)}")
             if other.kind == BOOLEAN and symbol in ("==", "!="):
                 return func(self.boolean(text, "comparing with true/false"), other.data)
-        return func(self.number(left), self.number(right))
+        # Text is never equal to a number, so equality need not flag text that is not one.
+        strict = symbol not in ("==", "!=")
+        return func(self.number(left, strict), self.number(right, strict))
 
     def compare_text(self, func: Callable[[Any, Any], Any], left: _Value, right: _Value) -> Any:
         def prepared(value: _Value) -> tuple[Any, Any]:
