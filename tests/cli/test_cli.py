@@ -83,9 +83,10 @@ def test_validate_repair_out_writes_valid_records(tmp_path: Path) -> None:
     )
     assert result.exit_code == 6  # the file itself still has invalid records
     fixed = pd.read_csv(out)
-    # 1001 was valid; 1005's temperature was clipped into range; the rest cannot be repaired.
-    assert fixed["patient_id"].tolist() == [1001, 1005]
-    assert fixed["temperature"].tolist() == [36.8, 45.0]
+    # 1001 was valid; 1005's temperature of 98.6 (Fahrenheit in a Celsius column) is rejected, not
+    # clipped to the limit: a repair that piles values at a bound would invent a measurement.
+    assert fixed["patient_id"].tolist() == [1001]
+    assert fixed["temperature"].tolist() == [36.8]
 
 
 def test_validate_in_chunks_on_workers_writes_parts(tmp_path: Path) -> None:
