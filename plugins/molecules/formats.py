@@ -5,19 +5,25 @@ A batch holds one SMILES string per row in ``smiles`` and a record id in
 them) and turn only records that cannot be read at all into rows with no
 sample and a ``_read_error`` naming the record: an SDF record RDKit cannot
 parse, text that is not SMILES (a syntax error, an empty cell), a line that is
-not UTF-8 text, a CSV row with the wrong number of fields.
+not UTF-8 text or holds a NUL byte, a CSV row with the wrong number of fields
+or an unterminated quote, a record over ``limits().max_record_bytes``.
+
+Files are streamed line by line with at most one record (bounded by the
+record limit) in memory: a line over the limit is measured and dropped, never
+kept whole. A UTF-8 byte-order mark at the start of a file is skipped; files
+that are UTF-16/UTF-32 text or compressed are refused with what to do.
+Lines end with ``\n``, ``\r\n`` or ``\r``.
 Writers write canonical SMILES (RDKit), atomically.
 """
 
 from __future__ import annotations
 
 import contextlib
-import csv
 import io
 import itertools
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +33,13 @@ from rdkit.Chem import rdDepictor
 
 from synthgenesis.errors import InvalidDataError
 from synthgenesis.io import atomic_path
+from synthgenesis.limits import check_record_bytes, limits
 from synthgenesis.plugins.molecules.parsing import (
+    MAX_SMILES_ATOMS_ENV,
     canonical_smiles,
     captured_rdkit_log,
     is_missing,
+    max_smiles_atoms,
     parse_smiles,
 )
 from synthgenesis.types import READ_ERROR_COLUMN
@@ -44,34 +53,145 @@ SMILES_HEADER_TOKENS = frozenset({"smiles", "smi", "canonical_smiles", "smiles_s
 _RESERVED = (ID_COLUMN, SAMPLE_COLUMN, READ_ERROR_COLUMN)
 
 
+# ----------------------------------------------------------------------------- lines
+
+_BOM = b"\xef\xbb\xbf"
+_EOL = re.compile(rb"\r\n|\r|\n")
+_BLOCK = 1 << 20
+#: Starts of files that are not UTF-8 text, with what to do about them.
+_NOT_TEXT = (
+    (b"\x00\x00\xfe\xff", "UTF-32 text (big-endian byte-order mark)", "save it as UTF-8"),
+    (b"\xff\xfe\x00\x00", "UTF-32 text (little-endian byte-order mark)", "save it as UTF-8"),
+    (b"\xff\xfe", "UTF-16 text (little-endian byte-order mark)", "save it as UTF-8"),
+    (b"\xfe\xff", "UTF-16 text (big-endian byte-order mark)", "save it as UTF-8"),
+    (b"\x1f\x8b", "gzip-compressed", "decompress it first (gunzip)"),
+    (b"PK\x03\x04", "a zip archive", "extract it first"),
+    (b"\xfd7zXZ\x00", "xz-compressed", "decompress it first (unxz)"),
+)
+_BZIP2 = re.compile(rb"BZh[1-9]1AY&SY")
+_RDKIT_LINE = re.compile(r"\bon line (\d+)")
+
+#: One physical line: its number, its bytes without the line break (``None`` if over the
+#: record limit, measured and dropped) and its size in bytes.
+Line = tuple[int, bytes | None, int]
+
+
+def _file_lines(path: Path) -> Iterator[Line]:
+    """The lines of a file, streamed with at most ``max_record_bytes`` plus one block in memory.
+
+    A UTF-8 byte-order mark at the start is skipped; a file that starts like
+    UTF-16/UTF-32 text or a compressed archive is refused.
+    """
+    _check_file(path)
+    limit = limits().max_record_bytes
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(_BLOCK)
+            _refuse_non_text(path, head)
+            if head.startswith(_BOM):
+                head = head[len(_BOM) :]
+            blocks = itertools.chain([head], iter(lambda: fh.read(_BLOCK), b""))
+            yield from split_lines(blocks, limit)
+    except OSError as exc:
+        raise InvalidDataError(f"{path}: cannot be read: {exc.strerror or exc}") from exc
+
+
+def _refuse_non_text(path: Path, head: bytes) -> None:
+    for magic, what, todo in _NOT_TEXT:
+        if head.startswith(magic):
+            raise InvalidDataError(f"{path}: the file is {what}, not UTF-8 text; {todo}")
+    if _BZIP2.match(head):
+        raise InvalidDataError(f"{path}: the file is bzip2-compressed, not UTF-8 text; decompress it first")
+
+
+def split_lines(blocks: Iterable[bytes], limit: int) -> Iterator[Line]:
+    """Cut a stream of byte blocks into lines at ``\n``, ``\r\n`` or ``\r`` (as :meth:`bytes.splitlines`).
+
+    A line longer than ``limit`` bytes comes back as ``None`` with its size:
+    it is counted while it streams past and never held whole.
+    """
+    number = 0
+    buf = bytearray()
+    skipped = -1  # bytes of an over-limit line counted so far; -1 when none is open
+    scan = 0  # where the search for a line break resumes (the bytes before it hold none)
+    for block in itertools.chain(blocks, [None]):
+        final = block is None
+        if not final:
+            buf += block
+        pos = 0
+        while True:
+            m = _EOL.search(buf, max(pos, scan))
+            if m is None or (not final and m.end() == len(buf) and buf[-1] == 0x0D):
+                break  # no break left, or a "\r" that may be the first half of "\r\n"
+            number += 1
+            size = m.start() - pos
+            if skipped >= 0:
+                yield number, None, skipped + size
+                skipped = -1
+            elif size > limit:
+                yield number, None, size
+            else:
+                yield number, bytes(buf[pos : m.start()]), size
+            pos = m.end()
+        if final:
+            rest = len(buf) - pos
+            if skipped >= 0 or rest:
+                number += 1
+                if skipped >= 0 or rest > limit:
+                    yield number, None, max(skipped, 0) + rest
+                else:
+                    yield number, bytes(buf[pos:]), rest
+            return
+        del buf[:pos]
+        if skipped >= 0 or len(buf) > limit:
+            keep = 1 if buf and buf[-1] == 0x0D else 0  # a trailing "\r" is a line break to come
+            skipped = max(skipped, 0) + len(buf) - keep
+            del buf[: len(buf) - keep]
+        scan = max(0, len(buf) - 1)
+
+
+def _text_problem(raw: bytes) -> str | None:
+    """Why a line is not text: a NUL byte or bytes that are not UTF-8, else ``None``."""
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        return f"holds a NUL byte at column {nul + 1} (binary data, not text)"
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return f"not UTF-8 text ({exc.reason}: byte 0x{raw[exc.start]:02x} at column {exc.start + 1})"
+    return None
+
+
 # ----------------------------------------------------------------------------- SMILES files
 
 
 def read_smiles_file(path: Path) -> pd.DataFrame:
     """One row per non-blank line: ``SMILES [name...]``; ``#`` comment lines and a header are skipped."""
-    return _frame(list(_smiles_rows(path)))
-
-
-def _file_lines(path: Path) -> Iterator[bytes]:
-    """The lines of a file read as a stream, split as :meth:`bytes.splitlines` splits them."""
-    _check_file(path)
-    with open(path, "rb") as fh:
-        for chunk in fh:
-            yield from chunk.splitlines()
+    return _frame(_no_empty(list(_smiles_rows(path)), path))
 
 
 def _smiles_rows(path: Path) -> Iterator[dict[str, Any]]:
+    """Rows of a SMILES file: every line that is not blank, a comment or the header is one record.
+
+    The header is recognised on the first line that is not blank or a comment
+    only, by its first word (:data:`SMILES_HEADER_TOKENS`, any letter case);
+    none of those words is SMILES, so no molecule can be mistaken for it.
+    """
     first_content = True
-    for lineno, raw in enumerate(_file_lines(path), start=1):
-        try:
-            line = raw.decode("utf-8").strip()
-        except UnicodeDecodeError as exc:
-            yield _row(
-                f"line {lineno}",
-                None,
-                f"line {lineno}: not UTF-8 text ({exc.reason} at byte {exc.start})",
-            )
+    for lineno, raw, size in _file_lines(path):
+        where = f"line {lineno}"
+        if raw is None:
+            first_content = False
+            yield _row(where, None, f"{where}: {check_record_bytes(size, 'the line')}")
             continue
+        if not raw.strip():
+            continue
+        problem = _text_problem(raw)
+        if problem is not None:
+            first_content = False
+            yield _row(where, None, f"{where}: {problem}")
+            continue
+        line = raw.decode("utf-8").strip()
         if not line or line.startswith("#"):
             continue
         parts = line.split(None, 1)
@@ -80,7 +200,7 @@ def _smiles_rows(path: Path) -> Iterator[dict[str, Any]]:
             continue
         first_content = False
         name = parts[1].strip() if len(parts) > 1 else ""
-        yield _smiles_row(name or f"line {lineno}", parts[0], f"line {lineno}")
+        yield _smiles_row(name or where, parts[0], where)
 
 
 def _smiles_line(smiles: str, record_id: Any) -> str:
@@ -96,50 +216,89 @@ def read_sdf(path: Path) -> pd.DataFrame:
 
     Records are read with ``sanitize=False`` so that invalid chemistry
     reaches the rules; a record RDKit cannot parse at all becomes a read error
-    naming its index (1-based) and title line.
+    naming its index (1-based), title and first line.
     """
-    return _frame(list(_sdf_rows(path)))
+    return _frame(_no_empty(list(_sdf_rows(path)), path))
 
 
 def _sdf_rows(path: Path) -> Iterator[dict[str, Any]]:
-    """Rows of an SDF file, one record in memory at a time (RDKit indexes record offsets only)."""
-    _check_file(path)
-    with captured_rdkit_log():
-        supplier = Chem.SDMolSupplier(str(path), sanitize=False, removeHs=False)
-        n_records = len(supplier)
-    for k in range(n_records):
-        title = _sdf_title(supplier, k)
-        label = f"record {k + 1}" + (f" ({title})" if title else "")
-        try:
-            with captured_rdkit_log() as log:
-                mol = supplier[k]
-        except Exception as exc:
-            yield _row(title or f"record {k + 1}", None, f"SDF {label}: {type(exc).__name__}: {exc}")
+    """Rows of an SDF file, one record in memory at a time.
+
+    Records end at a line starting with ``$$$$``; a last record without one
+    is read too. A record over ``max_record_bytes`` is measured and dropped
+    without being parsed.
+    """
+    limit = limits().max_record_bytes
+    index = 0
+    lines: list[bytes] = []
+    first = last = 0
+    size = 0
+    over = False
+    title: bytes | None = None
+    for lineno, raw, n in _file_lines(path):
+        if not first:
+            first, title = lineno, raw
+        last = lineno
+        if raw is not None and raw[:4] == b"$$$$":
+            index += 1
+            yield _sdf_record(index, (first, lineno), title, None if over else lines, size)
+            lines, first, size, over, title = [], 0, 0, False, None
             continue
-        if mol is None:
-            detail = log.summary() or "RDKit could not parse the molfile"
-            yield _row(title or f"record {k + 1}", None, f"SDF {label}: {detail}")
+        size += n + 1
+        if over:
             continue
-        try:
-            smiles = _mol_to_smiles(mol)
-        except Exception as exc:
-            yield _row(
-                title or f"record {k + 1}", None, f"SDF {label}: no SMILES: {type(exc).__name__}: {exc}"
-            )
+        if raw is None or size > limit:
+            over, lines = True, []
             continue
-        row = _row(title or f"record {k + 1}", smiles, None)
-        for prop in mol.GetPropNames():
-            if prop not in _RESERVED:
-                row[prop] = mol.GetProp(prop)
-        yield row
+        lines.append(raw)
+    if first and (over or any(line.strip() for line in lines)):
+        yield _sdf_record(index + 1, (first, last), title, None if over else lines, size)
 
 
-def _sdf_title(supplier: Chem.SDMolSupplier, k: int) -> str:
+def _sdf_record(
+    index: int, span: tuple[int, int], title_raw: bytes | None, lines: list[bytes] | None, size: int
+) -> dict[str, Any]:
+    """The row of one SDF record given as its lines (``None``: over the record limit)."""
+    title = title_raw.decode("utf-8", "replace").strip() if title_raw is not None else ""
+    rid = title or f"record {index}"
+    label = f"SDF record {index}" + (f" ({_cut(title)})" if title else "")
+    where = f"line {span[0]}" if span[0] == span[1] else f"lines {span[0]}-{span[1]}"
+    if lines is None:
+        return _row(rid, None, f"{label}, {where}: {check_record_bytes(size, 'the record')}")
+    for offset, raw in enumerate(lines):
+        problem = _text_problem(raw)
+        if problem is not None:
+            return _row(rid, None, f"{label}, line {span[0] + offset}: {problem}")
+    text = b"\n".join(lines).decode("utf-8")
     try:
-        text = supplier.GetItemText(k)
-    except Exception:
-        return ""
-    return text.splitlines()[0].strip() if text else ""
+        with captured_rdkit_log() as log:
+            supplier = Chem.SDMolSupplier()
+            supplier.SetData(text + "\n$$$$\n", sanitize=False, removeHs=False)
+            mol = supplier[0] if len(supplier) else None
+    except Exception as exc:
+        return _row(rid, None, f"{label}, {where}: {type(exc).__name__}: {exc}")
+    if mol is None:
+        detail = log.summary() or "RDKit could not parse the molfile"
+        # RDKit counts lines from the start of the record; name the line of the file.
+        detail = _RDKIT_LINE.sub(lambda m: f"on line {span[0] + int(m.group(1)) - 1}", detail)
+        return _row(rid, None, f"{label}, {where}: {detail}")
+    atom_limit = max_smiles_atoms()
+    if mol.GetNumAtoms() > atom_limit:
+        return _row(
+            rid,
+            None,
+            f"{label}, {where}: {mol.GetNumAtoms():,} atoms, over the limit of {atom_limit:,} "
+            f"(raise {MAX_SMILES_ATOMS_ENV} to accept it)",
+        )
+    try:
+        smiles = _mol_to_smiles(mol)
+    except Exception as exc:
+        return _row(rid, None, f"{label}, {where}: no SMILES: {type(exc).__name__}: {exc}")
+    row = _row(rid, smiles, None)
+    for prop in mol.GetPropNames():
+        if prop not in _RESERVED:
+            row[prop] = mol.GetProp(prop)
+    return row
 
 
 def _mol_to_smiles(mol: Chem.Mol) -> str:
@@ -199,42 +358,142 @@ def _mol_for_sdf(smiles: str) -> Chem.Mol:
 
 def read_csv(path: Path) -> pd.DataFrame:
     """One row per CSV data row; needs a ``smiles`` column (any case); ``record_id`` is used if present."""
-    return _numeric_extras(_frame(list(_csv_rows(path))))
+    return _numeric_extras(_frame(_no_empty(list(_csv_rows(path)), path)))
+
+
+#: One CSV record: first and last line, its fields (``None`` if it cannot be read) and the reason.
+CsvRecord = tuple[int, int, list[str] | None, str | None]
+
+
+def split_csv_record(text: str) -> tuple[list[str], bool]:
+    """Fields of one comma-separated record as :mod:`csv` reads them; ``False`` if a quote is left open.
+
+    ``"`` opens a quoted field only at the start of a field; ``""`` inside
+    one is a quote; after the closing quote the field goes on to the next
+    comma (the default, non-strict :mod:`csv` dialect).
+    """
+    if '"' not in text:
+        return text.split(","), True
+    fields: list[str] = []
+    i, n = 0, len(text)
+    while True:
+        if i < n and text[i] == '"':
+            parts = []
+            i += 1
+            while True:
+                j = text.find('"', i)
+                if j < 0:
+                    parts.append(text[i:])
+                    fields.append("".join(parts))
+                    return fields, False
+                parts.append(text[i:j])
+                if j + 1 < n and text[j + 1] == '"':
+                    parts.append('"')
+                    i = j + 2
+                    continue
+                i = j + 1
+                break
+            k = text.find(",", i)
+            parts.append(text[i : n if k < 0 else k])
+            fields.append("".join(parts))
+        else:
+            k = text.find(",", i)
+            fields.append(text[i : n if k < 0 else k])
+        if k < 0:
+            return fields, True
+        i = k + 1
+
+
+def _csv_records(path: Path) -> Iterator[CsvRecord]:
+    """CSV records, a quoted field may span lines; a record is never larger than the record limit.
+
+    A quote left open at the end of the file, or still open when the record
+    reaches ``max_record_bytes``, makes its first line a read error; the
+    lines after it are read again as records of their own, so one stray quote
+    costs one line, not the rest of the file.
+    """
+    limit = limits().max_record_bytes
+    lines = _file_lines(path)
+    pending: list[Line] = []  # lines taken back after an unterminated quote, to read again
+
+    def next_line() -> Line | None:
+        return pending.pop() if pending else next(lines, None)
+
+    while (line := next_line()) is not None:
+        lineno, raw, size = line
+        if raw is None:
+            yield lineno, lineno, None, check_record_bytes(size, "the line")
+            continue
+        text = raw.decode("utf-8", "surrogateescape")
+        fields, closed = split_csv_record(text)
+        taken: list[Line] = []
+        total = size
+        while not closed:
+            more = next_line()
+            if more is None or more[1] is None or total + more[2] + 1 > limit:
+                if more is not None:
+                    taken.append(more)
+                pending.extend(reversed(taken))
+                end = "the end of the file" if more is None else f"{limit:,} bytes (the record limit)"
+                fields = []
+                yield lineno, lineno, None, f"a quoted field opened on this line is not closed before {end}"
+                break
+            taken.append(more)
+            total += more[2] + 1
+            text += "\n" + more[1].decode("utf-8", "surrogateescape")
+            fields, closed = split_csv_record(text)
+        if not closed:
+            continue
+        last = taken[-1][0] if taken else lineno
+        problem = _text_problem(text.encode("utf-8", "surrogateescape"))
+        yield lineno, last, (None if problem else fields), problem
 
 
 def _csv_rows(path: Path) -> Iterator[dict[str, Any]]:
-    _check_file(path)
-    with open(path, encoding="utf-8", errors="replace", newline="") as fh:
-        yield from _csv_rows_of(csv.reader(fh), path)
-
-
-def _csv_rows_of(reader: Any, path: Path) -> Iterator[dict[str, Any]]:
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise InvalidDataError(f"{path}: empty CSV file (no header)") from None
-    lowered = [h.strip().lower() for h in header]
+    records = _csv_records(path)
+    header: list[str] | None = None
+    for first, _last, fields, problem in records:
+        if fields is not None and not any(f.strip() for f in fields):
+            continue
+        if problem is not None or fields is None:
+            raise InvalidDataError(f"{path}: the header, line {first}, cannot be read: {problem}")
+        header = fields
+        break
+    if header is None:
+        raise InvalidDataError(f"{path}: empty CSV file (no header)")
+    names = [h.strip() for h in header]
+    lowered = [h.lower() for h in names]
     if SAMPLE_COLUMN not in lowered:
-        raise InvalidDataError(f"{path}: no 'smiles' column (columns: {', '.join(header) or 'none'})")
+        hint = ""
+        if len(header) == 1 and (";" in header[0] or "\t" in header[0]):
+            hint = "; fields must be separated by commas"
+        raise InvalidDataError(
+            f"{path}: no 'smiles' column (columns: {_cut(', '.join(header)) or 'none'}){hint}"
+        )
+    repeated = [name for name, count in Counter(lowered).items() if count > 1]
+    if repeated:
+        raise InvalidDataError(
+            f"{path}: the header names column(s) {', '.join(map(repr, repeated))} more than once "
+            f"(columns are matched in any letter case); rename them"
+        )
     s_col = lowered.index(SAMPLE_COLUMN)
     id_col = lowered.index(ID_COLUMN) if ID_COLUMN in lowered else None
-    extra = [
-        (i, h.strip())
-        for i, h in enumerate(header)
-        if i not in (s_col, id_col) and h.strip() not in _RESERVED
-    ]
-    for values in reader:
-        lineno = reader.line_num
-        if not any(v.strip() for v in values):
+    extra = [(i, name) for i, name in enumerate(names) if i not in (s_col, id_col) and name not in _RESERVED]
+    for first, last, fields, problem in records:
+        where = f"line {first}" if first == last else f"lines {first}-{last}"
+        if fields is None:
+            yield _row(f"line {first}", None, f"{where}: {problem}")
             continue
-        rid = values[id_col].strip() if id_col is not None and id_col < len(values) else ""
-        rid = rid or f"line {lineno}"
-        if len(values) != len(header):
-            yield _row(rid, None, f"line {lineno}: {len(values)} fields, header has {len(header)}")
+        if not any(v.strip() for v in fields):
             continue
-        row = _smiles_row(rid, values[s_col].strip(), f"line {lineno}")
+        rid = fields[id_col].strip() if id_col is not None and id_col < len(fields) else ""
+        rid = rid or f"line {first}"
+        if len(fields) != len(header):
+            yield _row(rid, None, f"{where}: {len(fields)} fields, header has {len(header)}")
+            continue
+        row = _smiles_row(rid, fields[s_col].strip(), where)
         for i, name in extra:
-            row[name] = values[i]
+            row[name] = fields[i]
         yield row
 
 
@@ -288,9 +547,13 @@ def read_chunks(path: str | Path, size: int) -> Iterator[pd.DataFrame]:
             f"{path}: unsupported molecule format {suffix!r}; use one of {', '.join(FORMATS)}"
         )
     seen: Counter[str] = Counter()
+    any_read = False
     while batch := list(itertools.islice(rows, size)):
+        any_read = True
         frame = _frame(batch, seen)
         yield _numeric_extras(frame) if suffix == ".csv" else frame
+    if not any_read:
+        _no_empty([], path)
 
 
 def write(batch: pd.DataFrame, path: str | Path) -> None:
@@ -344,6 +607,21 @@ def _smiles_for_writing(batch: pd.DataFrame) -> tuple[list[str], list[Any]]:
 
 
 # ----------------------------------------------------------------------------- helpers
+
+
+def _cut(text: str) -> str:
+    """``text`` for a label, cut to ``limits().max_shown_chars`` characters with its length noted."""
+    limit = limits().max_shown_chars
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
+
+
+def _no_empty(rows: list[dict[str, Any]], path: Path) -> list[dict[str, Any]]:
+    """``rows``, or an error if the file holds no record at all."""
+    if not rows:
+        raise InvalidDataError(
+            f"{path}: holds no molecules (the file is empty or has only blank lines, comments or a header)"
+        )
+    return rows
 
 
 def _check_file(path: Path) -> None:

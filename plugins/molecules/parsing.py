@@ -7,6 +7,13 @@ molecule: the sanitization rule reports the problem and the other rules
 (elements, charge, size) can still judge it. RDKit reports parse errors
 through its log rather than exceptions; the log is captured so reasons carry
 RDKit's message instead of a bare "invalid".
+
+Before RDKit sees a string, cheap checks keep pathological input away from
+it: a string over ``limits().max_record_bytes``, one with more atoms than
+:func:`max_smiles_atoms` allows (RDKit's ring-closure bookkeeping and
+aromaticity perception grow faster than linearly with the atom count), and
+one whose unclosed branches would make RDKit write one log message per
+unclosed ``(``, each repeating the whole string.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import io
 import math
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,11 +30,29 @@ from typing import Any
 import pandas as pd
 from rdkit import Chem, rdBase
 
+from synthgenesis.errors import ConfigError
+from synthgenesis.limits import check_record_bytes, limits, shown
+
+#: Atoms one SMILES string may have (written atoms, implicit hydrogens not counted) before it is parsed.
+#: The size rule's default bound is 150 heavy atoms; this limit only keeps runaway strings away from
+#: RDKit, which takes about a second to parse and sanitize 10,000 fused aromatic atoms.
+MAX_SMILES_ATOMS = 10_000
+#: Environment variable that overrides :data:`MAX_SMILES_ATOMS` (inherited by worker processes).
+MAX_SMILES_ATOMS_ENV = "SYNTHGENESIS_MAX_SMILES_ATOMS"
+#: RDKit logs one message per unclosed branch, each repeating the input: more than this many characters
+#: of such messages (unclosed branches times length) is answered without asking RDKit.
+_BRANCH_LOG_BUDGET = 2_000_000
+_BRACKET_ATOM = re.compile(r"\[[^\]]*\]")
+#: Characters that start an atom outside brackets (``Cl`` and ``Br`` count once, by their first letter).
+_ATOM_STARTS = "BCNOPSFIbcnops*"
+
 NO_SAMPLE = "no sample (read error)"
 _TIMESTAMP = re.compile(r"^\[\d\d:\d\d:\d\d\]\s*")
 _PREFIXES = ("SMILES Parse Error:", "ERROR:", "WARNING:")
 #: Log lines that repeat what the reason already says.
 _NOISE = ("Failed parsing SMILES", "moving to the beginning of the next molecule")
+#: Distinct RDKit messages kept in one reason (a broken string can make RDKit write hundreds).
+_MAX_LOG_LINES = 4
 
 
 class RDKitLog:
@@ -49,7 +75,10 @@ class RDKitLog:
             if not line or line == echo or set(line) <= set("~^ ") or any(n in line for n in _NOISE):
                 continue
             out.append(line.rstrip(":").strip())
-        return "; ".join(dict.fromkeys(out))
+        unique = list(dict.fromkeys(out))
+        extra = len(unique) - _MAX_LOG_LINES
+        more = f" (+{extra} more RDKit messages)" if extra > 0 else ""
+        return "; ".join(unique[:_MAX_LOG_LINES]) + more
 
 
 @contextlib.contextmanager
@@ -101,6 +130,47 @@ def is_missing(sample: Any) -> bool:
     return sample is None or sample is pd.NA or (isinstance(sample, float) and math.isnan(sample))
 
 
+def max_smiles_atoms() -> int:
+    """The atom limit in force: ``SYNTHGENESIS_MAX_SMILES_ATOMS`` if set, else :data:`MAX_SMILES_ATOMS`."""
+    raw = os.environ.get(MAX_SMILES_ATOMS_ENV, "").strip()
+    if not raw:
+        return MAX_SMILES_ATOMS
+    try:
+        value = int(raw.replace("_", ""))
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise ConfigError(MAX_SMILES_ATOMS_ENV, f"expected a positive integer, got {raw!r}")
+    return value
+
+
+def count_smiles_atoms(text: str) -> int:
+    """Atoms written in a SMILES string, counted without parsing it (bracket atoms and organic subset)."""
+    brackets = text.count("[")
+    bare = _BRACKET_ATOM.sub("", text) if brackets else text
+    return brackets + sum(bare.count(ch) for ch in _ATOM_STARTS)
+
+
+def precheck_smiles(text: str) -> str | None:
+    """Why ``text`` is not handed to RDKit (too large, too many atoms, runaway branches), else ``None``."""
+    size = len(text.encode("utf-8", "surrogatepass")) if not text.isascii() else len(text)
+    reason = check_record_bytes(size, "SMILES")
+    if reason is not None:
+        return reason
+    limit = max_smiles_atoms()
+    if len(text) > limit:
+        atoms = count_smiles_atoms(text)
+        if atoms > limit:
+            return (
+                f"SMILES has {atoms:,} atoms, over the limit of {limit:,} "
+                f"(raise {MAX_SMILES_ATOMS_ENV} to accept it)"
+            )
+    unclosed = text.count("(") - text.count(")")
+    if unclosed > 0 and unclosed * len(text) > _BRANCH_LOG_BUDGET:
+        return f"SMILES could not be parsed: {unclosed:,} branches opened with '(' are never closed"
+    return None
+
+
 def parse_smiles(sample: Any) -> Parsed:
     """Parse ``sample`` as SMILES without sanitization; never raises."""
     if is_missing(sample):
@@ -110,6 +180,9 @@ def parse_smiles(sample: Any) -> Parsed:
     text = sample.strip()
     if not text:
         return Parsed(None, "empty SMILES", smiles=sample)
+    too_big = precheck_smiles(text)
+    if too_big is not None:
+        return Parsed(None, too_big, smiles=text)
     plain = text.isascii() and text.isprintable() and " " not in text
     bad = (
         None
@@ -129,11 +202,19 @@ def parse_smiles(sample: Any) -> Parsed:
         with captured_rdkit_log() as log:
             mol = Chem.MolFromSmiles(text, sanitize=False)
     except Exception as exc:  # RDKit raises for a few inputs instead of logging
-        return Parsed(None, f"SMILES could not be parsed: {type(exc).__name__}: {exc}", smiles=text)
+        detail = _quoted_once(f"{type(exc).__name__}: {exc}", text)
+        return Parsed(None, f"SMILES could not be parsed: {detail}", smiles=text)
     if mol is None:
-        detail = log.summary(echo=text) or "RDKit gave no details"
+        detail = _quoted_once(log.summary(echo=text) or "RDKit gave no details", text)
         return Parsed(None, f"SMILES could not be parsed: {detail}", smiles=text)
     return Parsed(mol, None, smiles=text)
+
+
+def _quoted_once(detail: str, text: str) -> str:
+    """RDKit's message with a long input it repeats cut to :func:`~synthgenesis.limits.shown` length."""
+    if len(text) > limits().max_shown_chars and text in detail:
+        return detail.replace(text, shown(text))
+    return detail
 
 
 def sanitized(parsed: Parsed) -> Chem.Mol | None:

@@ -4,8 +4,12 @@
   kekulization of aromatic rings, ring perception); the reason names the atom
   and the problem RDKit found;
 - ``molecules-allowed-elements``: only elements from an allowed set (by
-  default the usual organic set H, B, C, N, O, F, Si, P, S, Cl, Br, I);
-- ``molecules-net-charge``: the net formal charge is at most 2 in magnitude;
+  default the set GuacaMol keeps from ChEMBL: H, B, C, N, O, F, Si, P, S, Cl,
+  Se, Br, I); the metal ions of a salt (``[Na+]`` beside an organic anion)
+  are counter-ions, not part of the molecule;
+- ``molecules-net-charge``: the net formal charge that acids and bases cannot
+  explain (what is left after RDKit's ``Uncharger`` (de)protonates them) is at
+  most 2 in magnitude;
 - ``molecules-size``: between 1 and 150 heavy atoms.
 
 The first two are per-molecule validators; the last two are batch
@@ -28,8 +32,14 @@ from synthgenesis.types import CheckResult, Constraint, ConstraintSpec, Validato
 
 DOMAIN = "molecules"
 SAMPLE_COLUMN = "smiles"
-#: Elements of typical organic and drug-like chemistry (the set used by common generative benchmarks).
+#: Elements of typical organic chemistry; the generators learn from molecules made of these only.
 ORGANIC_ELEMENTS = ("H", "B", "C", "N", "O", "F", "Si", "P", "S", "Cl", "Br", "I")
+#: Default of ``molecules-allowed-elements``: the elements GuacaMol keeps when it filters ChEMBL for
+#: drug-like molecules (Brown et al., J. Chem. Inf. Model. 59, 1096-1108, 2019): the organic set and Se.
+DRUG_LIKE_ELEMENTS = ("H", "B", "C", "N", "O", "F", "Si", "P", "S", "Cl", "Se", "Br", "I")
+#: Metal ions that are counter-ions when they stand alone beside an organic molecule (``[Na+].[O-]C(=O)...``):
+#: the alkali and alkaline-earth cations of pharmaceutical salts.
+COUNTER_IONS = ("Li", "Na", "K", "Mg", "Ca")
 MAX_PROBLEMS_SHOWN = 3
 
 
@@ -118,15 +128,21 @@ class Sanitization(Validator):
 class AllowedElements(Validator):
     """Fail molecules with an element outside ``allowed`` (implicit hydrogens are not atoms here).
 
-    Dummy atoms (``*``, attachment points) are never elements and always fail.
+    A single-atom ion of an element in ``counter_ions`` is the counter-ion of
+    a salt, not part of the molecule, when the record also holds carbon: it is
+    not judged. Dummy atoms (``*``, attachment points) are never elements and
+    always fail.
     """
 
-    def __init__(self, allowed: Iterable[str] = ORGANIC_ELEMENTS) -> None:
+    def __init__(
+        self, allowed: Iterable[str] = DRUG_LIKE_ELEMENTS, counter_ions: Iterable[str] = COUNTER_IONS
+    ) -> None:
         self.allowed = frozenset(allowed)
+        self.counter_ions = frozenset(counter_ions)
         if not self.allowed:
             raise ValueError("allowed elements must not be empty")
         table = Chem.GetPeriodicTable()
-        for symbol in self.allowed:
+        for symbol in self.allowed | self.counter_ions:
             try:
                 table.GetAtomicNumber(symbol)
             except Exception as exc:
@@ -141,11 +157,16 @@ class AllowedElements(Validator):
             return parsed.reason
         if not parsed.mol.HasSubstructMatch(self._outside):  # one C++ pass; names the atoms only on failure
             return None
+        has_carbon = any(atom.GetAtomicNum() == 6 for atom in parsed.mol.GetAtoms())
         offending: dict[str, list[int]] = {}
         for atom in parsed.mol.GetAtoms():
             symbol = atom.GetSymbol() if atom.GetAtomicNum() > 0 else "*"
-            if symbol not in self.allowed:
-                offending.setdefault(symbol, []).append(atom.GetIdx())
+            if symbol in self.allowed:
+                continue
+            lone_ion = atom.GetDegree() == 0 and atom.GetFormalCharge() != 0
+            if has_carbon and lone_ion and symbol in self.counter_ions:
+                continue  # the counter-ion of a salt
+            offending.setdefault(symbol, []).append(atom.GetIdx())
         if not offending:
             return None
         parts = []
@@ -186,11 +207,16 @@ class _PerMolecule(Constraint):
 
 
 class NetCharge(_PerMolecule):
-    """Net formal charge within ``[-max_abs, +max_abs]``.
+    """Net formal charge that acids and bases do not explain within ``[-max_abs, +max_abs]``.
 
-    Drug-like molecules are written neutral or with one or two charged
-    groups; larger net charges mostly come from broken generations or from
-    ions written without their counter-ions.
+    Drug-like molecules are written neutral, with one or two charged groups,
+    or in the protonation state they have in water (ZINC writes ATP as its
+    tetra-anion). Charges that (de)protonation removes are not counted: the
+    molecule is judged by its net charge after RDKit's ``Uncharger``
+    (``rdMolStandardize``) neutralises acids and bases where it can.
+    Permanent charges (quaternary ammonium, charges drawn on dative bonds to
+    metals) remain; more than two of them net mostly come from broken
+    generations or from ions written without their counter-ions.
     """
 
     def __init__(self, max_abs: int = 2) -> None:
@@ -203,11 +229,37 @@ class NetCharge(_PerMolecule):
         net = Chem.GetFormalCharge(parsed.mol)
         if abs(net) <= self.max_abs:
             return None
+        residual = _uncharged_net_charge(parsed)
+        if residual is not None and abs(residual) <= self.max_abs:
+            return None
         charged = [a for a in parsed.mol.GetAtoms() if a.GetFormalCharge() != 0]
         shown = ", ".join(f"{a.GetIdx()} ({_atom_label(a)})" for a in charged[:6]) + (
             " ..." if len(charged) > 6 else ""
         )
-        return f"net charge {net:+d} exceeds ±{self.max_abs} (charged atoms {shown})"
+        left = ""
+        if residual is not None and residual != net:
+            left = f", {residual:+d} after neutralising acids and bases"
+        return f"net charge {net:+d}{left} exceeds ±{self.max_abs} (charged atoms {shown})"
+
+
+_UNCHARGER: Any = None
+
+
+def _uncharged_net_charge(parsed: Parsed) -> int | None:
+    """Net charge after RDKit's ``Uncharger``; ``None`` for a molecule RDKit cannot sanitize."""
+    global _UNCHARGER
+    mol = sanitized(parsed)
+    if mol is None:
+        return None
+    if _UNCHARGER is None:
+        from rdkit.Chem.MolStandardize import rdMolStandardize
+
+        _UNCHARGER = rdMolStandardize.Uncharger()
+    try:
+        with captured_rdkit_log():
+            return int(Chem.GetFormalCharge(_UNCHARGER.uncharge(mol)))
+    except Exception:  # RDKit could not neutralise it: judge the charge as written
+        return None
 
 
 class MoleculeSize(_PerMolecule):
@@ -245,7 +297,8 @@ def validators() -> list[ValidatorSpec]:
             name="molecules-allowed-elements",
             domain=DOMAIN,
             validator=AllowedElements(),
-            description=f"only the elements {', '.join(ORGANIC_ELEMENTS)}",
+            description=f"only the elements {', '.join(DRUG_LIKE_ELEMENTS)} "
+            f"({', '.join(COUNTER_IONS)} also as counter-ions of salts)",
         ),
     ]
 
@@ -257,7 +310,7 @@ def constraints() -> list[ConstraintSpec]:
             name="molecules-net-charge",
             domain=DOMAIN,
             constraint=NetCharge(),
-            description="net formal charge between -2 and +2",
+            description="net formal charge between -2 and +2 once acids and bases are neutralised",
         ),
         ConstraintSpec(
             name="molecules-size",

@@ -63,8 +63,8 @@ def test_invalid_sdf_example(examples: Path) -> None:
         "benzene",
     ]
     errors = batch[READ_ERROR_COLUMN].tolist()
-    assert errors[2].startswith("SDF record 3 (broken-atom-block):")
-    assert "Atom line too short" in errors[2]
+    assert errors[2].startswith("SDF record 3 (broken-atom-block), lines 56-68:")
+    assert errors[2].endswith("Atom line too short: '  1  2  1  0' on line 62")
     assert [e is None for e in errors] == [True, True, False, True, True]
     assert batch["smiles"].iloc[1] == "CC(C)(C)(C)C"  # kept unsanitized so the rule can report it
     assert batch["source"].iloc[0] == "valid"  # SD data items become columns
@@ -114,7 +114,7 @@ def test_sdf_unparseable_record_only_loses_itself(tmp_path: Path, make_batch) ->
     path.write_text(first + "$$$$\n" + broken + "$$$$\n" + second + "$$$$\n")
     batch = formats.read(path)
     assert list(batch["record_id"]) == ["ethanol", "garbage", "phenol"]
-    assert batch[READ_ERROR_COLUMN].iloc[1].startswith("SDF record 2 (garbage):")
+    assert batch[READ_ERROR_COLUMN].iloc[1].startswith("SDF record 2 (garbage), lines ")
     assert list(batch["smiles"]) == ["CCO", None, "Oc1ccccc1"]
 
 
