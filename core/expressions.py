@@ -729,12 +729,6 @@ class _Evaluator:
         return out
 
 
-def _is_missing(value: object) -> bool:
-    return (
-        value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and np.isnan(value))
-    )
-
-
 def _column_value(name: str, series: pd.Series) -> _Value:
     """A column as a value: true/false, numbers (float, NaN where missing), dates or text (objects)."""
     dtype = series.dtype
@@ -747,8 +741,7 @@ def _column_value(name: str, series: pd.Series) -> _Value:
     if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_complex_dtype(dtype):
         return _Value(NUMBER, series.to_numpy(dtype=float, na_value=np.nan), name)
     data = series.to_numpy(dtype=object)
-    missing = np.array([_is_missing(v) for v in data], dtype=bool)
-    flags = np.array([isinstance(v, bool | np.bool_) for v in data], dtype=bool)
-    if (~missing).any() and (flags | missing).all():
-        return _Value(BOOLEAN, np.array([bool(v) and f for v, f in zip(data, flags, strict=True)]), name)
+    if pd.api.types.infer_dtype(data, skipna=True) == "boolean":
+        missing = pd.isna(data)
+        return _Value(BOOLEAN, np.where(missing, False, data).astype(bool), name)
     return _Value(TEXT, data, name)
