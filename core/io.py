@@ -22,6 +22,8 @@ import numpy as np
 import pandas as pd
 
 from synthgenesis.errors import InvalidDataError
+from synthgenesis.limits import check_record_bytes, limits, shown
+from synthgenesis.types import READ_ERROR_COLUMN
 
 
 def _umask() -> int:
@@ -85,61 +87,62 @@ def _json_default(obj: Any) -> Any:
     raise TypeError(f"cannot write {type(obj).__name__} to JSON")
 
 
-def read_table(path: str | os.PathLike[str], **options: Any) -> pd.DataFrame:
-    """Read a CSV or Parquet table, with an error naming the file if it cannot be read.
+def read_table(path: str | os.PathLike[str], *, bad_records: str = "raise", **options: Any) -> pd.DataFrame:
+    """Read a CSV or Parquet table, with an error naming the file (and the line) if it cannot be read.
 
     ``options`` go to :func:`pandas.read_csv` or :func:`pandas.read_parquet`
     (for example ``dtype=str`` to keep codes such as ``"0742"`` as text).
+
+    CSV records are cut by :func:`csv_records` before pandas parses them, so
+    every record of the file is accounted for. A record that cannot be read
+    (an unterminated quote, a wrong number of fields, a NUL byte, bytes that
+    are not text in the file's encoding, a record over
+    ``limits().max_record_bytes``) stops the reading with an error naming its
+    row and line (``bad_records="raise"``), or, with ``bad_records="mark"``,
+    becomes a row whose :data:`~synthgenesis.types.READ_ERROR_COLUMN` says
+    why (its other values are missing) while the other records are read as
+    usual. In ``"mark"`` mode the table always has that column (``None`` for
+    records read fine), replacing any column of that name in the file.
     """
-    path = Path(path)
-    if not path.exists():
-        raise InvalidDataError(f"{path}: no such file")
+    path = _table_path(path)
     suffix = path.suffix.lower()
+    _check_bad_records(bad_records)
     try:
         if suffix == ".csv":
-            return pd.read_csv(path, **options)
-        if suffix in (".parquet", ".pq"):
-            return pd.read_parquet(path, **options)
+            return next(_csv_frames(path, None, bad_records, options))
+        table = pd.read_parquet(path, **options)
     except (ValueError, OSError, pd.errors.ParserError) as exc:
         raise InvalidDataError(f"{path}: cannot be read as {suffix[1:]}: {exc}") from exc
-    raise InvalidDataError(f"{path}: unsupported table format {suffix!r}; use .csv or .parquet")
+    if bad_records == "mark":
+        table[READ_ERROR_COLUMN] = pd.Series([None] * len(table), index=table.index, dtype=object)
+    return table
 
 
-def iter_table(path: str | os.PathLike[str], size: int, **options: Any) -> Iterator[pd.DataFrame]:
+def iter_table(
+    path: str | os.PathLike[str], size: int, *, bad_records: str = "raise", **options: Any
+) -> Iterator[pd.DataFrame]:
     """Read a CSV or Parquet table ``size`` rows at a time (memory bounded by ``size``).
 
-    CSV records are cut into blocks of ``size`` (quoted fields may span
-    lines), each block's field counts are checked against the header with
-    :mod:`csv` and the block is parsed by :func:`pandas.read_csv` with
-    ``options``; a record with more fields than the header stops the reading
-    with an error naming its row (pandas' own ``chunksize`` reader truncates
-    such a record silently when it starts a chunk), unless ``options`` give
-    an ``on_bad_lines`` handler. Parquet is read batch by
-    batch with :meth:`pyarrow.parquet.ParquetFile.iter_batches`. Each chunk's
-    index continues from the previous chunk's, so row positions stay those of
-    the file; column types are inferred per chunk.
+    CSV records are cut as :func:`read_table` cuts them (quoted fields may
+    span lines), ``size`` records a chunk, and each chunk is parsed by
+    :func:`pandas.read_csv` with ``options``; records that cannot be read are
+    handled by ``bad_records`` as in :func:`read_table` (with ``"raise"`` the
+    error names the rows read before it: the chunks already given stay good).
+    Parquet is read batch by batch with
+    :meth:`pyarrow.parquet.ParquetFile.iter_batches`. Each chunk's index
+    continues from the previous chunk's, so row positions stay those of the
+    file (records that could not be read count); column types are inferred
+    per chunk.
     """
     if size <= 0:
         raise ValueError(f"size must be a positive number of rows, got {size}")
-    path = Path(path)
-    if not path.exists():
-        raise InvalidDataError(f"{path}: no such file")
+    path = _table_path(path)
     suffix = path.suffix.lower()
-    if suffix not in (".csv", ".parquet", ".pq"):
-        raise InvalidDataError(f"{path}: unsupported table format {suffix!r}; use .csv or .parquet")
+    _check_bad_records(bad_records)
     start = 0
     try:
         if suffix == ".csv":
-            checked = "on_bad_lines" not in options  # a caller's handler deals with such records
-            for header, records in _csv_blocks(path, size):
-                width = len(next(csv.reader([header])))
-                for k, fields in enumerate(csv.reader(io.StringIO("".join(records))) if checked else ()):
-                    if len(fields) > width:
-                        raise pd.errors.ParserError(
-                            f"row {start + k + 1} has {len(fields)} fields, the header has {width}"
-                        )
-                chunk = pd.read_csv(io.StringIO(header + "".join(records)), **options)
-                chunk.index = pd.RangeIndex(start, start + len(chunk))
+            for chunk in _csv_frames(path, size, bad_records, options):
                 yield chunk
                 start += len(chunk)
             return
@@ -148,36 +151,402 @@ def iter_table(path: str | os.PathLike[str], size: int, **options: Any) -> Itera
         for batch in pq.ParquetFile(path).iter_batches(batch_size=size):
             chunk = batch.to_pandas()
             chunk.index = pd.RangeIndex(start, start + len(chunk))
+            if bad_records == "mark":
+                chunk[READ_ERROR_COLUMN] = pd.Series([None] * len(chunk), index=chunk.index, dtype=object)
             yield chunk
             start += len(chunk)
     except (ValueError, OSError, pd.errors.ParserError, csv.Error, UnicodeDecodeError) as exc:
         raise InvalidDataError(f"{path}: cannot be read as {suffix[1:]} after row {start}: {exc}") from exc
 
 
-def _csv_blocks(path: Path, size: int) -> Iterator[tuple[str, list[str]]]:
-    """The header line and blocks of ``size`` non-blank records (a record ends where its quotes balance)."""
-    with open(path, newline="", encoding="utf-8") as fh:
-        header = fh.readline()
-        block: list[str] = []
-        pending: list[str] = []
-        quotes = 0
-        for line in fh:
-            pending.append(line)
-            quotes += line.count('"')
-            if quotes % 2:
+def _table_path(path: str | os.PathLike[str]) -> Path:
+    path = Path(path)
+    if not path.exists():
+        raise InvalidDataError(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".parquet", ".pq"):
+        raise InvalidDataError(f"{path}: unsupported table format {suffix!r}; use .csv or .parquet")
+    return path
+
+
+def _check_bad_records(bad_records: str) -> None:
+    if bad_records not in ("raise", "mark"):
+        raise ValueError(f"bad_records must be 'raise' or 'mark', got {bad_records!r}")
+
+
+#: ``read_csv`` options that change where records start and end or which line is the header:
+#: the reader cuts records itself, so it refuses them rather than disagree with pandas.
+_CUTTING_OPTIONS = frozenset(
+    {
+        "chunksize",
+        "comment",
+        "compression",
+        "delim_whitespace",
+        "doublequote",
+        "escapechar",
+        "header",
+        "index_col",
+        "iterator",
+        "lineterminator",
+        "memory_map",
+        "nrows",
+        "quoting",
+        "skip_blank_lines",
+        "skipfooter",
+        "skipinitialspace",
+        "skiprows",
+    }
+)
+# Byte-order marks of encodings other than UTF-8: such a file is not read as UTF-8 text.
+_OTHER_BOMS = {
+    b"\xff\xfe\x00\x00": "UTF-32",
+    b"\x00\x00\xfe\xff": "UTF-32",
+    b"\xff\xfe": "UTF-16",
+    b"\xfe\xff": "UTF-16",
+}
+_UTF8_BOM = b"\xef\xbb\xbf"
+# Bytes read at a time; lines are cut from them, so memory stays bounded by this and the record limit.
+_BLOCK_BYTES = 1 << 20
+
+
+class _ReadStop(ValueError):
+    """A CSV record that cannot be read, with ``bad_records="raise"``."""
+
+
+def _csv_frames(
+    path: Path, size: int | None, bad_records: str, options: dict[str, Any]
+) -> Iterator[pd.DataFrame]:
+    """Frames of ``size`` records (``None``: one frame, even with no records) of a CSV file."""
+    options = dict(options)
+    refused = sorted(_CUTTING_OPTIONS & options.keys())
+    if refused:
+        raise TypeError(
+            f"read_table/iter_table cut CSV records themselves; not supported: {', '.join(refused)}"
+        )
+    delimiter = options.get("sep", options.get("delimiter", ","))
+    quotechar = options.get("quotechar", '"')
+    for name, value in (("delimiter", delimiter), ("quotechar", quotechar)):
+        if not (isinstance(value, str) and len(value) == 1 and value.isascii() and value not in "\r\n"):
+            raise TypeError(f"the CSV {name} must be one ASCII character, got {value!r}")
+    encoding = options.pop("encoding", None) or "utf-8"
+    with open(path, "rb") as fh:
+        records = csv_records(fh, delimiter=delimiter, quotechar=quotechar, encoding=encoding)
+        start = 0
+        buffer, good, errors = io.BytesIO(), 0, {}
+        buffer.write(records.header)
+        for k, (first, last, data, problem) in enumerate(records):
+            n = k - start
+            if problem is not None:
+                fragment, text = problem
+                where = _lines(first, last)
+                if bad_records == "raise":
+                    raise _ReadStop(f"row {k + 1} {fragment} ({where}){text}")
+                errors[n] = f"{where} {fragment}{text}"
+            else:
+                buffer.write(data)
+                if not data.endswith((b"\n", b"\r")):
+                    buffer.write(b"\n")
+                good += 1
+            if size is not None and n + 1 == size:
+                yield _csv_frame(buffer, good, size, errors, start, bad_records, encoding, options)
+                start += size
+                buffer, good, errors = io.BytesIO(), 0, {}
+                buffer.write(records.header)
+        n = records.count - start
+        if n or (size is None and start == 0):
+            yield _csv_frame(buffer, good, n, errors, start, bad_records, encoding, options)
+
+
+def _lines(first: int, last: int) -> str:
+    return f"CSV line {first}" if first == last else f"CSV lines {first}-{last}"
+
+
+def _csv_frame(
+    buffer: io.BytesIO,
+    good: int,
+    n: int,
+    errors: dict[int, str],
+    start: int,
+    bad_records: str,
+    encoding: str,
+    options: dict[str, Any],
+) -> pd.DataFrame:
+    """Parse the ``good`` records in ``buffer`` and put the ``n - good`` unreadable ones in place."""
+    buffer.seek(0)
+    frame = pd.read_csv(buffer, encoding=encoding, **options)
+    if len(frame) != good:  # the records were cut and counted; pandas must agree
+        raise pd.errors.ParserError(
+            f"rows {start + 1}-{start + n}: pandas read {len(frame)} rows from {good} records"
+        )
+    if bad_records == "mark":
+        frame = frame.drop(columns=[READ_ERROR_COLUMN], errors="ignore")
+        if errors:
+            frame.index = pd.Index([k for k in range(n) if k not in errors])
+            frame = frame.reindex(pd.RangeIndex(n))
+        frame[READ_ERROR_COLUMN] = pd.Series(
+            [errors.get(k) for k in range(n)], index=frame.index, dtype=object
+        )
+    frame.index = pd.RangeIndex(start, start + n)
+    return frame
+
+
+def csv_records(
+    fh: IO[bytes], *, delimiter: str = ",", quotechar: str = '"', encoding: str = "utf-8"
+) -> _CsvRecords:
+    """The header and the records of a CSV file open in binary, each record checked.
+
+    Records are cut where their quotes balance (RFC 4180: a field that starts
+    with a quote runs to the closing quote, ``""`` inside it is a quote, and it
+    may span lines). Iterating gives ``(first line, last line, bytes, None)``
+    for each record, or ``(first line, last line, b"", (reason, quoted text))``
+    for one that cannot be read; blank lines are skipped. A record cannot be
+    read when:
+
+    - it has more or fewer fields than the header (the missing ones are named);
+    - a quoted field opened on its line is never closed, or not within
+      ``limits().max_record_bytes``, or closes on a later line but leaves the
+      record with the wrong number of fields: an unterminated quote that would
+      swallow the lines after it. The record is reported at the line where the
+      quote opened and the lines after it are read again as records;
+    - it holds a NUL byte (which pandas' C parser would silently cut the value at);
+    - it is not text in ``encoding``;
+    - it is longer than ``limits().max_record_bytes`` (one unreadable record;
+      the line is skipped without being held in memory).
+
+    A UTF-8 byte-order mark is dropped; the header line must be readable, else
+    :class:`InvalidDataError` says why (an empty file, a UTF-16 file, ...).
+    """
+    return _CsvRecords(fh, delimiter, quotechar, encoding)
+
+
+class _CsvRecords:
+    """See :func:`csv_records`."""
+
+    def __init__(self, fh: IO[bytes], delimiter: str, quotechar: str, encoding: str) -> None:
+        self._fh = fh
+        self._delimiter, self._quotechar = delimiter, quotechar
+        self._delim, self._quote = delimiter.encode("ascii"), quotechar.encode("ascii")
+        self._blank = b" \t\r\n\x0b\x0c".replace(self._delim, b"")
+        self._encoding = encoding
+        self._cap = limits().max_record_bytes
+        self._back: list[tuple[int, bytes | int]] = []  # lines to read again, the next one last
+        self._lines = self._physical_lines()
+        #: Records given so far (those that could not be read included).
+        self.count = 0
+        self.header, self.names = self._read_header()
+        self.width = len(self.names)
+
+    # -- lines
+
+    def _physical_lines(self) -> Iterator[tuple[int, bytes | int]]:
+        """``(number, bytes)`` per line (a lone ``\\r`` ends a line too, as for pandas);
+        ``(number, size)`` for a line over the size limit, which is not kept in memory."""
+        read, cap = self._fh.read, self._cap
+        number, carry = 0, b""
+        while True:
+            block = read(_BLOCK_BYTES)
+            if not block:
+                if carry:
+                    yield number + 1, (carry if len(carry) <= cap else len(carry))
+                return
+            data = carry + block
+            end = data.rfind(b"\n")
+            if end < 0:
+                end = data.rfind(b"\r", 0, len(data) - 1)  # a lone-CR file; a last \r may start \r\n
+            if end < 0:
+                if len(data) <= cap:
+                    carry = data
+                    continue
+                size = len(data)  # a line over the limit: measure it without keeping it
+                while True:
+                    block = read(_BLOCK_BYTES)
+                    j = block.find(b"\n")
+                    if not block or j >= 0:
+                        break
+                    size += len(block)
+                number += 1
+                yield number, size + (j + 1 if block else 0)
+                carry = block[j + 1 :] if block else b""
                 continue
-            record = "".join(pending)
-            pending, quotes = [], 0
-            if not record.strip():
+            carry = data[end + 1 :]
+            for line in data[: end + 1].splitlines(keepends=True):
+                number += 1
+                yield number, (line if len(line) <= cap else len(line))
+
+    def _next_line(self) -> tuple[int, bytes | int] | None:
+        if self._back:
+            return self._back.pop()
+        return next(self._lines, None)
+
+    def _scan(self, line: bytes, inside: bool) -> tuple[bool, int]:
+        """Scan one line of a record: whether it ends inside a quoted field; its delimiters outside quotes."""
+        quote, delim, q = self._quote, self._delim, self._quote[0]
+        find, n = line.find, len(line)
+        pos = delims = 0
+        if not inside and n and line[0] == q:
+            inside, pos = True, 1
+        while True:
+            if inside:
+                j = find(quote, pos)
+                if j < 0:
+                    return True, delims
+                if j + 1 < n and line[j + 1] == q:  # "" is a quote inside the field
+                    pos = j + 2
+                    continue
+                inside, pos = False, j + 1
+            j = find(delim, pos)  # the rest of the field is unquoted: quotes in it are plain text
+            if j < 0:
+                return False, delims
+            delims, pos = delims + 1, j + 1
+            if pos < n and line[pos] == q:
+                inside, pos = True, pos + 1
+
+    # -- records
+
+    def _cut(self, width: int | None) -> tuple[int, int, bytes, int, tuple[str, str] | None] | None:
+        """The next non-blank record: (first line, last line, bytes, fields, problem), ``None`` at the end."""
+        cap = self._cap
+        while True:
+            item = self._next_line()
+            if item is None:
+                return None
+            first, line = item
+            if isinstance(line, int):
+                return first, first, b"", 0, (_too_big(line), "")
+            if not line.strip(self._blank):
                 continue
-            block.append(record)
-            if len(block) == size:
-                yield header, block
-                block = []
-        if pending:
-            block.append("".join(pending))
-        if block:
-            yield header, block
+            if self._quote not in line:
+                return first, first, line, line.count(self._delim) + 1, None
+            inside, delims = self._scan(line, False)
+            if not inside:
+                return first, first, line, delims + 1, None
+            parts: list[tuple[int, bytes | int]] = [item]
+            size, last, problem = len(line), first, None
+            while inside:
+                more = self._next_line()
+                if more is None:
+                    problem = "opens a quoted field that is never closed (the file ends inside it)"
+                    break
+                if isinstance(more[1], int):
+                    self._back.append(more)
+                    problem = _unclosed(cap)
+                    break
+                parts.append(more)
+                size += len(more[1])
+                last = more[0]
+                inside, d = self._scan(more[1], True)
+                delims += d
+                if inside and size > cap:
+                    problem = _unclosed(cap)
+                    break
+            if problem is None and width is not None and delims + 1 != width:
+                problem = (
+                    f"opens a quoted field that closes only on line {last}, leaving {delims + 1} fields "
+                    f"against the header's {width} (an unterminated quote)"
+                )
+            if problem is None:
+                data = b"".join(p for _, p in parts)  # type: ignore[misc]
+                if size > cap:
+                    return first, last, b"", delims + 1, (_too_big(size), "")
+                return first, last, data, delims + 1, None
+            # An unterminated quote: report its line and read the lines after it again.
+            self._back.extend(reversed(parts[1:]))
+            return first, first, b"", 0, (problem, f": {shown(_text(line))}")
+
+    def _problem(self, data: bytes, fields: int, width: int) -> tuple[str, str] | None:
+        """Why a cut record cannot be read, or ``None``."""
+        if fields != width:
+            missing = self.names[fields:] if fields < width else []
+            unnamed = f" (no value for {', '.join(missing)})" if missing else ""
+            return f"has {fields} fields, the header has {width}{unnamed}", f": {shown(_text(data))}"
+        if b"\x00" in data:
+            return f"has a NUL byte in field {self._nul_field(data)!r}", f": {shown(_text(data))}"
+        if not data.isascii():
+            try:
+                data.decode(self._encoding)
+            except UnicodeDecodeError as exc:
+                return (
+                    f"is not {self._encoding} text (byte 0x{data[exc.start]:02x} at position {exc.start}: "
+                    f"{exc.reason}); save the file as {self._encoding}",
+                    f": {shown(_text(data))}",
+                )
+        return None
+
+    def _nul_field(self, data: bytes) -> str:
+        row = next(csv.reader(io.StringIO(_text(data)), delimiter=self._delimiter, quotechar=self._quotechar))
+        k = next((i for i, v in enumerate(row) if "\x00" in v), 0)
+        names = getattr(self, "names", [])  # none yet while the header is read
+        return names[k] if k < len(names) else f"#{k + 1}"
+
+    def _read_header(self) -> tuple[bytes, list[str]]:
+        peek = self._fh.peek(4)[:4] if hasattr(self._fh, "peek") else b""
+        for bom, name in _OTHER_BOMS.items():
+            if peek.startswith(bom):
+                raise InvalidDataError(
+                    f"the file is {name} text (it starts with a {name} byte-order mark); save it as UTF-8"
+                )
+        if peek.startswith(_UTF8_BOM):
+            self._fh.read(len(_UTF8_BOM))
+        cut = self._cut(None)
+        if cut is None:
+            raise InvalidDataError("the file is empty: there is no header line")
+        first, last, data, fields, problem = cut
+        if problem is None:
+            problem = self._problem(data, fields, fields)
+        if problem is not None:
+            raise InvalidDataError(f"the header ({_lines(first, last)}) {problem[0]}{problem[1]}")
+        text = data.decode(self._encoding).rstrip("\r\n")
+        names = next(csv.reader(io.StringIO(text), delimiter=self._delimiter, quotechar=self._quotechar), [])
+        names += [f"#{k + 1}" for k in range(len(names), fields)]
+        if not data.endswith((b"\n", b"\r")):
+            data += b"\n"
+        return data, names[:fields]
+
+    def __iter__(self) -> Iterator[tuple[int, int, bytes, tuple[str, str] | None]]:
+        width, back, lines = self.width, self._back, self._lines
+        delim, quote, wanted = self._delim, self._quote, self.width - 1
+        fast = width > 1  # with one column a blank line has as many delimiters as a record
+        while True:
+            if fast:
+                # The common record: one ASCII line without quotes or NUL and with the header's fields.
+                item = back.pop() if back else next(lines, None)
+                if item is None:
+                    return
+                line = item[1]
+                if (
+                    type(line) is bytes
+                    and line.count(delim) == wanted
+                    and quote not in line
+                    and b"\x00" not in line
+                    and line.isascii()
+                ):
+                    self.count += 1
+                    yield item[0], item[0], line, None
+                    continue
+                back.append(item)
+            cut = self._cut(width)
+            if cut is None:
+                return
+            first, last, data, fields, problem = cut
+            if problem is None:
+                problem = self._problem(data, fields, width)
+            self.count += 1
+            yield first, last, (data if problem is None else b""), problem
+
+
+def _text(data: bytes) -> str:
+    return data.decode("utf-8", "replace").rstrip("\r\n")
+
+
+def _too_big(size: int) -> str:
+    return (check_record_bytes(size, "") or "").strip()
+
+
+def _unclosed(cap: int) -> str:
+    return (
+        f"opens a quoted field that is not closed within {cap:,} bytes (an unterminated quote; raise "
+        "SYNTHGENESIS_MAX_RECORD_BYTES if the field is really that long)"
+    )
 
 
 #: Set to ``keep`` to write text cells that start like a spreadsheet formula unchanged.

@@ -9,16 +9,17 @@ validation reports it next to the rows that read fine.
 
 from __future__ import annotations
 
-import csv
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from synthgenesis.errors import InvalidDataError
 from synthgenesis.io import iter_table, read_table, write_table
+from synthgenesis.limits import shown
 from synthgenesis.plugins.fraud.schema import (
     OPTIONAL,
     RECORD_ID,
@@ -33,55 +34,31 @@ from synthgenesis.types import READ_ERROR_COLUMN
 
 FORMATS = (".csv", ".parquet", ".pq")
 
-# Marks a CSV line with the wrong number of fields so that it becomes an error row.
-_BAD_LINE = "\x00malformed-line\x00"
+# CSV fields as text: identifiers and codes keep their leading zeros; only empty fields are missing.
+_CSV_TEXT: dict[str, Any] = {"dtype": str, "keep_default_na": False, "na_values": [""]}
 _LABELS = {"0": 0, "1": 1, "0.0": 0, "1.0": 1, "false": 0, "true": 1}
 
 
 def read(path: str | Path) -> pd.DataFrame:
-    """Read a transaction table; malformed rows come back with a ``_read_error``."""
+    """Read a transaction table; records that cannot be read come back with a ``_read_error``.
+
+    CSV is cut into records by :func:`synthgenesis.io.read_table`, which names
+    each record it cannot read (an unterminated quote, a wrong number of
+    fields, a NUL byte, bytes that are not UTF-8, a record over the size
+    limit) by its line and reads the others; every field is read as text.
+    """
     path = Path(path)
-    raw = _read_csv_as_text(path) if path.suffix.lower() == ".csv" else read_table(path)
-    return parse_table(raw, source=str(path))
+    return parse_table(_read_raw(path), source=str(path))
 
 
 def read_chunks(path: str | Path, size: int) -> Iterator[pd.DataFrame]:
-    """:func:`read`, ``size`` rows at a time (memory bounded by ``size``).
-
-    CSV is read with pandas' C parser; if a line with too many fields stops
-    it, reading goes on with the Python parser, which keeps such lines as
-    error rows, skipping the rows already given.
-    """
+    """:func:`read`, ``size`` rows at a time (memory bounded by ``size``), rows named as by ``read``."""
     path = Path(path)
     start = 0
-    if path.suffix.lower() != ".csv":
-        for raw in iter_table(path, size):
-            yield parse_table(raw, source=str(path), first_row=start)
-            start += len(raw)
-        return
-    text = {"dtype": str, "keep_default_na": False, "na_values": [""]}
-    try:
-        for raw in iter_table(path, size, **text):
-            yield parse_table(raw, source=str(path), first_row=start)
-            start += len(raw)
-        return
-    except InvalidDataError as exc:
-        if not isinstance(exc.__cause__, pd.errors.ParserError):
-            raise
-    try:
-        with open(path, newline="", encoding="utf-8") as fh:
-            header = next(csv.reader(fh))
-    except (OSError, UnicodeDecodeError, StopIteration) as exc:
-        raise InvalidDataError(f"{path}: cannot be read as csv: {exc}") from exc
-    seen = 0
-    tolerant = {**text, "engine": "python", "on_bad_lines": _keep_bad_line(len(header))}
-    for raw in iter_table(path, size, **tolerant):
-        skip = min(len(raw), max(start - seen, 0))
-        seen += len(raw)
-        raw = raw.iloc[skip:]
-        if len(raw):
-            yield parse_table(raw, source=str(path), first_row=start)
-            start += len(raw)
+    options = _CSV_TEXT if path.suffix.lower() == ".csv" else {}
+    for raw in iter_table(path, size, bad_records="mark", **options):
+        yield parse_table(raw, source=str(path), first_row=start)
+        start += len(raw)
 
 
 def write(batch: pd.DataFrame, path: str | Path) -> None:
@@ -120,42 +97,9 @@ def from_storage(table: pd.DataFrame) -> pd.DataFrame:
     return batch
 
 
-def _read_csv_as_text(path: Path) -> pd.DataFrame:
-    """Read a CSV with every field as text, turning lines with extra fields into marked rows.
-
-    Text keeps identifiers exact (``"00123"``, ``"0742"``); a line with too
-    many fields would stop pandas' parser for the whole file, so it is kept
-    as a row whose fields are the marker and the original line.
-    """
-    if not path.exists():
-        raise InvalidDataError(f"{path}: no such file")
-    try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-    except pd.errors.ParserError:
-        pass  # a line with too many fields: read again, keeping such lines as error rows
-    except (ValueError, OSError, UnicodeDecodeError) as exc:
-        raise InvalidDataError(f"{path}: cannot be read as csv: {exc}") from exc
-    try:
-        with open(path, newline="", encoding="utf-8") as fh:
-            header = next(csv.reader(fh))
-        return pd.read_csv(
-            path,
-            dtype=str,
-            keep_default_na=False,
-            na_values=[""],
-            engine="python",
-            on_bad_lines=_keep_bad_line(len(header)),
-        )
-    except (ValueError, OSError, UnicodeDecodeError, StopIteration, pd.errors.ParserError) as exc:
-        raise InvalidDataError(f"{path}: cannot be read as csv: {exc}") from exc
-
-
-def _keep_bad_line(n_columns: int) -> Callable[[list[str]], list[str]]:
-    def keep(fields: list[str]) -> list[str]:
-        text = ",".join(fields)
-        return [f"{_BAD_LINE}{len(fields)} fields: {text}"] + [""] * (n_columns - 1)
-
-    return keep
+def _read_raw(path: Path) -> pd.DataFrame:
+    options = _CSV_TEXT if path.suffix.lower() == ".csv" else {}
+    return read_table(path, bad_records="mark", **options)
 
 
 def parse_table(raw: pd.DataFrame, source: str = "table", first_row: int = 0) -> pd.DataFrame:
@@ -163,17 +107,16 @@ def parse_table(raw: pd.DataFrame, source: str = "table", first_row: int = 0) ->
 
     ``first_row`` is the position in its file of the table's first row (for a
     chunk of a large file), so rows without a transaction id are named by
-    their row in the file.
+    their row in the file. A ``_read_error`` already in ``raw`` (set by the
+    reader for a record it could not read) is kept, after the row's name.
 
     Raises :class:`InvalidDataError` naming the missing columns if a required
     column is absent: without it no row can be a transaction.
     """
     missing = [c for c in REQUIRED if c not in raw.columns]
     if missing:
-        raise InvalidDataError(
-            f"{source}: missing required column(s) {', '.join(missing)}; a transaction table needs "
-            f"{', '.join(REQUIRED)} (optional: {', '.join(OPTIONAL)})"
-        )
+        columns = [str(c) for c in raw.columns if c != READ_ERROR_COLUMN]
+        raise InvalidDataError(_missing_columns(source, missing, columns))
     out = raw.drop(columns=[RECORD_ID, READ_ERROR_COLUMN], errors="ignore").reset_index(drop=True)
     n = len(out)
     problems: list[list[str]] = [[] for _ in range(n)]
@@ -183,50 +126,49 @@ def parse_table(raw: pd.DataFrame, source: str = "table", first_row: int = 0) ->
         for i in np.flatnonzero(mask).tolist():
             problems[i].append(text if values is None else text.format(value=show(values.iat[i])))
 
-    malformed = (
-        out["transaction_id"].map(lambda v: isinstance(v, str) and v.startswith(_BAD_LINE)).to_numpy(bool)
-    )
-    for i in np.flatnonzero(malformed).tolist():
-        problems[i].append(f"CSV line has {str(out['transaction_id'].iat[i])[len(_BAD_LINE) :]}")
+    unread = np.zeros(n, dtype=bool)
+    if READ_ERROR_COLUMN in raw.columns:
+        errors = raw[READ_ERROR_COLUMN].reset_index(drop=True)
+        unread = errors.notna().to_numpy(dtype=bool)
+        for i in np.flatnonzero(unread).tolist():
+            problems[i].append(str(errors.iat[i]))
     for col in TEXT:
         out[col] = as_text(out[col], pad=4 if col == "merchant_category" else 0)
-        out.loc[malformed, col] = None
-        flag(out[col].isna().to_numpy() & ~malformed, f"{col} is missing")
+        flag(out[col].isna().to_numpy() & ~unread, f"{col} is missing")
 
     raw_ts = raw["timestamp"].reset_index(drop=True)
-    given_ts = _given(raw_ts) & ~malformed
+    given_ts = _given(raw_ts) & ~unread
     out["timestamp"] = as_utc(raw_ts)
     flag(
         given_ts & out["timestamp"].isna().to_numpy(),
         "timestamp {value} cannot be parsed as an ISO 8601 time",
         raw_ts,
     )
-    flag(~given_ts & ~malformed, "timestamp is missing")
+    flag(~given_ts & ~unread, "timestamp is missing")
 
     for col in ("amount", *[c for c in OPTIONAL if c in out.columns]):
         raw_col = raw[col].reset_index(drop=True)
         out[col] = as_float(raw_col)
-        given = _given(raw_col) & ~malformed
+        given = _given(raw_col) & ~unread
         bad = given & ~np.isfinite(out[col].to_numpy())
         flag(bad, col + " {value} is not a finite number", raw_col)
         out.loc[bad, col] = np.nan
         if col == "amount":
-            flag(~given & ~malformed, "amount is missing")
+            flag(~given & ~unread, "amount is missing")
 
     raw_label = raw["is_fraud"].reset_index(drop=True)
     labels = [_label(v) for v in raw_label.tolist()]
     out["is_fraud"] = pd.array(labels, dtype="Int8")
-    flag(
-        np.array([lab is None for lab in labels], dtype=bool) & ~malformed,
-        "is_fraud {value} is not 0 or 1",
-        raw_label,
-    )
+    unlabelled = np.array([lab is None for lab in labels], dtype=bool) & ~unread
+    given_label = _given(raw_label)
+    flag(unlabelled & given_label, "is_fraud {value} is not 0 or 1", raw_label)
+    flag(unlabelled & ~given_label, "is_fraud is missing")
 
     ids = out["transaction_id"].tolist()
     out[RECORD_ID] = [t if t is not None else f"row {first_row + i + 1}" for i, t in enumerate(ids)]
     out[READ_ERROR_COLUMN] = pd.Series(
         [
-            None if not p else f"{_who(ids[i], first_row + i, bool(malformed[i]))}: {'; '.join(p)}"
+            None if not p else f"{_who(ids[i], first_row + i, bool(unread[i]))}: {'; '.join(p)}"
             for i, p in enumerate(problems)
         ],
         dtype=object,
@@ -234,8 +176,22 @@ def parse_table(raw: pd.DataFrame, source: str = "table", first_row: int = 0) ->
     return out
 
 
-def _who(transaction_id: str | None, i: int, malformed: bool) -> str:
-    if malformed:
+def _missing_columns(source: str, missing: list[str], columns: list[str]) -> str:
+    """The error for a table without some required columns, with a hint when its delimiter looks wrong."""
+    message = (
+        f"{source}: missing required column(s) {', '.join(missing)}; the table has {shown(columns)}, "
+        f"a transaction table needs {', '.join(REQUIRED)} (optional: {', '.join(OPTIONAL)})"
+    )
+    if len(columns) == 1 and any(d in columns[0] for d in ";\t|"):
+        message += (
+            f". The file has one column, {shown(columns[0])}: its delimiter may be wrong "
+            "(transaction CSV files are comma-separated)"
+        )
+    return message
+
+
+def _who(transaction_id: str | None, i: int, unread: bool) -> str:
+    if unread:
         return f"row {i + 1}"
     if transaction_id is None:
         return f"row {i + 1} (no transaction_id)"

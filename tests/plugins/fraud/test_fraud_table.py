@@ -40,7 +40,7 @@ def test_invalid_example_keeps_good_rows_and_names_bad_ones(examples: Path) -> N
     assert errors["TX-000005"] == "transaction TX-000005: amount '12,750' is not a finite number"
     assert errors["TX-000012"] == "transaction TX-000012: account_id is missing"
     assert errors["TX-000015"] == "transaction TX-000015: is_fraud 'yes' is not 0 or 1"
-    assert errors["row 22"].startswith("row 22: CSV line has 11 fields: TX-000021,")
+    assert errors["row 22"].startswith("row 22: CSV line 23 has 11 fields, the header has 10: 'TX-000021,")
     assert batch[READ_ERROR_COLUMN].notna().sum() == 5
     # the row after the malformed line is intact
     assert batch["transaction_id"].iat[22] == "TX-000022" and batch[READ_ERROR_COLUMN].iat[22] is None
