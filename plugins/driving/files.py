@@ -286,7 +286,7 @@ def _element_end(text: str, start: int) -> tuple[int | None, int]:
             deepest = max(deepest, depth)
         elif depth == 0:  # "," or a closer of the enclosing list: the element ends here
             return at, deepest
-        else:
+        elif ch != ",":
             depth -= 1
     return None, deepest
 
@@ -348,7 +348,13 @@ def _list_items(text: str, pos: int) -> Iterator[Item]:
                 yield f"after {what}", None, "the file ends before the list is closed with ']' (truncated?)"
                 return
             yield f"after {what}", None, f"expected ',' or ']' at {_position(text, pos)}"
-            # Go on as if the comma were there: the next element is read on its own.
+            # Go on as if the comma were there: the next element is read on its own. A stray "}"
+            # would end that element where it starts, so it is skipped to make progress.
+            if text.startswith("}", pos):
+                pos = _WHITESPACE.match(text, pos + 1).end()  # type: ignore[union-attr]
+                if text.startswith("]", pos):
+                    pos += 1
+                    break
     rest = _WHITESPACE.match(text, pos).end()  # type: ignore[union-attr]
     if rest < len(text):
         yield "after the list", None, f"unexpected text after the list at {_position(text, rest)}"

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import pickle
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from dataclasses import fields as dataclass_fields
 from typing import Any
@@ -211,16 +212,79 @@ def box_overlap(fleet: Fleet, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     return overlap.min(axis=0)
 
 
-def overlapping_pairs(fleet: Fleet) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Pairs of vehicles whose boxes intersect, with the penetration depth (m)."""
-    i, j = vehicle_pairs(fleet)
-    # Only pairs whose bounding circles meet can intersect: a cheap filter before the full test.
+def _near_pair_batches(fleet: Fleet) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Pairs of vehicles of one scenario whose bounding circles meet, a batch at a time (sweep and prune).
+
+    Vehicles are sorted by scenario and ``x``; the ``k``-th batch pairs each
+    vehicle with the one ``k`` places ahead, for the vehicles still within
+    reach (their own circle plus the largest one) of it. Work and memory grow
+    with the pairs that are close along the road, not with the square of
+    the vehicle count, and each batch holds at most one pair per vehicle.
+    Pairs come as flat indices ``i < j``.
+    """
+    total = len(fleet.row)
+    if total < 2:
+        return
     reach = 0.5 * np.hypot(fleet.length, fleet.width)
-    near = np.hypot(fleet.x[j] - fleet.x[i], fleet.lateral[j] - fleet.lateral[i]) <= reach[i] + reach[j]
-    i, j = i[near], j[near]
-    depth = box_overlap(fleet, i, j)
-    hit = depth > _TOUCH
-    return i[hit], j[hit], depth[hit]
+    order = np.lexsort((fleet.x, fleet.row))
+    x, row, r, lateral = fleet.x[order], fleet.row[order], reach[order], fleet.lateral[order]
+    widest = float(r.max())
+    active = np.arange(total - 1)
+    k = 1
+    while active.size:
+        active = active[active + k < total]
+        partner = active + k
+        dx = x[partner] - x[active]
+        # Sorted by x: once the vehicle k places ahead is out of reach, every later one is too.
+        keep = (row[partner] == row[active]) & (dx <= r[active] + widest)
+        active, partner, dx = active[keep], partner[keep], dx[keep]
+        near = np.hypot(dx, lateral[partner] - lateral[active]) <= r[active] + r[partner]
+        a, b = order[active[near]], order[partner[near]]
+        yield np.minimum(a, b), np.maximum(a, b)
+        k += 1
+
+
+def _by_pair(i: np.ndarray, j: np.ndarray, *rest: np.ndarray) -> tuple[np.ndarray, ...]:
+    order = np.lexsort((j, i))
+    return tuple(a[order] for a in (i, j, *rest))
+
+
+def overlapping_pairs(fleet: Fleet) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs of vehicles whose boxes intersect, with the penetration depth (m), ordered by ``(i, j)``."""
+    found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    for i, j in _near_pair_batches(fleet):
+        depth = box_overlap(fleet, i, j)
+        hit = depth > _TOUCH
+        found.append((i[hit], j[hit], depth[hit]))
+    if not found:
+        return np.zeros(0, dtype=int), np.zeros(0, dtype=int), np.zeros(0)
+    i, j, depth = (np.concatenate(parts) for parts in zip(*found, strict=True))
+    return _by_pair(i, j, depth)  # type: ignore[return-value]
+
+
+def first_overlaps(fleet: Fleet, shown: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Overlapping pairs per scenario: how many (per row), and the first ``shown`` of each by ``(i, j)``.
+
+    :func:`overlapping_pairs` with memory bounded by the vehicle count: a
+    pile-up of a thousand vehicles overlaps in half a million pairs, which are
+    counted here but not kept. Returns ``(count per row, i, j, depth)``.
+    """
+    counts = np.zeros(len(fleet.problems), dtype=int)
+    kept = (np.zeros(0, dtype=int), np.zeros(0, dtype=int), np.zeros(0))
+    for i, j in _near_pair_batches(fleet):
+        depth = box_overlap(fleet, i, j)
+        hit = depth > _TOUCH
+        if not hit.any():
+            continue
+        counts += np.bincount(fleet.row[i[hit]], minlength=len(counts))
+        new = (i[hit], j[hit], depth[hit])
+        ki, kj, kd = _by_pair(*(np.concatenate(pair) for pair in zip(kept, new, strict=True)))
+        rows = fleet.row[ki]
+        starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+        rank = np.arange(len(rows)) - np.repeat(starts, np.diff(np.r_[starts, len(rows)]))
+        first = rank < shown
+        kept = (ki[first], kj[first], kd[first])
+    return (counts, *kept)
 
 
 def lane_followers(fleet: Fleet) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

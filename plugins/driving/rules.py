@@ -22,9 +22,9 @@ from synthgenesis.plugins.driving.criticality import min_gap_when_braking
 from synthgenesis.plugins.driving.fleet import (
     Fleet,
     build_fleet,
+    first_overlaps,
     is_missing,
     lane_followers,
-    overlapping_pairs,
     reason_prefixes,
 )
 from synthgenesis.plugins.driving.schema import ScenarioError, parse_scenario
@@ -66,13 +66,20 @@ class FleetConstraint(Constraint):
         reasons = [None if p is None else f"{fleet.prefixes[i]}{p}" for i, p in enumerate(fleet.problems)]
         for row, findings in self._findings(fleet).items():
             if reasons[row] is None and findings:
-                more = f" (and {len(findings) - _SHOWN} more)" if len(findings) > _SHOWN else ""
+                total = getattr(findings, "total", len(findings))
+                more = f" (and {total - _SHOWN} more)" if total > _SHOWN else ""
                 reasons[row] = fleet.prefixes[row] + "; ".join(findings[:_SHOWN]) + more
         return CheckResult(np.array([r is None for r in reasons], dtype=bool), reasons)
 
     @abstractmethod
     def _findings(self, fleet: Fleet) -> dict[int, list[str]]:
         """Offences by batch row, each naming a vehicle and its values."""
+
+
+class _Shown(list):
+    """The first findings of a row, with ``total``: how many there are in all."""
+
+    total: int
 
 
 def _group(rows: np.ndarray, messages: list[str]) -> dict[int, list[str]]:
@@ -104,12 +111,15 @@ class NoOverlap(FleetConstraint):
     """No two vehicles' oriented bounding boxes intersect at the start (separating-axis test)."""
 
     def _findings(self, fleet: Fleet) -> dict[int, list[str]]:
-        i, j, depth = overlapping_pairs(fleet)
-        messages = [
-            f"vehicles {fleet.vid[a]!r} and {fleet.vid[b]!r} overlap by {d:.2f} m"
-            for a, b, d in zip(i.tolist(), j.tolist(), depth.tolist(), strict=True)
-        ]
-        return _group(fleet.row[i], messages)
+        counts, i, j, depth = first_overlaps(fleet, _SHOWN)
+        out: dict[int, list[str]] = {}
+        for a, b, d in zip(i.tolist(), j.tolist(), depth.tolist(), strict=True):
+            row = int(fleet.row[a])
+            if row not in out:
+                out[row] = _Shown()
+                out[row].total = int(counts[row])
+            out[row].append(f"vehicles {fleet.vid[a]!r} and {fleet.vid[b]!r} overlap by {d:.2f} m")
+        return out
 
 
 class SpeedLimits(FleetConstraint):
