@@ -2,7 +2,7 @@
 
 A sample is one transaction (account, UTC time, amount, ISO 4217 currency,
 merchant and merchant category code, fraud label, optional balances). The
-rules check what a real ledger guarantees: positive amounts, amounts in whole
+rules check what a real ledger guarantees: non-negative amounts, amounts in whole
 minor units of their currency, each account's history in time order, unique
 transaction ids, balance arithmetic and well-formed MCCs. An agent-based
 simulator (``fraud-simulator``) generates such tables with compromised-card,

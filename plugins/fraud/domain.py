@@ -11,7 +11,7 @@ DOMAIN = Domain(
     name="fraud",
     description=(
         "Payment transactions, one row each (account, time, amount, currency, merchant category, "
-        "fraud label), checked for positive amounts, ISO 4217 currency precision, per-account time "
+        "fraud label), checked for non-negative amounts, ISO 4217 currency precision, per-account time "
         "order, unique ids, balance arithmetic and MCC format"
     ),
     featurize=featurize,

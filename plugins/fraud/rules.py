@@ -79,24 +79,46 @@ class TransactionConstraint(Constraint):
         """Reasons for the failing rows among ``active`` ones, by position."""
 
 
-class PositiveAmount(TransactionConstraint):
-    """A transaction moves a positive amount; zero or negative amounts are refunds or errors."""
+class NonNegativeAmount(TransactionConstraint):
+    """A transaction moves a finite, non-negative amount; negative amounts are refused.
+
+    Zero is a real amount: card networks carry zero-amount authorisations
+    (account verification before a card is stored or a subscription starts,
+    status checks by fuel pumps and hotels), and public card tables hold
+    them. A negative amount would be a refund or reversal, and the schema has
+    no transaction type to say so, so it fails. :class:`PositiveAmount` is the
+    strict variant that refuses zero too.
+    """
 
     columns = ("amount",)
+    #: Whether zero fails as well (see :class:`PositiveAmount`).
+    strict: ClassVar[bool] = False
 
     def _failures(self, batch: pd.DataFrame, active: np.ndarray) -> dict[int, str]:
         raw = batch["amount"]
         amount = as_float(raw).to_numpy()
         with np.errstate(invalid="ignore"):
-            bad = active & ~(np.isfinite(amount) & (amount > 0))
-        return {
-            int(i): (
-                f"amount {_num(amount[i])} is not positive"
-                if np.isfinite(amount[i])
-                else f"amount {show(raw.iat[i])} is not a finite number"
-            )
-            for i in np.flatnonzero(bad).tolist()
-        }
+            ok = np.isfinite(amount) & ((amount > 0) if self.strict else (amount >= 0))
+        out: dict[int, str] = {}
+        for i in np.flatnonzero(active & ~ok).tolist():
+            if not np.isfinite(amount[i]):
+                out[int(i)] = f"amount {show(raw.iat[i])} is not a finite number"
+            elif amount[i] < 0:
+                out[int(i)] = f"amount {_num(amount[i])} is negative (no transaction type marks refunds)"
+            else:
+                out[int(i)] = "amount 0 is not positive (zero-amount authorisations are refused by this rule)"
+        return out
+
+
+class PositiveAmount(NonNegativeAmount):
+    """Strict amounts: a finite number above zero; zero-amount authorisations fail too.
+
+    Not among the registered rules (real card tables hold zero-amount
+    authorisations); add it for data that must hold payments only, from
+    Python or, on the command line, with the rule file in ``docs/domains/fraud.md``.
+    """
+
+    strict = True
 
 
 class CurrencyPrecision(TransactionConstraint):
@@ -314,7 +336,11 @@ class BinaryLabel(TransactionConstraint):
 def constraints() -> list[ConstraintSpec]:
     """Every fraud rule, as registered."""
     specs = [
-        ("fraud-positive-amount", PositiveAmount(), "amount is a finite number > 0"),
+        (
+            "fraud-non-negative-amount",
+            NonNegativeAmount(),
+            "amount is a finite number >= 0 (zero-amount authorisations pass; negative amounts fail)",
+        ),
         (
             "fraud-currency-precision",
             CurrencyPrecision(),

@@ -44,7 +44,7 @@ SCHEMA: dict[str, str] = {
     "transaction_id": "unique transaction identifier (text)",
     "account_id": "account or card the transaction was charged to (text)",
     "timestamp": "time of the transaction, ISO 8601; read as UTC (naive times are taken as UTC)",
-    "amount": "positive amount charged to the account, in `currency` (a debit)",
+    "amount": "amount charged to the account, in `currency` (a debit; 0 for an authorisation)",
     "currency": "ISO 4217 alphabetic code, e.g. USD, EUR, JPY",
     "merchant_id": "merchant identifier (text)",
     "merchant_category": "ISO 18245 merchant category code (MCC): 4 digits as text, e.g. '5411'",

@@ -27,7 +27,7 @@ def test_registers_domain_and_rules(pm: PluginManager) -> None:
     assert domain.formats == (".csv", ".parquet", ".pq")
     assert domain.sample_column is None and domain.extra == "fraud"
     assert set(pm.rules("fraud")) == {
-        "fraud-positive-amount",
+        "fraud-non-negative-amount",
         "fraud-currency-precision",
         "fraud-account-time-order",
         "fraud-unique-transaction-id",
@@ -68,7 +68,7 @@ def test_invalid_example_fails_the_expected_rules(pm: PluginManager, examples: P
     failed = {name: st.failed for name, st in outcome.stats.items()}
     assert failed == {
         "read": 5,
-        "fraud-positive-amount": 1,
+        "fraud-non-negative-amount": 1,
         "fraud-currency-precision": 2,
         "fraud-account-time-order": 1,
         "fraud-unique-transaction-id": 1,

@@ -22,10 +22,27 @@ def reasons(constraint, batch: pd.DataFrame) -> list[str | None]:
     return result.reasons
 
 
-# ----------------------------------------------------------------------------- positive amount
+# ----------------------------------------------------------------------------- amount sign
 
 
-def test_positive_amount(make_batch, transaction) -> None:
+def test_non_negative_amount_accepts_zero_amount_authorisations(make_batch, transaction) -> None:
+    batch = make_batch(
+        transaction(transaction_id="ok", amount="0.01"),
+        transaction(transaction_id="zero", amount="0"),
+        transaction(transaction_id="zero-decimals", amount="0.00"),
+        transaction(transaction_id="neg", amount="-12.5"),
+        transaction(transaction_id="neg-zero", amount="-0.00"),
+    )
+    assert reasons(rules.NonNegativeAmount(), batch) == [
+        None,
+        None,
+        None,
+        "transaction neg: amount -12.5 is negative (no transaction type marks refunds)",
+        None,  # -0.0 is zero
+    ]
+
+
+def test_strict_positive_amount_refuses_zero(make_batch, transaction) -> None:
     batch = make_batch(
         transaction(transaction_id="ok", amount="0.01"),
         transaction(transaction_id="zero", amount="0"),
@@ -33,9 +50,22 @@ def test_positive_amount(make_batch, transaction) -> None:
     )
     assert reasons(rules.PositiveAmount(), batch) == [
         None,
-        "transaction zero: amount 0 is not positive",
-        "transaction neg: amount -12.5 is not positive",
+        "transaction zero: amount 0 is not positive (zero-amount authorisations are refused by this rule)",
+        "transaction neg: amount -12.5 is negative (no transaction type marks refunds)",
     ]
+
+
+def test_amount_rules_refuse_non_finite_values(transaction) -> None:
+    # a batch built in code (not read from a file) can hold inf; the rules name it
+    batch = pd.DataFrame([transaction(transaction_id="inf", amount=float("inf"))])
+    for rule in (rules.NonNegativeAmount(), rules.PositiveAmount()):
+        assert reasons(rule, batch) == ["transaction inf: amount inf is not a finite number"]
+
+
+def test_the_registered_amount_rule_is_the_non_negative_one(pm) -> None:
+    registered = pm.rules("fraud")
+    assert "fraud-positive-amount" not in registered
+    assert type(registered["fraud-non-negative-amount"].constraint) is rules.NonNegativeAmount
 
 
 # ----------------------------------------------------------------------------- currency precision
