@@ -236,10 +236,11 @@ def _sdf_rows(path: Path) -> Iterator[dict[str, Any]]:
     over = False
     title: bytes | None = None
     for lineno, raw, n in _file_lines(path):
+        end = raw is not None and raw[:4] == b"$$$$"
         if not first:
-            first, title = lineno, raw
+            first, title = lineno, None if end else raw
         last = lineno
-        if raw is not None and raw[:4] == b"$$$$":
+        if end:
             index += 1
             yield _sdf_record(index, (first, lineno), title, None if over else lines, size)
             lines, first, size, over, title = [], 0, 0, False, None
@@ -504,8 +505,14 @@ def _numeric_extras(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+#: Cell texts that stand for a missing number (pandas' default ``na_values``, the common ones).
+_MISSING_NUMBER = frozenset(
+    ("", "nan", "NaN", "NAN", "-nan", "-NaN", "NA", "N/A", "n/a", "#N/A", "null", "NULL", "None")
+)
+
+
 def _maybe_numeric(column: pd.Series) -> pd.Series:
-    cleaned = column.replace("", None)
+    cleaned = column.map(lambda v: None if isinstance(v, str) and v.strip() in _MISSING_NUMBER else v)
     try:
         return pd.to_numeric(cleaned)
     except (ValueError, TypeError):
