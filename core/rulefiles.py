@@ -176,8 +176,18 @@ def _column_source(domain: Domain) -> Columns:
     return source
 
 
+#: Largest rule file read, in bytes (rule files are hand-written; anything larger is refused unread).
+MAX_RULE_FILE_BYTES = 5_000_000
+
+
 def _read(path: Path) -> dict[str, Any]:
     try:
+        size = path.stat().st_size
+        if size > MAX_RULE_FILE_BYTES:
+            raise ConfigError(
+                "(file)",
+                f"rule file {path} has {size:,} bytes; a rule file may have at most {MAX_RULE_FILE_BYTES:,}",
+            )
         raw = path.read_bytes()
     except FileNotFoundError as exc:
         raise ConfigError("(file)", f"rule file {path} does not exist") from exc

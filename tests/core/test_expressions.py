@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import time
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from unittest import mock
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from synthgenesis.expressions import (
@@ -685,7 +686,9 @@ _NUM_EXPR = st.recursive(
         st.tuples(ch, st.sampled_from(["+", "-", "*", "/", "//", "%"]), ch).map(
             lambda t: f"({t[0]} {t[1]} {t[2]})"
         ),
-        st.tuples(ch, st.sampled_from(["2", "0.5", "3"])).map(lambda t: f"({t[0]} ** {t[1]})"),
+        st.tuples(ch, st.sampled_from(["2", "3"])).map(lambda t: f"({t[0]} ** {t[1]})"),
+        # Python gives a complex number for a negative constant to a fractional power; numpy gives NaN.
+        ch.map(lambda c: f"(abs({c}) ** 0.5)"),
         ch.map(lambda c: f"(-{c})"),
         ch.map(lambda c: f"abs({c})"),
     ),
@@ -711,8 +714,13 @@ def test_numeric_expressions_agree_with_pandas_eval(text: str) -> None:
     if not expression.names:
         return  # pandas evaluates 'not' of a constant as bitwise ~ (~True is -2, which is true)
     ok, problems = expression.check(_NUMERIC)
-    with np.errstate(all="ignore"):
-        expected = np.broadcast_to(np.asarray(_NUMERIC.eval(text, engine="python"), dtype=bool), ok.shape)
+    try:
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            evaluated = _NUMERIC.eval(text, engine="python")
+    except ArithmeticError:
+        assume(False)  # pandas computes constant parts in Python: 1 / (1 - 1) raises there, not in numpy
+    expected = np.broadcast_to(np.asarray(evaluated, dtype=bool), ok.shape)
     expected = expected | _NUMERIC[list(expression.names)].isna().any(axis=1).to_numpy()
     assert ok.tolist() == expected.tolist() and problems == {}
 

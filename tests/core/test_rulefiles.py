@@ -288,6 +288,16 @@ def test_rule_file_that_is_a_directory(tmp_path: Path) -> None:
         load_rule_file(tmp_path, DOMAIN)
 
 
+def test_oversized_rule_file_is_refused_unread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import synthgenesis.rulefiles as rulefiles
+
+    monkeypatch.setattr(rulefiles, "MAX_RULE_FILE_BYTES", 100)
+    path = tmp_path / "rules.toml"
+    path.write_text("# padding\n" * 20)
+    with pytest.raises(ConfigError, match="has 200 bytes; a rule file may have at most 100"):
+        load_rule_file(path, DOMAIN)
+
+
 def test_utf8_bom_is_accepted(tmp_path: Path) -> None:
     path = tmp_path / "rules.toml"
     path.write_bytes(b"\xef\xbb\xbf" + b'[[rule]]\nname = "r"\ncolumn = "a"\nmax = 6\n')
