@@ -16,7 +16,7 @@ N x M distance matrix is ever held.
 The four numbers depend on the table sizes, not only on the distributions: with
 fewer synthetic than real rows, each real neighbourhood is less likely to hold a
 synthetic row, so coverage falls (200 synthetic against 4,000 real rows of one
-distribution give a coverage near 0.4 instead of about 0.97), while recall rises as
+distribution give a coverage near 0.2 instead of about 0.97), while recall rises as
 the synthetic radii grow. :func:`size_matched_prdc` therefore compares equal
 numbers of rows: the larger table is subsampled (seeded) to the size of the smaller
 one and the figures are averaged over ``diversity_repeats`` subsamples, as privacy

@@ -8,7 +8,7 @@ import pytest
 from eval_helpers import clusters
 
 from synthgenesis.evaluation import EvaluationConfig, evaluate
-from synthgenesis.evaluation.diversity import compute_prdc, duplicate_rate
+from synthgenesis.evaluation.diversity import compute_prdc, duplicate_rate, size_matched_prdc
 
 prdc = pytest.importorskip("prdc", reason="the prdc package is the reference implementation")
 
@@ -112,3 +112,44 @@ def test_too_few_rows_is_not_applicable() -> None:
     div = evaluate(tiny, tiny, metrics=["diversity"]).metrics["diversity"]
     assert div["applicable"] is False
     assert "more than 5 rows" in div["reason"]
+
+
+def test_coverage_size_bias_is_removed_by_size_matching() -> None:
+    # one distribution, 4000 real against 200 synthetic rows
+    rng = np.random.default_rng(40)
+    real, synthetic = rng.normal(size=(4000, 4)), rng.normal(size=(200, 4))
+    # with equal sizes the expected coverage of one distribution is about 1 - 2^-k = 0.97
+    equal = np.mean([compute_prdc(rng.normal(size=(200, 4)), synthetic, k=5)["coverage"] for _ in range(3)])
+    assert equal == pytest.approx(1 - 2**-5, abs=0.04)
+    unmatched = compute_prdc(real, synthetic, k=5)["coverage"]
+    assert unmatched < 0.35  # each of the many small real neighbourhoods rarely holds one of 200 rows
+    matched = size_matched_prdc(real, synthetic, 5, np.random.default_rng(0), repeats=3)
+    assert matched["coverage"] == pytest.approx(equal, abs=0.04)
+    assert matched["rows"] == [200, 200] and matched["repeats"] == 3 and matched["subsampled"] is True
+    assert matched["spread"]["coverage"] < 0.05
+
+
+def test_evaluate_size_matches_diversity() -> None:
+    real = clusters(3749, seed=41)
+    synthetic = clusters(200, seed=42)
+    result = evaluate(real, synthetic, metrics=["diversity"])
+    div = result.metrics["diversity"]
+    assert div["rows"] == [200, 200] and div["rows_available"] == [3749, 200]
+    assert div["subsampled"] is True and div["repeats"] == 3
+    assert div["coverage"] > 0.9
+    # before size matching, the low coverage of the unequal sizes read as mode collapse
+    assert result.verdict("mode_collapse").status == "pass"
+    assert "drawn from 3749 real and 200 synthetic rows" in result.verdict("mode_collapse").reason
+
+
+def test_equal_sizes_are_not_subsampled() -> None:
+    rng = np.random.default_rng(43)
+    real, synthetic = rng.normal(size=(150, 3)), rng.normal(0.2, 1.0, size=(150, 3))
+    matched = size_matched_prdc(real, synthetic, 5, np.random.default_rng(1), repeats=3)
+    direct = compute_prdc(real, synthetic, k=5)
+    assert matched["subsampled"] is False and matched["repeats"] == 1
+    for key in ("precision", "recall", "density", "coverage"):
+        assert matched[key] == direct[key]
+    theirs = reference(real, synthetic, 5)
+    for key in ("precision", "recall", "density", "coverage"):
+        assert matched[key] == pytest.approx(theirs[key], abs=1e-6)

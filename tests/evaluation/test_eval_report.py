@@ -86,6 +86,84 @@ def test_not_applicable_sections_render(tmp_path: Path) -> None:
     assert 'data-status="fail"' in html  # the collapsed mode
 
 
+def test_overall_verdict_leads_the_report(report: Path, result: EvaluationResult) -> None:
+    html = report.read_text()
+    overall = result.overall
+    assert f'data-overall="{overall.status}"' in html
+    assert html.index('id="overall"') < html.index('id="overview"') < html.index('id="mode_collapse"')
+    assert f"Overall verdict: {overall.status}" in html
+    for reason in overall.reasons:
+        assert html_escape(reason) in html
+    # every section says why it reached its status
+    assert html.count('<p class="reason"><strong>Why:</strong>') == len(FAILURE_MODES)
+
+
+def html_escape(text: str) -> str:
+    from markupsafe import escape
+
+    return str(escape(text))
+
+
+def test_all_metrics_are_collapsed(report: Path) -> None:
+    html = report.read_text()
+    block = html[html.index('id="all-metrics"') :]
+    assert "<details open" not in html
+    assert block.index("<details") < block.index("<td>hybrid.0.value</td>")
+
+
+def test_plus_minus_has_equal_decimals_everywhere(report: Path) -> None:
+    html = report.read_text()
+    pairs = re.findall(r"(-?\d+(?:\.(\d+))?) ± (-?\d+(?:\.(\d+))?)", html)
+    assert len(pairs) >= 4 and len(pairs) == html.count("±") - html.count("mean ± sd")
+    for value, value_places, spread, spread_places in pairs:
+        assert len(value_places) == len(spread_places), (value, spread)
+
+
+def test_negative_max_amplification_is_explained(tmp_path: Path) -> None:
+    import numpy as np
+    import pandas as pd
+
+    def table(pos_a: int, pos_b: int) -> pd.DataFrame:
+        label = [1] * pos_a + [0] * (100 - pos_a) + [1] * pos_b + [0] * (100 - pos_b)
+        return pd.DataFrame({"v": np.arange(200.0), "group": ["A"] * 100 + ["B"] * 100, "y": label})
+
+    flipped = evaluate(table(30, 50), table(50, 30), target="y", sensitive=["group"], metrics=["bias"])
+    assert flipped.metrics["bias"]["max_amplification"] == pytest.approx(-1.0)
+    html = render_html(flipped)
+    assert "max amplification means" in html
+    assert "negative: the disparity is reversed" in html
+    assert "reversed" in flipped.verdict("bias_amplification").summary
+
+
+def test_insufficient_evidence_is_rendered() -> None:
+    tiny = evaluate(mixed_table(9, seed=1), mixed_table(40, seed=2), holdout=mixed_table(3, seed=3), config=FAST)
+    html = render_html(tiny)
+    assert '<span class="badge insufficient">insufficient evidence</span>' in html
+    assert 'data-overall="insufficient evidence"' in html
+    assert 'data-status="pass"' not in html
+
+
+def test_report_of_a_run_that_was_not_evaluated(tmp_path: Path) -> None:
+    path = tmp_path / "report.html"
+    write_html_report(
+        None, path, title="Dice run", context=CONTEXT, not_evaluated="the simulator run has no reference data"
+    )
+    html = path.read_text()
+    assert "Not evaluated: the simulator run has no reference data" in html
+    assert 'data-overall="insufficient evidence"' in html
+    assert "<td>rule-a</td>" in html and "run-7" in html  # run table and caller sections stay
+    assert 'id="all-metrics"' not in html and 'class="mode verdict' not in html
+    assert html.startswith("<!DOCTYPE html>")
+
+
+def test_not_evaluated_needs_exactly_one_of_result_and_reason(result: EvaluationResult, tmp_path: Path) -> None:
+    with pytest.raises(InvalidDataError, match="reason it was not evaluated"):
+        write_html_report(None, tmp_path / "a.html")
+    with pytest.raises(InvalidDataError, match="not both"):
+        write_html_report(result, tmp_path / "b.html", not_evaluated="skipped")
+    assert not list(tmp_path.iterdir())
+
+
 def test_bad_context_is_refused(result: EvaluationResult, tmp_path: Path) -> None:
     with pytest.raises(InvalidDataError, match="'title' and 'html'"):
         write_html_report(result, tmp_path / "r.html", context={"sections": [{"title": "x"}]})
