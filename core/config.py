@@ -220,9 +220,33 @@ def load_config(path: str | Path, overrides: dict[str, dict[str, Any]] | None = 
     """Read and check a study TOML file; ``overrides`` replace keys of its sections (command-line options)."""
     path = Path(path)
     data = read_toml(path)
+    execution = data.get("execution")
+    scheduler = execution.get("scheduler") if isinstance(execution, dict) else None
+    if isinstance(scheduler, str) and not _loopback(scheduler):
+        # A Dask client unpickles what the scheduler sends: an address from a shared file could run code here.
+        raise ConfigError(
+            "execution.scheduler",
+            f"{scheduler!r} is not on this machine; a study file may only name a local scheduler "
+            "(tcp://127.0.0.1:PORT). Give a remote one with --scheduler, which you type yourself",
+            str(path),
+        )
     for section, values in (overrides or {}).items():
         data.setdefault(section, {}).update(values)
     return parse_config(data, source=str(path))
+
+
+def _loopback(address: str) -> bool:
+    """Whether a scheduler address such as ``tcp://127.0.0.1:8786`` points at this machine."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    host = urlsplit(address if "://" in address else f"tcp://{address}").hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def read_toml(path: Path, what: str = "study file") -> dict[str, Any]:

@@ -330,3 +330,25 @@ def test_csv_formula_opt_out_by_environment(tmp_path: Path, monkeypatch) -> None
 def test_parquet_keeps_exact_values(tmp_path: Path) -> None:
     df = pd.DataFrame({"note": ["=1+1"]})
     assert read_table(write_table(df, tmp_path / "t.parquet"))["note"].iat[0] == "=1+1"
+
+
+@pytest.mark.parametrize("address", ["tcp://attacker.example:8786", "tcp://10.0.0.5:8786", "203.0.113.9:8786"])
+def test_a_study_file_cannot_name_a_remote_dask_scheduler(tmp_path: Path, address: str) -> None:
+    study = tmp_path / "s.toml"
+    study.write_text(study_text() + f'\n[execution]\nexecutor = "dask"\nscheduler = "{address}"\n')
+    with pytest.raises(ConfigError, match="not on this machine"):
+        load_config(study)
+
+
+@pytest.mark.parametrize("address", ["tcp://127.0.0.1:8786", "tcp://localhost:8786", "tcp://[::1]:8786"])
+def test_a_study_file_may_name_a_local_scheduler(tmp_path: Path, address: str) -> None:
+    study = tmp_path / "s.toml"
+    study.write_text(study_text() + f'\n[execution]\nexecutor = "dask"\nscheduler = "{address}"\n')
+    assert load_config(study).execution.scheduler == address
+
+
+def test_a_remote_scheduler_typed_on_the_command_line_is_accepted(tmp_path: Path) -> None:
+    study = tmp_path / "s.toml"
+    study.write_text(study_text() + '\n[execution]\nexecutor = "dask"\n')
+    config = load_config(study, {"execution": {"scheduler": "tcp://cluster.internal:8786"}})
+    assert config.execution.scheduler == "tcp://cluster.internal:8786"
