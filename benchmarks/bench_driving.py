@@ -12,7 +12,8 @@ traffic scene on every reset (its equivalent of a generator), configured
 with the same number of vehicles per scene as ours draw on average.
 
 Then highway-env's initial states are converted into our scenario format
-(road frame identical: lane ``k`` centred at ``k * lane_width``) and put
+(by ``export_highway_states.scenario_from_env``, whose docstring gives the
+mapping; road frame identical: lane ``k`` centred at ``k * lane_width``) and put
 through our rules, and their statistics (time gaps, speeds, density) are
 set beside ours on the same road (3 lanes, 30 m/s limit, 4 m lanes).
 
@@ -38,6 +39,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import harness  # noqa: E402
+from export_highway_states import scenario_from_env  # noqa: E402
 
 GENERATORS = (
     ("driving-naturalistic", None),
@@ -73,52 +75,14 @@ def peer_highway_env(n: int, vehicles: int) -> dict[str, Any]:
     return {"n": n, "vehicles_per_scene": float(np.mean(counts))}
 
 
-def scenario_from_env(env: Any, sid: str, seed: int) -> dict[str, Any]:
-    """The initial state of a reset highway-env environment, in the driving scenario format."""
-    env = env.unwrapped
-    ego = env.vehicle
-    first_lane = env.road.network.get_lane(ego.lane_index)
-    vehicles = []
-    for k, v in enumerate(env.road.vehicles):
-        lane = v.lane
-        s, r = lane.local_coordinates(v.position)
-        action = getattr(v, "action", None)
-        vehicles.append(
-            {
-                "id": "ego" if v is ego else f"car-{k:02d}",
-                "lane": int(v.lane_index[2]),
-                "x": round(float(s), 3),
-                "y": round(float(r), 3),
-                "speed": round(float(v.speed), 3),
-                "heading": round(float(v.heading - lane.heading_at(s)), 5),
-                "length": float(v.LENGTH),
-                "width": float(v.WIDTH),
-                "acceleration": float(action.get("acceleration", 0.0)) if isinstance(action, dict) else 0.0,
-                "is_ego": v is ego,
-            }
-        )
-    return {
-        "schema_version": 1,
-        "id": sid,
-        "road": {
-            "lanes": len(env.road.network.all_side_lanes(ego.lane_index)),
-            "lane_width": float(first_lane.width),
-            "length": float(first_lane.length),
-            "speed_limit": float(first_lane.speed_limit),
-        },
-        "vehicles": vehicles,
-        "duration": float(env.config["duration"]),
-        "metadata": {"source": "highway-env highway-fast-v0", "reset_seed": seed},
-    }
-
-
 def highway_env_batch(n: int, vehicles: int, first_seed: int = 0) -> pd.DataFrame:
     """``n`` highway-env initial states (resets with seeds ``first_seed ..``) as a driving batch."""
     env = make_env(vehicles)
     scenarios = []
     for i in range(first_seed, first_seed + n):
         env.reset(seed=i)
-        scenarios.append(scenario_from_env(env, f"highway-env-{i:05d}", i))
+        metadata = {"source": "highway-env highway-fast-v0", "reset_seed": i}
+        scenarios.append(scenario_from_env(env, f"highway-env-{i:05d}", metadata))
     env.close()
     return pd.DataFrame(
         {
