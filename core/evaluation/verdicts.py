@@ -173,7 +173,8 @@ def rare_event_loss(m: Metrics, c: EvaluationConfig) -> Verdict:
             return Verdict(
                 "rare_event_loss",
                 "insufficient",
-                f"{unjudged} rare region{plural} (tails, rare categories or the minority label) exist, but "
+                f"{unjudged} rare region{plural} (tails, rare categories or the minority label) "
+                f"exist{'' if plural else 's'}, but "
                 f"{n_real} real and {n_syn} synthetic rows are too few to judge "
                 f"{'any of them' if plural else 'it'}.",
                 _sentence(
@@ -408,8 +409,9 @@ def poor_transfer(m: Metrics, c: EvaluationConfig) -> Verdict:
             )
     positives = test.get("positive_rows")
     if positives is not None and positives < c.utility_min_class_rows:
+        label = rates["positive_label"] if rates else ""
         short.append(
-            f"{positives} test rows of the positive label {rates['positive_label'] if rates else ''!r} "
+            f"{positives} test row{'' if positives == 1 else 's'} of the positive label {label!r} "
             f"(utility_min_class_rows {c.utility_min_class_rows})"
         )
     if short:

@@ -215,7 +215,11 @@ def test_small_subgroups_are_not_judged() -> None:
 def test_subgroup_disparity_needs_rows_in_both_tables() -> None:
     # groups are large enough for shares, but the synthetic rest of group A is tiny
     real = pd.DataFrame(
-        {"g": ["A"] * 100 + ["B"] * 100, "y": [1] * 30 + [0] * 70 + [1] * 50 + [0] * 50, "v": np.arange(200.0)}
+        {
+            "g": ["A"] * 100 + ["B"] * 100,
+            "y": [1] * 30 + [0] * 70 + [1] * 50 + [0] * 50,
+            "v": np.arange(200.0),
+        }
     )
     synthetic = pd.DataFrame({"g": ["A"] * 190 + ["B"] * 10, "y": [1, 0] * 100, "v": np.arange(200.0)})
     bias = evaluate(real, synthetic, target="y", sensitive=["g"], metrics=["bias"]).metrics["bias"]
@@ -227,9 +231,13 @@ def test_real_model_at_chance_does_not_pass_transfer() -> None:
     rng = np.random.default_rng(31)
 
     def noise(n: int) -> pd.DataFrame:
-        return pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n), "label": rng.integers(0, 2, n)})
+        return pd.DataFrame(
+            {"a": rng.normal(size=n), "b": rng.normal(size=n), "label": rng.integers(0, 2, n)}
+        )
 
-    result = evaluate(noise(400), noise(400), holdout=noise(300), target="label", metrics=["utility"], config=FAST)
+    result = evaluate(
+        noise(400), noise(400), holdout=noise(300), target="label", metrics=["utility"], config=FAST
+    )
     util = result.metrics["utility"]
     assert abs(util["trtr"]["auroc"]["mean"] - 0.5) < 0.1
     verdict = result.verdict("poor_transfer")
@@ -249,7 +257,9 @@ def test_evidence_settings_are_checked() -> None:
 def test_minimums_are_configurable() -> None:
     real, synthetic = clusters(30, seed=32), clusters(30, seed=33)
     lenient = EvaluationConfig(diversity_min_rows=20)
-    assert evaluate(real, synthetic, metrics=["diversity"], config=lenient).verdict("mode_collapse").status in (
+    assert evaluate(real, synthetic, metrics=["diversity"], config=lenient).verdict(
+        "mode_collapse"
+    ).status in (
         "pass",
         "warn",
     )

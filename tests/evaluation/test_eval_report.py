@@ -136,7 +136,9 @@ def test_negative_max_amplification_is_explained(tmp_path: Path) -> None:
 
 
 def test_insufficient_evidence_is_rendered() -> None:
-    tiny = evaluate(mixed_table(9, seed=1), mixed_table(40, seed=2), holdout=mixed_table(3, seed=3), config=FAST)
+    tiny = evaluate(
+        mixed_table(9, seed=1), mixed_table(40, seed=2), holdout=mixed_table(3, seed=3), config=FAST
+    )
     html = render_html(tiny)
     assert '<span class="badge insufficient">insufficient evidence</span>' in html
     assert 'data-overall="insufficient evidence"' in html
@@ -156,7 +158,9 @@ def test_report_of_a_run_that_was_not_evaluated(tmp_path: Path) -> None:
     assert html.startswith("<!DOCTYPE html>")
 
 
-def test_not_evaluated_needs_exactly_one_of_result_and_reason(result: EvaluationResult, tmp_path: Path) -> None:
+def test_not_evaluated_needs_exactly_one_of_result_and_reason(
+    result: EvaluationResult, tmp_path: Path
+) -> None:
     with pytest.raises(InvalidDataError, match="reason it was not evaluated"):
         write_html_report(None, tmp_path / "a.html")
     with pytest.raises(InvalidDataError, match="not both"):
