@@ -328,6 +328,9 @@ class _CsvRecords:
         self._delim, self._quote = delimiter.encode("ascii"), quotechar.encode("ascii")
         self._blank = b" \t\r\n\x0b\x0c".replace(self._delim, b"")
         self._encoding = encoding
+        import codecs
+
+        self._encoding_name = "UTF-8" if codecs.lookup(encoding).name == "utf-8" else encoding
         self._cap = limits().max_record_bytes
         self._back: list[tuple[int, bytes | int]] = []  # lines to read again, the next one last
         self._lines = self._physical_lines()
@@ -466,8 +469,8 @@ class _CsvRecords:
                 data.decode(self._encoding)
             except UnicodeDecodeError as exc:
                 return (
-                    f"is not {self._encoding} text (byte 0x{data[exc.start]:02x} at position {exc.start}: "
-                    f"{exc.reason}); save the file as {self._encoding}",
+                    f"is not {self._encoding_name} text (byte 0x{data[exc.start]:02x} at position "
+                    f"{exc.start}: {exc.reason}); save the file as {self._encoding_name}",
                     f": {shown(_text(data))}",
                 )
         return None
@@ -498,6 +501,14 @@ class _CsvRecords:
         text = data.decode(self._encoding).rstrip("\r\n")
         names = next(csv.reader(io.StringIO(text), delimiter=self._delimiter, quotechar=self._quotechar), [])
         names += [f"#{k + 1}" for k in range(len(names), fields)]
+        seen: dict[str, int] = {}
+        for k, name in enumerate(names[:fields]):
+            if name.strip() and name in seen:  # pandas would rename the second one ("amount.1")
+                raise InvalidDataError(
+                    f"the header ({_lines(first, last)}) names column {shown(name)} twice "
+                    f"(columns {seen[name] + 1} and {k + 1}): which one holds the values is ambiguous"
+                )
+            seen.setdefault(name, k)
         if not data.endswith((b"\n", b"\r")):
             data += b"\n"
         return data, names[:fields]

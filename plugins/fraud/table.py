@@ -19,7 +19,7 @@ import pandas as pd
 
 from synthgenesis.errors import InvalidDataError
 from synthgenesis.io import iter_table, read_table, write_table
-from synthgenesis.limits import shown
+from synthgenesis.limits import check_record_bytes, limits, shown
 from synthgenesis.plugins.fraud.schema import (
     OPTIONAL,
     RECORD_ID,
@@ -48,17 +48,22 @@ def read(path: str | Path) -> pd.DataFrame:
     limit) by its line and reads the others; every field is read as text.
     """
     path = Path(path)
-    return parse_table(_read_raw(path), source=str(path))
+    batch = parse_table(_read_raw(path), source=str(path))
+    if batch.empty:
+        raise InvalidDataError(f"{path}: the transaction table has no records")
+    return batch
 
 
 def read_chunks(path: str | Path, size: int) -> Iterator[pd.DataFrame]:
     """:func:`read`, ``size`` rows at a time (memory bounded by ``size``), rows named as by ``read``."""
     path = Path(path)
     start = 0
-    options = _CSV_TEXT if path.suffix.lower() == ".csv" else {}
-    for raw in iter_table(path, size, bad_records="mark", **options):
-        yield parse_table(raw, source=str(path), first_row=start)
+    csv = path.suffix.lower() == ".csv"
+    for raw in iter_table(path, size, bad_records="mark", **(_CSV_TEXT if csv else {})):
+        yield parse_table(raw if csv else _mark_oversized(raw), source=str(path), first_row=start)
         start += len(raw)
+    if start == 0:
+        raise InvalidDataError(f"{path}: the transaction table has no records")
 
 
 def write(batch: pd.DataFrame, path: str | Path) -> None:
@@ -98,8 +103,37 @@ def from_storage(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _read_raw(path: Path) -> pd.DataFrame:
-    options = _CSV_TEXT if path.suffix.lower() == ".csv" else {}
-    return read_table(path, bad_records="mark", **options)
+    if path.suffix.lower() == ".csv":
+        return read_table(path, bad_records="mark", **_CSV_TEXT)
+    return _mark_oversized(read_table(path, bad_records="mark"))
+
+
+def _mark_oversized(raw: pd.DataFrame) -> pd.DataFrame:
+    """Mark the rows of a Parquet table whose text is over ``limits().max_record_bytes``.
+
+    A CSV record over the limit is marked as it is cut from the file; a
+    Parquet row holds its values already, so their UTF-8 size is added up.
+    """
+    cap = limits().max_record_bytes
+    chars = np.zeros(len(raw), dtype=np.int64)
+    text_columns = [
+        c
+        for c in raw.columns
+        if c != READ_ERROR_COLUMN and (raw[c].dtype == object or isinstance(raw[c].dtype, pd.StringDtype))
+    ]
+    for col in text_columns:
+        chars += np.fromiter(
+            (len(v) if isinstance(v, str) else 0 for v in raw[col].tolist()), np.int64, len(raw)
+        )
+    for i in np.flatnonzero(chars * 4 > cap).tolist():  # a character is at most 4 bytes
+        row = raw.iloc[i]
+        size = sum(
+            len(row[c].encode("utf-8", "surrogatepass")) for c in text_columns if isinstance(row[c], str)
+        )
+        reason = check_record_bytes(size, "the record's text")
+        if reason is not None and pd.isna(raw[READ_ERROR_COLUMN].iat[i]):
+            raw.loc[raw.index[i], READ_ERROR_COLUMN] = reason
+    return raw
 
 
 def parse_table(raw: pd.DataFrame, source: str = "table", first_row: int = 0) -> pd.DataFrame:
