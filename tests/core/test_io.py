@@ -7,10 +7,14 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from synthgenesis.datasets import DownloadError, fetch_file
 from synthgenesis.errors import InvalidDataError
-from synthgenesis.io import atomic_write, read_table, write_json, write_table
+from synthgenesis.io import atomic_write, iter_table, read_table, write_json, write_table
+from synthgenesis.limits import override_limits
+from synthgenesis.types import READ_ERROR_COLUMN
 
 
 def test_atomic_write_keeps_old_file_when_writer_fails(tmp_path: Path) -> None:
@@ -81,3 +85,144 @@ def test_cache_dir_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setenv("SYNTHGENESIS_DATA_DIR", str(tmp_path))
     assert cache_dir() == tmp_path
+
+
+# ----------------------------------------------------------------------------- CSV records
+
+
+def _csv(tmp_path: Path, content: bytes | str, name: str = "t.csv") -> Path:
+    path = tmp_path / name
+    path.write_bytes(content.encode() if isinstance(content, str) else content)
+    return path
+
+
+def test_an_unterminated_quote_on_the_first_row_is_named_and_the_rows_after_it_are_kept(
+    tmp_path: Path,
+) -> None:
+    path = _csv(tmp_path, 'id,name\n"1,a\n2,b\n3,c\n')
+    with pytest.raises(
+        InvalidDataError, match=r"row 1 opens a quoted field that is never closed .*\(CSV line 2\)"
+    ):
+        read_table(path)
+    table = read_table(path, bad_records="mark")
+    assert len(table) == 3
+    assert table[READ_ERROR_COLUMN].iat[0].startswith("CSV line 2 opens a quoted field that is never closed")
+    assert table["id"].tolist()[1:] == [2, 3] and table[READ_ERROR_COLUMN].iloc[1:].isna().all()
+    chunks = list(iter_table(path, 2, bad_records="mark"))
+    assert [c.index.tolist() for c in chunks] == [[0, 1], [2]]
+
+
+def test_a_file_cut_inside_a_quoted_field_loses_no_record_silently(tmp_path: Path) -> None:
+    path = _csv(tmp_path, 'id,name\n1,a\n2,b\n3,"c and')
+    with pytest.raises(InvalidDataError, match=r"after row 2: row 3 opens a quoted field .*\(CSV line 4\)"):
+        list(iter_table(path, 2))
+    table = read_table(path, bad_records="mark")
+    assert len(table) == 3 and table[READ_ERROR_COLUMN].notna().tolist() == [False, False, True]
+
+
+def test_a_stray_quote_does_not_swallow_the_lines_up_to_the_next_quote(tmp_path: Path) -> None:
+    path = _csv(tmp_path, 'id,name\n1,"a\n2,b\n3,"c,d"\n4,e\n')
+    table = read_table(path, bad_records="mark")
+    error = table[READ_ERROR_COLUMN].iat[0]
+    assert error.startswith("CSV line 2 opens a quoted field that closes only on line 4, leaving 3 fields")
+    assert table["name"].tolist()[1:] == ["b", "c,d", "e"]
+
+
+def test_a_quoted_field_may_span_lines_up_to_the_record_limit(tmp_path: Path) -> None:
+    note = "word " * 30 + "\n" + "more " * 30
+    path = _csv(tmp_path, f'id,note\n1,"{note}"\n2,x\n3,y\n')
+    assert read_table(path)["note"].tolist() == [note, "x", "y"]
+    lines = "\n".join(f"{k},x" for k in range(2, 40))
+    path = _csv(tmp_path, f'id,note\n1,"{note}\n{lines}\n')  # never closed: would swallow the file
+    with override_limits(max_record_bytes=200):
+        table = read_table(path, bad_records="mark")
+    assert "is not closed within 200 bytes" in table[READ_ERROR_COLUMN].iat[0]
+    # the quoted line, its second line (read again as a record of one field) and 38 records
+    assert len(table) == 40 and table[READ_ERROR_COLUMN].notna().sum() == 2
+    assert table["id"].tolist()[2:] == list(range(2, 40))
+
+
+def test_a_nul_byte_is_a_read_error_not_a_shorter_value(tmp_path: Path) -> None:
+    path = _csv(tmp_path, b"id,code\n1,AB\x00CD\n2,EF\n")
+    with pytest.raises(InvalidDataError, match=r"row 1 has a NUL byte in field 'code' \(CSV line 2\)"):
+        read_table(path)
+    table = read_table(path, bad_records="mark", dtype=str)
+    assert table["code"].isna().iat[0] and table["code"].iat[1] == "EF"
+    assert "AB" not in table["code"].dropna().tolist()  # pandas alone reads 'AB'
+
+
+def test_a_utf8_byte_order_mark_is_not_part_of_the_first_column_name(tmp_path: Path) -> None:
+    path = _csv(tmp_path, b"\xef\xbb\xbfid,name\n1,a\n")
+    assert read_table(path).columns.tolist() == ["id", "name"]
+    assert next(iter_table(path, 10)).columns.tolist() == ["id", "name"]
+
+
+def test_bytes_that_are_not_utf8_are_named_by_line(tmp_path: Path) -> None:
+    path = _csv(tmp_path, "id,name\n1,a\n2,Café\n".encode("latin-1"))
+    with pytest.raises(
+        InvalidDataError, match=r"row 2 is not UTF-8 text \(byte 0xe9 at position 5.*CSV line 3"
+    ):
+        read_table(path)
+    table = read_table(path, bad_records="mark")
+    assert table[READ_ERROR_COLUMN].notna().tolist() == [False, True]
+    assert read_table(path, encoding="latin-1")["name"].tolist() == ["a", "Café"]
+
+
+def test_a_record_over_the_size_limit_is_one_unreadable_record(tmp_path: Path) -> None:
+    path = _csv(tmp_path, "id,blob\n1,a\n2," + "x" * 5_000 + "\n3,c\n")
+    with override_limits(max_record_bytes=1_000):
+        table = read_table(path, bad_records="mark")
+        with pytest.raises(InvalidDataError, match="row 2 is 5,003 bytes, over the limit of 1,000"):
+            read_table(path)
+    assert len(table) == 3 and table["blob"].tolist()[::2] == ["a", "c"]
+    assert table[READ_ERROR_COLUMN].iat[1].startswith("CSV line 3 is 5,003 bytes, over the limit of 1,000")
+
+
+def test_records_with_missing_fields_are_not_padded_with_missing_values(tmp_path: Path) -> None:
+    path = _csv(tmp_path, "id,age,sex\n1,50,F\n2,60\n")
+    with pytest.raises(InvalidDataError, match=r"row 2 has 2 fields, the header has 3 \(no value for sex\)"):
+        read_table(path)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "the file is empty: there is no header line"),
+        ("id,name\n1,a\n".encode("utf-16"), "UTF-16 text"),
+        (b"id,name,id\n1,a,2\n", r"names column 'id' twice \(columns 1 and 3\)"),
+        (b'"id,name\n1,a\n', r"the header \(CSV line 1\) opens a quoted field"),
+    ],
+)
+def test_a_file_without_a_readable_header_is_refused(tmp_path: Path, content: bytes, message: str) -> None:
+    path = _csv(tmp_path, content)
+    for bad_records in ("raise", "mark"):
+        with pytest.raises(InvalidDataError, match=message):
+            read_table(path, bad_records=bad_records)
+
+
+def test_options_that_cut_records_differently_are_refused(tmp_path: Path) -> None:
+    path = _csv(tmp_path, "a,b\n1,2\n")
+    with pytest.raises(TypeError, match="skiprows"):
+        read_table(path, skiprows=1)
+    assert read_table(_csv(tmp_path, "a;b\n1;2\n"), sep=";").columns.tolist() == ["a", "b"]
+
+
+# No lone "\r": pandas writes it unquoted, and every CSV reader (pandas' too) then ends a line there.
+_TEXT = st.text(alphabet=st.sampled_from(list('ab ,"\n\t\u00e9\u2028;')), max_size=8)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    rows=st.lists(st.tuples(_TEXT, _TEXT, _TEXT), min_size=1, max_size=12),
+    size=st.integers(1, 5),
+    ends=st.sampled_from(["\n", "\r\n"]),
+)
+def test_records_written_by_pandas_read_back_whole_and_in_chunks(
+    tmp_path: Path, rows, size: int, ends: str
+) -> None:
+    frame = pd.DataFrame(rows, columns=["a", "b", "c"])
+    frame.to_csv(tmp_path / "h.csv", index=False, lineterminator=ends)
+    text = {"dtype": str, "keep_default_na": False}
+    pd.testing.assert_frame_equal(read_table(tmp_path / "h.csv", **text), frame)
+    chunks = list(iter_table(tmp_path / "h.csv", size, **text))
+    pd.testing.assert_frame_equal(pd.concat(chunks), frame)
