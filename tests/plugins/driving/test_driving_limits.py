@@ -191,3 +191,22 @@ def test_sweep_finds_exactly_the_pairs_all_pairs_would(scenario, vehicle, batch_
         ]
     ]
     assert list(zip(fi.tolist(), fj.tolist(), strict=True)) == expected
+
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(alphabet='ab[]{}"\\\n,: ', max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(alphabet='[]{}"\\x', max_size=4), inner)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_json_values)
+def test_fast_depth_of_a_json_file_is_exact(value: object) -> None:
+    from synthgenesis.limits import json_depth
+    from synthgenesis.plugins.driving.files import _max_depth
+
+    text = json.dumps(value, ensure_ascii=False)
+    assert _max_depth(text.encode("utf-8")) == json_depth(text)
