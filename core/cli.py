@@ -400,6 +400,7 @@ def _run_config(config: Any, out: Path | None, overwrite: bool, as_json: bool, r
         "status": result.status,
         "counts": result.generation.summary() if result.generation else None,
         "report": str(result.out / "report.html") if (result.out / "report.html").exists() else None,
+        "overall": result.overall,
     }
     if as_json:
         _print_json(summary)
@@ -412,9 +413,24 @@ def _run_config(config: Any, out: Path | None, overwrite: bool, as_json: bool, r
                 f"(acceptance {gen.acceptance_rate:.1%}) in {result.out}"
             )
         _print_headline(result.metrics, console)
+        _print_overall(result.overall, console)
         if summary["report"]:
             console.print(f"report: {summary['report']}")
     raise typer.Exit(result.exit_code)
+
+
+def _print_overall(overall: dict[str, Any] | None, console: Any) -> None:
+    """The overall verdict and the reasons that decided it."""
+    if not overall:
+        return
+    from rich.markup import escape
+
+    colour = {"usable": "green", "usable with warnings": "yellow", "not usable": "red"}.get(
+        overall["status"], "magenta"
+    )
+    console.print(f"overall: [bold {colour}]{escape(overall['status'])}[/]")
+    for reason in overall.get("reasons", [])[:5]:
+        console.print(f"  - {escape(reason)}")
 
 
 def _print_headline(metrics: dict[str, Any], console: Any) -> None:
@@ -648,9 +664,10 @@ def evaluate(
     result.to_json(out / "metrics.json")
     write_html_report(result, out / "report.html", title=f"{synthetic.name} vs {real.name}")
     if as_json:
-        _print_json(result.metrics)
+        _print_json(result.to_dict())
     else:
         _print_headline(result.metrics, _stdout())
+        _print_overall(result.overall.to_dict(), _stdout())
         _stdout().print(f"wrote {out / 'metrics.json'} and {out / 'report.html'}")
 
 
@@ -667,15 +684,32 @@ def report(
     from synthgenesis.evaluation import evaluate as run_evaluation
     from synthgenesis.io import read_table
     from synthgenesis.report import write_html_report
+    from synthgenesis.rundir import is_run_directory
     from synthgenesis.study import report_context
 
-    manifest_path = run_dir / "manifest.json"
-    if not manifest_path.exists():
-        raise InvalidDataError(f"{run_dir} is not a run directory (no manifest.json)")
-    manifest = json.loads(manifest_path.read_text())
+    if not is_run_directory(run_dir):
+        raise InvalidDataError(f"{run_dir} is not a run directory (no manifest.json written by synthgenesis)")
+    manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    missing = [k for k in ("config", "study", "generator", "seed", "domain") if k not in manifest]
+    if missing:
+        raise InvalidDataError(f"{run_dir}/manifest.json lacks {', '.join(missing)}; it cannot be reported")
+    validation_path = run_dir / "validation.json"
+    validation = json.loads(validation_path.read_text()) if validation_path.exists() else None
+    target = out or run_dir / "report.html"
     feats = run_dir / "features"
     if not (feats / "synthetic.parquet").exists():
-        raise InvalidDataError(f"{run_dir} has no stored features; it was run without evaluation")
+        reason = manifest.get("not_evaluated")
+        if not reason:
+            raise InvalidDataError(f"{run_dir} has no stored features; it was run without evaluation")
+        write_html_report(
+            None,
+            target,
+            title=f"{manifest['study']}: {manifest['generator']}",
+            context=report_context(manifest, validation),
+            not_evaluated=reason,
+        )
+        _stdout().print(f"wrote {target} (not evaluated: {reason})", markup=False)
+        return
     pm = _pm()
     cfg = manifest["config"]
     task_name = manifest.get("transfer_task")
@@ -694,9 +728,6 @@ def report(
         metrics=ev.get("metrics"),
         seed=manifest["seed"],
     )
-    validation_path = run_dir / "validation.json"
-    validation = json.loads(validation_path.read_text()) if validation_path.exists() else None
-    target = out or run_dir / "report.html"
     reference = cfg["reference"]["dataset"] or cfg["reference"]["path"]
     write_html_report(
         result,

@@ -53,6 +53,8 @@ class StudyResult:
     exit_code: int
     generation: GenerationResult | None = None
     metrics: dict[str, Any] = field(default_factory=dict)
+    #: The overall verdict ({"status", "reasons"}), when the run was evaluated or said why not.
+    overall: dict[str, Any] | None = None
 
 
 def has_reference(config: StudyConfig) -> bool:
@@ -300,9 +302,19 @@ def report_context(
             "reference": config["reference"]["dataset"] or config["reference"]["path"] or "none",
             "transfer task": manifest.get("transfer_task") or "-",
             "seed": manifest["seed"],
+            **_reference_check_row(manifest),
         },
         "sections": ([validation_section(validation)] if validation else []) + list(sections or []),
     }
+
+
+def _reference_check_row(manifest: dict[str, Any]) -> dict[str, str]:
+    check = manifest.get("reference_check")
+    if not check or not check.get("invalid"):
+        return {}
+    verb = {"drop": "left out", "keep": "kept", "refuse": "refused"}.get(check.get("policy"), "found")
+    rules = ", ".join(f"{name}: {n}" for name, n in check.get("by_rule", {}).items())
+    return {f"real records breaking rules ({verb})": f"{check['invalid']} of {check['checked']} ({rules})"}
 
 
 def _generator_spec(config: StudyConfig, pm: PluginManager) -> GeneratorSpec:
@@ -509,6 +521,30 @@ def run_study(
             run.timed("report", time.perf_counter() - t)
             result.metrics = evaluation.metrics
             manifest["verdicts"] = [v.to_dict() for v in evaluation.verdicts]
+            manifest["overall"] = evaluation.overall.to_dict()
+        elif config.evaluation.enabled:
+            # Say why nothing was evaluated, in the report and the manifest, rather than skip silently.
+            from synthgenesis.evaluation.verdicts import not_evaluated
+            from synthgenesis.report import write_html_report
+
+            if not feats:
+                reason = (
+                    f"{spec.name} ran without real reference data, so there is nothing to compare the "
+                    "samples with; give a reference (--reference-file, or [reference] in the study) "
+                    "to evaluate"
+                )
+            else:
+                reason = f"only {len(gen.samples)} valid sample(s): at least 2 are needed to evaluate"
+            progress.stage(f"not evaluated: {reason}")
+            write_html_report(
+                None,
+                run.path("report.html"),
+                title=f"{config.study.name}: {spec.name}",
+                context=report_context(manifest, gen.summary()),
+                not_evaluated=reason,
+            )
+            manifest["not_evaluated"] = reason
+            manifest["overall"] = not_evaluated(reason).to_dict()
         result.status = "complete" if gen.complete else "incomplete"
         result.exit_code = EXIT_CODES["ok"] if gen.complete else EXIT_CODES["constraints-not-met"]
         if not gen.complete:
@@ -520,6 +556,7 @@ def run_study(
         run.fail(manifest, step, exc)
         raise
     manifest["status"] = result.status
+    result.overall = manifest.get("overall")
     run.write_manifest(manifest)
     run.finish()
     return result

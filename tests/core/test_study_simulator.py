@@ -118,6 +118,12 @@ def test_a_simulator_runs_without_a_reference(
     manifest = json.loads((run / "manifest.json").read_text())
     assert manifest["counts"]["reference"] == 0 and manifest["counts"]["accepted"] == 500
     assert not (run / "metrics.json").exists()  # nothing real to compare with
+    # ... and the run says so rather than skipping silently
+    assert manifest["overall"]["status"] == "insufficient evidence"
+    assert "without real reference data" in manifest["not_evaluated"]
+    assert result.overall == manifest["overall"]
+    page = (run / "report.html").read_text()
+    assert "Not evaluated" in page and "without real reference data" in page
     samples = (
         pd.read_parquet(run / "samples.parquet")
         if not execution
@@ -146,3 +152,46 @@ def test_text_ids_a_simulator_makes_are_kept_in_block_runs(dice_pm: PluginManage
     assert run_study(config, dice_pm).status == "complete"
     samples = pd.concat(pd.read_parquet(p) for p in sorted((tmp_path / "run" / "samples").glob("*.parquet")))
     assert samples["record_id"].str.startswith("roll-").all() and samples["record_id"].is_unique
+
+
+def test_a_simulator_with_a_reference_file_is_evaluated(dice_pm: PluginManager, tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    pd.DataFrame({"record_id": range(400), "roll": rng.integers(1, 6, 400)}).to_csv(
+        tmp_path / "real.csv", index=False
+    )
+    config = parse_config(
+        study(tmp_path, reference={"path": str(tmp_path / "real.csv")}, evaluation={"metrics": ["fidelity"]})
+    )
+    result = run_study(config, dice_pm)
+    run = tmp_path / "run"
+    assert (run / "metrics.json").exists() and "fidelity" in result.metrics
+    manifest = json.loads((run / "manifest.json").read_text())
+    assert "not_evaluated" not in manifest and manifest["overall"]["status"] in (
+        "usable",
+        "usable with warnings",
+        "not usable",
+        "insufficient evidence",
+    )
+
+
+def test_report_rebuilds_a_not_evaluated_run(dice_pm: PluginManager, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from synthgenesis.cli import app
+
+    run_study(parse_config(study(tmp_path)), dice_pm)
+    run = tmp_path / "run"
+    (run / "report.html").unlink()
+    result = CliRunner().invoke(app, ["report", str(run)])
+    assert result.exit_code == 0, result.output
+    assert "Not evaluated" in (run / "report.html").read_text()
+
+
+def test_report_refuses_a_folder_that_is_not_a_run(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from synthgenesis.cli import app
+
+    (tmp_path / "manifest.json").write_text("{not json")
+    result = CliRunner().invoke(app, ["report", str(tmp_path)])
+    assert result.exit_code == 2 and "not a run directory" in result.stderr
