@@ -18,8 +18,9 @@ is not UTF-8, holds a NUL byte, is not JSON, repeats a key within an object,
 or does not follow the scenario format is a row with a read error naming its
 line. A ``.json`` file is read whole: a list is cut into its elements, each
 one record under the same limits, so one bad element never hides the
-others. A file that holds no scenario at all (empty, ``[]``, a bare number),
-that is not UTF-8 text, or is compressed is refused whole.
+others. Refused whole: a file that holds no scenario at all (empty, only
+blank lines, ``[]``, a bare number), a ``.json`` file that is not UTF-8, and
+a file that starts like UTF-16/32 text or a compressed archive.
 """
 
 from __future__ import annotations
