@@ -26,7 +26,7 @@ import importlib.metadata as md
 import os
 import sys
 import warnings
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from types import ModuleType
 from typing import Any, Literal, TypeVar
