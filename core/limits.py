@@ -113,30 +113,31 @@ def cap_reason(reason: str) -> str:
     return f"{reason[:limit]}... (reason cut at {limit:,} of {len(reason):,} characters)"
 
 
-def json_depth(text: str) -> int:
+_NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'[]{}"')
+
+
+def json_depth(text: str | bytes) -> int:
     """Deepest nesting of objects and arrays in JSON ``text``, counted without parsing it.
 
     Brackets inside strings are skipped. Use it before :func:`json.loads`, which
-    recurses and would raise ``RecursionError`` (or exhaust the stack) on deep input.
+    recurses and would raise ``RecursionError`` (or exhaust the stack) on deep
+    input. It runs at C speed: escaped backslashes and quotes are dropped, then
+    only quotes and brackets are kept, brackets inside strings (after an odd
+    number of quotes) dropped and the rest counted with NumPy. Exact for valid
+    JSON; for broken JSON an estimate.
     """
-    depth = deepest = 0
-    in_string = escaped = False
-    for ch in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif ch in "]}":
-            depth -= 1
-    return deepest
+    import numpy as np
+
+    data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    kept = data.replace(b"\\\\", b"").replace(b'\\"', b"").translate(None, _NOT_STRUCTURE)
+    codes = np.frombuffer(kept, dtype=np.uint8)
+    quote = codes == ord('"')
+    # An even number of quotes before a bracket: it is not in a string (uint8 sums keep the parity).
+    codes = codes[~quote & ((np.cumsum(quote, dtype=np.uint8) & 1) == 0)]
+    if not codes.size:
+        return 0
+    steps = ((codes == ord("[")) | (codes == ord("{"))).astype(np.int32) * 2 - 1
+    return max(0, int(np.cumsum(steps, dtype=np.int64 if steps.size >= 2**31 else np.int32).max()))
 
 
 def check_json_record(text: str, what: str = "record") -> str | None:

@@ -37,7 +37,7 @@ import pandas as pd
 
 from synthgenesis.errors import InvalidDataError
 from synthgenesis.io import write_text
-from synthgenesis.limits import check_json_record, check_record_bytes, limits
+from synthgenesis.limits import check_json_record, check_record_bytes, json_depth, limits
 from synthgenesis.plugins.driving.fleet import SAMPLE_COLUMN, is_missing
 from synthgenesis.plugins.driving.schema import ScenarioError, parse_scenario, scenario_id
 from synthgenesis.types import READ_ERROR_COLUMN
@@ -62,9 +62,6 @@ _WHITESPACE = re.compile(r"[ \t\n\r]*")
 #: The rest of a JSON string after its opening quote, through the closing quote.
 _STRING_REST = re.compile(r'[^"\\]*(?:\\.[^"\\]*)*"', re.S)
 _STRUCTURE = re.compile(r'["\[\]{},]')
-_NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'[]{}"')
-
-
 class _DuplicateKey(ValueError):
     pass
 
@@ -256,25 +253,6 @@ def _utf8_size(text: str, start: int, end: int) -> int:
     return len(text[start:end].encode("utf-8", "surrogatepass"))
 
 
-def _max_depth(data: bytes) -> int:
-    """Deepest nesting of the JSON ``data``, strings skipped, at C speed (bytes operations and numpy).
-
-    Escaped backslashes and quotes are dropped first, so every quote left
-    delimits a string; then only quotes and brackets are kept, brackets inside
-    strings dropped and the rest counted. Exact for valid JSON; for broken
-    JSON an estimate, which only chooses how carefully the list is read.
-    """
-    kept = data.replace(b"\\\\", b"").replace(b'\\"', b"").translate(None, _NOT_STRUCTURE)
-    codes = np.frombuffer(kept, dtype=np.uint8)
-    quote = codes == ord('"')
-    # An even number of quotes before a bracket: it is not in a string (uint8 sums keep the parity).
-    codes = codes[~quote & ((np.cumsum(quote, dtype=np.uint8) & 1) == 0)]
-    if not codes.size:
-        return 0
-    steps = ((codes == ord("[")) | (codes == ord("{"))).astype(np.int32) * 2 - 1
-    return int(np.cumsum(steps, dtype=np.int64 if steps.size >= 2**31 else np.int32).max())
-
-
 def _element_end(text: str, start: int) -> tuple[int | None, int]:
     """Where the list element starting at ``start`` ends (its ``,`` or ``]``), and its depth.
 
@@ -329,7 +307,7 @@ def _json_items(path: Path) -> Iterator[Item]:
             f"at {_position(text, start)}"
         )
     # Only a file nested deeper than the limit needs each element's depth before it is decoded.
-    deep = _max_depth(data) > limits().max_json_depth + 1  # + 1: the list itself
+    deep = json_depth(data) > limits().max_json_depth + 1  # + 1: the list itself
     del data
     yield from _list_items(text, start + 1, deep)
 

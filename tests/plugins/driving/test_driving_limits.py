@@ -206,7 +206,13 @@ _json_values = st.recursive(
 @given(_json_values)
 def test_fast_depth_of_a_json_file_is_exact(value: object) -> None:
     from synthgenesis.limits import json_depth
-    from synthgenesis.plugins.driving.files import _max_depth
+
+    def depth(v: object) -> int:
+        if isinstance(v, list):
+            return 1 + max((depth(x) for x in v), default=0)
+        if isinstance(v, dict):
+            return 1 + max((depth(x) for x in v.values()), default=0)
+        return 0
 
     text = json.dumps(value, ensure_ascii=False)
-    assert _max_depth(text.encode("utf-8")) == json_depth(text)
+    assert json_depth(text.encode("utf-8")) == json_depth(text) == depth(value)
