@@ -75,7 +75,7 @@ def bare_checks(batch: Any) -> Any:
     previous = ts.groupby(batch["account_id"], sort=False).cummax().groupby(batch["account_id"]).shift()
     off = (batch["balance_after"] - (batch["balance_before"] - amount)).abs()
     checks = [
-        np.isfinite(amount) & (amount > 0),  # positive amount
+        np.isfinite(amount) & (amount >= 0),  # non-negative amount
         decimals.notna()
         & ((scaled - scaled.round()).abs() <= 1e-6 * scaled.abs().clip(lower=1)),  # precision
         previous.isna() | (ts >= previous),  # time order within each account

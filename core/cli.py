@@ -146,7 +146,7 @@ def plugins(as_json: JsonOpt = False) -> None:
 def _domain_listing(pm: Any) -> list[dict[str, Any]]:
     out = []
     for name, dom in sorted(pm.domains().items()):
-        rules = pm.rules(name)
+        rules = {**pm.constraints(name), **pm.validators(name)}
         out.append(
             {
                 "name": name,
@@ -159,6 +159,7 @@ def _domain_listing(pm: Any) -> list[dict[str, Any]]:
                 "constraints": sorted(
                     n for n, r in rules.items() if r.__class__.__name__ == "ConstraintSpec"
                 ),
+                "opt_in_rules": sorted(n for n, r in rules.items() if not r.default),
                 "reference_datasets": [
                     {
                         "name": d.name,
@@ -194,6 +195,8 @@ def domains(as_json: JsonOpt = False) -> None:
         console.print(f"[bold]{d['name']}[/] ({kind}): {escape(d['description'])}")
         for key in ("generators", "validators", "constraints"):
             console.print(f"  {key}: {', '.join(d[key]) or '-'}")
+        if d["opt_in_rules"]:
+            console.print(f"  opt-in rules (apply with --rule): {', '.join(d['opt_in_rules'])}")
         console.print(f"  reference datasets: {', '.join(x['name'] for x in d['reference_datasets']) or '-'}")
         console.print(f"  transfer tasks: {', '.join(x['name'] for x in d['transfer_tasks']) or '-'}")
     missing = [i for i in pm.plugin_infos() if i.status != "active"]

@@ -430,13 +430,16 @@ class PluginManager:
     def rules(
         self, domain: str, names: Iterable[str] | None = None
     ) -> dict[str, ConstraintSpec | ValidatorSpec]:
-        """Constraints and validators of ``domain`` (all, or the ones named)."""
+        """Constraints and validators of ``domain``: its default rules, or the ones named.
+
+        Opt-in rules (registered with ``default=False``) are left out unless named.
+        """
         available: dict[str, ConstraintSpec | ValidatorSpec] = {
             **self.constraints(domain),
             **self.validators(domain),
         }
         if names is None:
-            return available
+            return {n: r for n, r in available.items() if r.default}
         out = {}
         for n in names:
             if n not in available:

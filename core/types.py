@@ -376,6 +376,9 @@ class ValidatorSpec:
     domain: str
     validator: Validator
     description: str = ""
+    #: Enforced unless a study or command names its rules; ``False`` makes an opt-in rule,
+    #: applied only when named (``--rule NAME``, ``[rules] include``).
+    default: bool = True
 
     def __post_init__(self) -> None:
         check_name(self.name, "validator")
@@ -391,6 +394,9 @@ class ConstraintSpec:
     domain: str
     constraint: Constraint
     description: str = ""
+    #: Enforced unless a study or command names its rules; ``False`` makes an opt-in rule,
+    #: applied only when named (``--rule NAME``, ``[rules] include``).
+    default: bool = True
 
     def __post_init__(self) -> None:
         check_name(self.name, "constraint")

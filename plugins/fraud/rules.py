@@ -113,9 +113,10 @@ class NonNegativeAmount(TransactionConstraint):
 class PositiveAmount(NonNegativeAmount):
     """Strict amounts: a finite number above zero; zero-amount authorisations fail too.
 
-    Not among the registered rules (real card tables hold zero-amount
-    authorisations); add it for data that must hold payments only, from
-    Python or, on the command line, with the rule file in ``docs/domains/fraud.md``.
+    Registered as the opt-in rule ``fraud-positive-amount`` (real card tables
+    hold zero-amount authorisations, so it is not a default): name it with
+    ``--rule fraud-positive-amount`` or ``[rules] include`` for data that must
+    hold payments only.
     """
 
     strict = True
@@ -360,4 +361,13 @@ def constraints() -> list[ConstraintSpec]:
         ("fraud-mcc-format", MerchantCategoryFormat(), "merchant_category is a 4-digit MCC"),
         ("fraud-label-binary", BinaryLabel(), "is_fraud is 0 or 1"),
     ]
-    return [ConstraintSpec(name=n, domain=DOMAIN, constraint=c, description=d) for n, c, d in specs]
+    opt_in = ConstraintSpec(
+        name="fraud-positive-amount",
+        domain=DOMAIN,
+        constraint=PositiveAmount(),
+        description="opt-in: amount > 0 (zero-amount authorisations fail too); apply with --rule",
+        default=False,
+    )
+    return [ConstraintSpec(name=n, domain=DOMAIN, constraint=c, description=d) for n, c, d in specs] + [
+        opt_in
+    ]

@@ -422,3 +422,16 @@ def test_builtin_whose_hook_raises_does_not_take_down_the_other_domains(
         assert set(pm.domains()) == {"beta"}
     assert pm.generator("beta-shift").domain == "beta"
     assert {i.name: i.status for i in pm.plugin_infos()} == {"alpha": "error", "beta": "active"}
+
+
+def test_opt_in_rules_apply_only_when_named(empty_pm: PluginManager) -> None:
+    class Strict:
+        @hookimpl
+        def synthgenesis_register_constraints(self):
+            return [ConstraintSpec("toy-strict", "toy", Positive(), default=False)]
+
+    empty_pm.register(toy_plugin(), name="toy")
+    empty_pm.register(Strict(), name="strict")
+    assert set(empty_pm.rules("toy")) == {"toy-positive", "toy-finite"}
+    assert set(empty_pm.rules("toy", ["toy-strict"])) == {"toy-strict"}
+    assert "toy-strict" in empty_pm.constraints("toy")

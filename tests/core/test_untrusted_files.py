@@ -332,7 +332,9 @@ def test_parquet_keeps_exact_values(tmp_path: Path) -> None:
     assert read_table(write_table(df, tmp_path / "t.parquet"))["note"].iat[0] == "=1+1"
 
 
-@pytest.mark.parametrize("address", ["tcp://attacker.example:8786", "tcp://10.0.0.5:8786", "203.0.113.9:8786"])
+@pytest.mark.parametrize(
+    "address", ["tcp://attacker.example:8786", "tcp://10.0.0.5:8786", "203.0.113.9:8786"]
+)
 def test_a_study_file_cannot_name_a_remote_dask_scheduler(tmp_path: Path, address: str) -> None:
     study = tmp_path / "s.toml"
     study.write_text(study_text() + f'\n[execution]\nexecutor = "dask"\nscheduler = "{address}"\n')

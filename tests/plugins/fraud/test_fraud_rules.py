@@ -66,6 +66,9 @@ def test_the_registered_amount_rule_is_the_non_negative_one(pm) -> None:
     registered = pm.rules("fraud")
     assert "fraud-positive-amount" not in registered
     assert type(registered["fraud-non-negative-amount"].constraint) is rules.NonNegativeAmount
+    # the strict rule is registered as opt-in: applied only when named
+    strict = pm.rules("fraud", ["fraud-positive-amount"])["fraud-positive-amount"]
+    assert type(strict.constraint) is rules.PositiveAmount and not strict.default
 
 
 # ----------------------------------------------------------------------------- currency precision
@@ -279,7 +282,7 @@ def test_missing_column_fails_every_row(constraint, make_batch, transaction) -> 
 
 def test_registered_names_are_prefixed_and_unique() -> None:
     names = [spec.name for spec in rules.constraints()]
-    assert len(set(names)) == len(names) == 7
+    assert len(set(names)) == len(names) == 8  # seven default rules and the opt-in strict amount rule
     assert all(n.startswith("fraud-") for n in names)
     assert {n for n, spec in ((s.name, s) for s in rules.constraints()) if spec.constraint.repairable} == {
         "fraud-currency-precision",
