@@ -106,8 +106,18 @@ def record_label(batch: pd.DataFrame, i: int, offset: int = 0) -> str:
     """
     for col in RECORD_COLUMNS:
         if col in batch.columns:
-            return f"{col}={batch[col].iat[i]}"
+            value = batch[col].iat[i]
+            if not _missing(value):
+                return f"{col}={value}"
+            break  # a record without its id (one that could not be read, say) is named by its row
     return f"row {i + offset}"
+
+
+def _missing(value: object) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # list-like values are not missing
+        return False
 
 
 def _safe_check(name: str, check: Callable[[pd.DataFrame], CheckResult], batch: pd.DataFrame) -> CheckResult:
@@ -216,7 +226,8 @@ def _with_label(batch: pd.DataFrame, i: int, reason: str, offset: int = 0) -> st
     """Prefix ``reason`` with the record it is about, unless the reason already names its id."""
     for col in RECORD_COLUMNS:
         if col in batch.columns:
-            if str(batch[col].iat[i]) in reason:
+            value = batch[col].iat[i]
+            if not _missing(value) and str(value) in reason:
                 return reason
             break
     return f"{record_label(batch, i, offset)}: {reason}"

@@ -37,7 +37,7 @@ def read(path: Path) -> pd.DataFrame:
         if ids.notna().all():
             table[schema.ID_COLUMN] = ids.astype("int64")
     else:
-        table = _mapped(read_table(path), Path(path))
+        table = _mapped(read_table(path, bad_records="mark"), Path(path))
         errors_from_fhir = pd.Series([None] * len(table))
     _check_columns(table, Path(path))
     if table.empty:
@@ -53,7 +53,7 @@ def read_chunks(path: Path, size: int) -> Iterator[pd.DataFrame]:
             yield table.iloc[k : k + size].reset_index(drop=True)
         return
     start = 0
-    for chunk in iter_table(path, size):
+    for chunk in iter_table(path, size, bad_records="mark"):
         if start == 0:
             _check_columns(_mapped(chunk.head(0), Path(path)), Path(path))
         if chunk.empty:
@@ -77,7 +77,7 @@ def _check_columns(table: pd.DataFrame, path: Path) -> None:
     missing = schema.missing_required(table.columns)
     if not missing:
         return
-    columns = [str(c) for c in table.columns]
+    columns = [str(c) for c in table.columns if c != READ_ERROR_COLUMN]
     if len(columns) == 1:
         for sep, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "vertical bars")):
             if sep in columns[0]:

@@ -178,12 +178,34 @@ def test_parts_are_identical_on_dask(patients_pm: PluginManager, cohort: Path, t
     assert on_dask.executor == "dask" and on_dask.valid == one.valid
 
 
-def test_a_file_that_breaks_part_way_keeps_the_chunks_before(
+def test_a_broken_line_part_way_is_one_read_error_and_the_rest_is_read(
     patients_pm: PluginManager, cohort: Path, tmp_path: Path
 ) -> None:
     lines = cohort.read_text().splitlines()
-    lines[2500] += ",1,2,3"  # too many fields: the CSV parser stops there
+    total = len(lines) - 1
+    lines[2500] += ",1,2,3"  # too many fields: that record cannot be read, the others can
     cohort.write_text("\n".join(lines) + "\n")
+    result = validate_file("patients", cohort, tmp_path / "out", block_size=1000)
+    assert result.read_error is None and result.complete
+    assert result.records == total
+    read = result.stats["read"]  # the fixture's own unreadable age (patient 3001) and the broken line
+    assert read.failed == 2 and "CSV line 2501 has 26 fields" in read.examples[0]
+
+
+def test_a_file_that_breaks_part_way_keeps_the_chunks_before(
+    patients_pm: PluginManager, cohort: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from synthgenesis.plugins.patients import domain as patients_domain
+
+    real_iter = patients_domain.iter_table
+
+    def breaks_after_two_chunks(path, size, **options):
+        for k, chunk in enumerate(real_iter(path, size, **options)):
+            if k == 2:
+                raise InvalidDataError(f"{path}: cannot be read as csv after row {k * size}: disk error")
+            yield chunk
+
+    monkeypatch.setattr(patients_domain, "iter_table", breaks_after_two_chunks)
     result = validate_file("patients", cohort, tmp_path / "out", block_size=1000)
     assert result.read_error is not None and "after row 2000" in result.read_error
     assert result.records == 2000 and not result.complete

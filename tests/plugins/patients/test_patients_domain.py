@@ -139,11 +139,11 @@ def test_a_read_error_from_the_table_reader_is_kept(monkeypatch: pytest.MonkeyPa
             READ_ERROR_COLUMN: [None, "line 3: NUL byte in the record"],
         }
     )
-    monkeypatch.setattr(domain, "read_table", lambda path: table.copy())
+    monkeypatch.setattr(domain, "read_table", lambda path, **options: table.copy())
     batch = domain.read(tmp_path / "x.csv")
     assert batch[READ_ERROR_COLUMN].tolist() == [None, "line 3: NUL byte in the record"]
     assert batch["age"].tolist() == [50, 61]
-    monkeypatch.setattr(domain, "iter_table", lambda path, size: iter([table.copy()]))
+    monkeypatch.setattr(domain, "iter_table", lambda path, size, **options: iter([table.copy()]))
     (chunk,) = domain.read_chunks(tmp_path / "x.csv", 10)
     assert chunk[READ_ERROR_COLUMN].tolist() == [None, "line 3: NUL byte in the record"]
 
