@@ -317,9 +317,7 @@ def _check_values(c: StudyConfig) -> None:
             "rules.files", "rule files run in-process only; drop execution.executor or the rule files"
         )
     if c.output.csv_formulas not in ("neutralise", "keep"):
-        raise c.error(
-            "output.csv_formulas", f"must be 'neutralise' or 'keep', got {c.output.csv_formulas!r}"
-        )
+        raise c.error("output.csv_formulas", f"must be 'neutralise' or 'keep', got {c.output.csv_formulas!r}")
     for i, suffix in enumerate(c.output.formats or []):
         if not suffix.startswith("."):
             raise c.error(f"output.formats[{i}]", f"use file suffixes such as '.csv', got {suffix!r}")

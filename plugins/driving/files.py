@@ -62,6 +62,8 @@ _WHITESPACE = re.compile(r"[ \t\n\r]*")
 #: The rest of a JSON string after its opening quote, through the closing quote.
 _STRING_REST = re.compile(r'[^"\\]*(?:\\.[^"\\]*)*"', re.S)
 _STRUCTURE = re.compile(r'["\[\]{},]')
+
+
 class _DuplicateKey(ValueError):
     pass
 
