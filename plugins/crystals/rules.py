@@ -1,21 +1,31 @@
 """Basic physical validity rules for crystal structures.
 
-Four rules that every crystal, real or generated, should pass:
+Four default rules that every crystal, real or generated, should pass:
 
 - ``crystals-elements``: every species is a chemical element;
 - ``crystals-min-distance``: no two atoms (periodic images included) closer
   than max(0.5 Å, 0.5 × the sum of their covalent radii);
-- ``crystals-charge-balance``: the composition admits a charge-neutral
-  assignment of oxidation states, all-metal compositions excepted;
+- ``crystals-charge-neutrality``: SMACT's compositional validity, the test
+  the crystal-generation literature reports: a neutral assignment of known
+  oxidation states that passes Pauling's electronegativity test, single
+  elements and all-metal compositions excepted;
 - ``crystals-volume-per-atom``: the cell volume per atom lies in a physical range.
 
-The first three are per-structure validators; the fourth is a vectorised
+and one opt-in rule, the stricter ionic check:
+
+- ``crystals-charge-balance``: a neutral assignment of ICSD-observed or
+  common oxidation states only. It rejects real compounds that SMACT's
+  definition accepts (LiAlO3, CaYO3 and KBO3 perovskites need a state outside
+  those lists), so it is not a default; name it to use it.
+
+The validators are per structure; the volume rule is a vectorised
 constraint over the batch. None of them can be repaired: moving atoms or
 changing the composition would invent a different crystal.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 from typing import Any
@@ -24,7 +34,12 @@ import numpy as np
 import pandas as pd
 from pymatgen.core import Composition, DummySpecies, Element, IStructure
 
-from synthgenesis.plugins.crystals.charge import OXIDATION_STATE_SETS, OxidationStateSet, charge_balance
+from synthgenesis.plugins.crystals.charge import (
+    OXIDATION_STATE_SETS,
+    OxidationStateSet,
+    charge_balance,
+    charge_neutrality,
+)
 from synthgenesis.plugins.crystals.geometry import (
     DegenerateLatticeError,
     check_lattice,
@@ -196,26 +211,26 @@ class KnownElements(Validator):
         return None
 
 
-class ChargeBalance(Validator):
-    """Fail compositions that no assignment of oxidation states makes neutral.
+def _check_state_set(oxidation_states: str) -> None:
+    if oxidation_states not in OXIDATION_STATE_SETS:
+        raise ValueError(f"oxidation_states must be one of {OXIDATION_STATE_SETS}, got {oxidation_states!r}")
 
-    Structures whose species carry oxidation states (pymatgen ``Species``) are
-    checked as given: their total charge must be zero. Otherwise an exact
-    search over the oxidation states of each element decides (sumsets, see
-    :mod:`.charge`; the verdict is pymatgen's ``oxi_state_guesses`` verdict on
-    the same state lists, found faster); all-metal compositions (alloys,
-    intermetallics of metals only) pass when ``allow_metallic`` is set.
-    """
 
-    def __init__(
-        self, oxidation_states: OxidationStateSet = "icsd+common", allow_metallic: bool = True
-    ) -> None:
-        if oxidation_states not in OXIDATION_STATE_SETS:
-            raise ValueError(
-                f"oxidation_states must be one of {OXIDATION_STATE_SETS}, got {oxidation_states!r}"
-            )
-        self.oxidation_states: OxidationStateSet = oxidation_states
-        self.allow_metallic = allow_metallic
+def _given_states_reason(comp: Composition) -> tuple[bool, str | None]:
+    """For species that all carry oxidation states: (True, reason if their total is not zero)."""
+    assigned = [getattr(sp, "oxi_state", None) for sp in comp]
+    given = [float(ox) for ox in assigned if ox is not None]
+    if not assigned or len(given) != len(assigned):
+        return False, None
+    total = sum(ox * amt for ox, amt in zip(given, comp.values(), strict=True))
+    if abs(total) > 1e-6:
+        formula = comp.reduced_formula
+        return True, f"{formula} carries total charge {total:+.3g} from its assigned oxidation states"
+    return True, None
+
+
+class _CompositionRule(Validator):
+    """A rule on the composition of a structure; dummy species fail it."""
 
     def _validate(self, sample: Any) -> str | None:
         structure, reason = as_structure(sample)
@@ -226,16 +241,90 @@ class ChargeBalance(Validator):
             return f"cannot be charge balanced: {', '.join(unknown)} not a chemical element"
         return self.composition_reason(structure.composition)
 
+    def composition_reason(self, comp: Composition) -> str | None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class ChargeNeutrality(_CompositionRule):
+    """SMACT's compositional validity (``smact_validity``), on pymatgen's element data.
+
+    Structures whose species carry oxidation states (pymatgen ``Species``)
+    are checked as given: their total charge must be zero. Otherwise see
+    :func:`.charge.charge_neutrality`: single elements and (with
+    ``include_alloys``) all-metal compositions pass; others need an
+    assignment of oxidation states from ``oxidation_states`` (default
+    ``"known"``: every state pymatgen lists for the element) that sums to
+    zero and, with ``pauling``, puts every cation below every anion in Pauling
+    electronegativity. ``mixed_valence`` lets atoms of one element take
+    different states of the same sign.
+    """
+
+    def __init__(
+        self,
+        oxidation_states: OxidationStateSet = "known",
+        mixed_valence: bool = True,
+        pauling: bool = True,
+        include_alloys: bool = True,
+    ) -> None:
+        _check_state_set(oxidation_states)
+        self.oxidation_states: OxidationStateSet = oxidation_states
+        self.mixed_valence = bool(mixed_valence)
+        self.pauling = bool(pauling)
+        self.include_alloys = bool(include_alloys)
+
+    def composition_reason(self, comp: Composition) -> str | None:
+        """The rule's verdict on a composition: ``None`` if valid, else the reason."""
+        given, reason = _given_states_reason(comp)
+        if given:
+            return reason
+        result = charge_neutrality(
+            comp,
+            which=self.oxidation_states,
+            mixed_valence=self.mixed_valence,
+            pauling=self.pauling,
+            include_alloys=self.include_alloys,
+        )
+        if result.valid:
+            return None
+        if result.method == "no-states":
+            missing = ", ".join(el for el, s in result.states.items() if not s)
+            return f"{result.formula} cannot be charge neutral: no known oxidation states for {missing}"
+        if result.method == "electronegativity":
+            return (
+                f"{result.formula}: no charge-neutral assignment of oxidation states has every cation less "
+                f"electronegative than every anion (Pauling test; {result.describe_electronegativity()}; "
+                f"{result.describe_states()})"
+            )
+        return (
+            f"{result.formula} admits no charge-neutral assignment of oxidation states "
+            f"({result.describe_states()})"
+        )
+
+
+class ChargeBalance(_CompositionRule):
+    """The stricter ionic check: ICSD-observed or common oxidation states, no electronegativity test.
+
+    Structures whose species carry oxidation states (pymatgen ``Species``) are
+    checked as given: their total charge must be zero. Otherwise an exact
+    search over the oxidation states of each element decides (sumsets, see
+    :mod:`.charge`; the verdict is pymatgen's ``oxi_state_guesses`` verdict on
+    the same state lists, found faster); all-metal compositions (alloys,
+    intermetallics of metals only) pass when ``allow_metallic`` is set.
+    Opt-in: it rejects real compounds whose states lie outside these lists.
+    """
+
+    def __init__(
+        self, oxidation_states: OxidationStateSet = "icsd+common", allow_metallic: bool = True
+    ) -> None:
+        _check_state_set(oxidation_states)
+        self.oxidation_states: OxidationStateSet = oxidation_states
+        self.allow_metallic = allow_metallic
+
     def composition_reason(self, comp: Composition) -> str | None:
         """The rule's verdict on a composition: ``None`` if it balances, else the reason."""
-        assigned = [getattr(sp, "oxi_state", None) for sp in comp]
-        given = [float(ox) for ox in assigned if ox is not None]
-        if assigned and len(given) == len(assigned):
-            total = sum(ox * amt for ox, amt in zip(given, comp.values(), strict=True))
-            if abs(total) > 1e-6:
-                formula = comp.reduced_formula
-                return f"{formula} carries total charge {total:+.3g} from its assigned oxidation states"
-            return None
+        given, reason = _given_states_reason(comp)
+        if given:
+            return reason
         result = charge_balance(
             comp, which=self.oxidation_states, allow_metallic=self.allow_metallic, guess=False
         )
@@ -303,9 +392,19 @@ class VolumePerAtom(Constraint):
 # ----------------------------------------------------------------------------- registration
 
 
+#: Rules that are registered but not checked unless named (``--rule``, ``rules.include``).
+OPT_IN_RULES = ("crystals-charge-balance",)
+
+
 def validators() -> list[ValidatorSpec]:
-    """The per-structure rules of the crystals domain, with default thresholds."""
-    return [
+    """The per-structure rules of the crystals domain, with default thresholds.
+
+    The opt-in rules of :func:`opt_in_validators` are registered too when the
+    core's ``ValidatorSpec`` can mark a rule as not checked by default (a
+    ``default`` field); otherwise they are left out, so that they never join
+    the default set.
+    """
+    specs = [
         ValidatorSpec(
             name="crystals-elements",
             domain=DOMAIN,
@@ -320,12 +419,29 @@ def validators() -> list[ValidatorSpec]:
             "max(0.5 Å, 0.5 × sum of covalent radii)",
         ),
         ValidatorSpec(
+            name="crystals-charge-neutrality",
+            domain=DOMAIN,
+            validator=ChargeNeutrality(),
+            description="SMACT compositional validity: a charge-neutral assignment of known oxidation "
+            "states with every cation less electronegative (Pauling) than every anion; single elements "
+            "and all-metal compositions pass",
+        ),
+    ]
+    if "default" in {f.name for f in dataclasses.fields(ValidatorSpec)}:
+        specs += [dataclasses.replace(spec, default=False) for spec in opt_in_validators()]  # type: ignore[call-arg]
+    return specs
+
+
+def opt_in_validators() -> list[ValidatorSpec]:
+    """Rules not checked by default: the stricter ionic charge balance."""
+    return [
+        ValidatorSpec(
             name="crystals-charge-balance",
             domain=DOMAIN,
             validator=ChargeBalance(),
-            description="composition admits a charge-neutral assignment of oxidation states "
-            "(all-metal compositions pass)",
-        ),
+            description="opt-in, stricter ionic check: a charge-neutral assignment of ICSD-observed or "
+            "common oxidation states, no electronegativity test (all-metal compositions pass)",
+        )
     ]
 
 

@@ -193,10 +193,17 @@ def test_json_that_is_not_a_list_or_not_json(tmp_path: Path, nacl: Structure) ->
     single = tmp_path / "single.json"
     single.write_text(json.dumps(nacl.as_dict()))
     assert len(formats.read(single)) == 1
+    # A list that breaks off is read entry by entry: the entries before the break are kept and
+    # the break is one record with a read error (the whole file used to be refused).
     broken = tmp_path / "broken.json"
     broken.write_text("[{")
-    with pytest.raises(InvalidDataError, match="not valid JSON"):
-        formats.read(broken)
+    batch = formats.read(broken)
+    assert len(batch) == 1 and "not valid JSON" in batch[READ_ERROR_COLUMN].iloc[0]
+    truncated = tmp_path / "truncated.json"
+    truncated.write_text(json.dumps([nacl.as_dict(), nacl.as_dict()])[:-40])
+    batch = formats.read(truncated)
+    assert len(batch) == 2 and batch[READ_ERROR_COLUMN].iloc[0] is None
+    assert batch[READ_ERROR_COLUMN].iloc[1].startswith("JSON entry 1 (#1): not valid JSON")
     scalar = tmp_path / "scalar.json"
     scalar.write_text("3")
     with pytest.raises(InvalidDataError, match="expected a JSON list"):

@@ -39,12 +39,16 @@ def test_domain_record(pm: PluginManager) -> None:
 
 
 def test_rules_are_registered(pm: PluginManager) -> None:
+    # The default compositional rule is SMACT's definition (crystals-charge-neutrality); the stricter
+    # ionic crystals-charge-balance rejects real perovskites (LiAlO3, CaYO3) and is opt-in only.
     assert set(pm.rules("crystals")) == {
         "crystals-elements",
         "crystals-min-distance",
-        "crystals-charge-balance",
+        "crystals-charge-neutrality",
         "crystals-volume-per-atom",
     }
+    assert [spec.name for spec in rules.opt_in_validators()] == list(rules.OPT_IN_RULES)
+    assert isinstance(rules.opt_in_validators()[0].validator, rules.ChargeBalance)
 
 
 def test_validate_flow_on_invalid_example(pm: PluginManager) -> None:
@@ -62,7 +66,7 @@ def test_validate_flow_on_invalid_example(pm: PluginManager) -> None:
         failed[name] = {rid for rid, ok in zip(batch["record_id"], result.mask, strict=True) if not ok}
     read_errors = {"missing-cell-length", "truncated-atom-loop"}
     assert failed["crystals-min-distance"] == read_errors | {"Si-with-extra-atom"}
-    assert failed["crystals-charge-balance"] == read_errors | {"CaCl-rocksalt", "unknown-element-symbol"}
+    assert failed["crystals-charge-neutrality"] == read_errors | {"CaCl-rocksalt", "unknown-element-symbol"}
     assert failed["crystals-volume-per-atom"] == read_errors | {"Fe-bcc-expanded"}
     assert failed["crystals-elements"] == read_errors | {"unknown-element-symbol"}
 
