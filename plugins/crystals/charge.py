@@ -119,11 +119,15 @@ def oxidation_states(element: str, which: OxidationStateSet = "icsd+common") -> 
     return tuple(sorted(int(s) for s in states))
 
 
-def integer_composition(composition: Composition) -> Composition:
-    """The composition with integer amounts (partial occupancies scaled up), fully reduced."""
+def integer_composition(composition: Composition, reduce: bool = True) -> Composition:
+    """The composition with integer amounts (partial occupancies scaled up), fully reduced by default.
+
+    With ``reduce=False`` an integer composition (the content of a cell) is
+    kept as it is; fractional ones are still scaled to the smallest integers.
+    """
     comp = composition.element_composition
     if all(float(a).is_integer() for a in comp.values()):
-        return comp.reduced_composition
+        return comp.reduced_composition if reduce else comp
     formula, _factor = comp.get_integer_formula_and_factor(max_denominator=MAX_DENOMINATOR)
     return Composition(formula).reduced_composition
 
@@ -300,15 +304,17 @@ def charge_neutrality(
     Valid when the composition is a single element; or (``include_alloys``)
     made of metals only (:func:`is_smact_metal`); or when each element can be
     given one of its oxidation states (``which``, zero excluded as in SMACT)
-    so that the charges of the integer formula sum to zero and, with
+    so that the charges of the atoms sum to zero and, with
     ``pauling``, every element with a positive state has a lower Pauling
     electronegativity (pymatgen ``Element.X``) than every element with a
     negative one. An element without a Pauling electronegativity (He, Ne,
     Ar) leaves the test inapplicable, so charge neutrality alone decides (as
     in CDVAE's use of SMACT). With ``mixed_valence`` the atoms of one element
     may take different states of the same sign (Fe3O4 = Fe2+ Fe3+2 O4), as
-    SMACT's ``mixed_valence=True`` allows; without, one state per element,
-    as ``smact_validity``'s default.
+    SMACT's ``mixed_valence=True`` allows, judged on the atoms of the
+    composition as given (the content of the cell for a structure, so TlSe
+    passes as Tl8Se8); without, one state per element on the reduced
+    formula, as ``smact_validity``'s default.
 
     The search is exact and needs no enumeration of assignments: the elements
     are sorted by electronegativity, and for each cut of that order (cations
@@ -319,7 +325,9 @@ def charge_neutrality(
         warnings.simplefilter("ignore")
         if composition.num_atoms <= 0:
             raise ValueError("composition is empty")
-        comp = integer_composition(composition)
+        # Mixed valence is judged on the atoms as given (a cell's content): TlSe = Tl+ Tl3+ (Se2-)2
+        # is neutral in its cell of Tl8Se8 but not as one formula unit.
+        comp = integer_composition(composition, reduce=not mixed_valence)
         amounts = {el.symbol: round(amt) for el, amt in comp.items()}
         formula = comp.reduced_formula
         states = {el: tuple(s for s in oxidation_states(el, which) if s != 0) for el in amounts}

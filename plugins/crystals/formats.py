@@ -56,6 +56,7 @@ _CELL_TAGS = tuple(f"_cell_length_{x}" for x in "abc") + tuple(
 OCCUPANCY_TOLERANCE = 0.01
 #: One CIF token: a quoted string (closed by a quote before whitespace) or a bare word.
 _CIF_TOKEN = re.compile(r"""'.*?'(?=\s|$)|".*?"(?=\s|$)|\S+""")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CIF_NUMBER = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)(?:\(\d+\))?$")
 
 
@@ -220,6 +221,13 @@ def check_cif_block(block: CifBlockText) -> None:
     too_big = check_record_bytes(len(block.text.encode("utf-8", "surrogatepass")), "block")
     if too_big:
         raise CifRecordError(too_big)
+    control = _CONTROL.search(block.text)
+    if control:
+        line = block.line + block.text.count("\n", 0, control.start())
+        raise CifRecordError(
+            f"control character {control.group(0)!r} at line {line} (CIF text is printable characters, "
+            "tabs and line breaks; pymatgen would cut the value there)"
+        )
     max_atoms = limits().max_atoms
     rows = atom_site_rows(block.text)
     if rows > max_atoms:
@@ -424,7 +432,7 @@ def read_json(path: Path) -> pd.DataFrame:
         fallback = f"#{k}"
         if error is not None:
             rid = _json_id(entry) or fallback
-            rows.append(_row(rid, None, f"JSON entry {k} ({rid}): {error}"))
+            rows.append(_row(rid, None, f"JSON entry {k} ({shown(rid)}): {error}"))
             continue
         try:
             check_structure_dict(entry)
@@ -502,9 +510,7 @@ def _decode_at(decoder: json.JSONDecoder, text: str, pos: int) -> tuple[Any, int
             f"nests JSON too deep to decode (limit {lim} levels; raise SYNTHGENESIS_MAX_JSON_DEPTH)",
         )
     too_big = check_record_bytes(len(text[pos:end].encode("utf-8", "surrogatepass")), "entry")
-    if too_big:
-        return None, end, too_big
-    return entry, end, None
+    return entry, end, too_big
 
 
 def _value_end(text: str, pos: int) -> int | None:

@@ -203,7 +203,7 @@ def test_json_that_is_not_a_list_or_not_json(tmp_path: Path, nacl: Structure) ->
     truncated.write_text(json.dumps([nacl.as_dict(), nacl.as_dict()])[:-40])
     batch = formats.read(truncated)
     assert len(batch) == 2 and batch[READ_ERROR_COLUMN].iloc[0] is None
-    assert batch[READ_ERROR_COLUMN].iloc[1].startswith("JSON entry 1 (#1): not valid JSON")
+    assert batch[READ_ERROR_COLUMN].iloc[1].startswith("JSON entry 1 ('#1'): not valid JSON")
     scalar = tmp_path / "scalar.json"
     scalar.write_text("3")
     with pytest.raises(InvalidDataError, match="expected a JSON list"):

@@ -142,7 +142,7 @@ def test_rule_options_are_checked() -> None:
 
 def brute_force(formula: str, mixed: bool) -> bool:
     """SMACT's definition by enumeration: every assignment, then the charge sum and Pauling pairs."""
-    comp = charge.integer_composition(Composition(formula))
+    comp = charge.integer_composition(Composition(formula), reduce=not mixed)
     amounts = {el.symbol: round(n) for el, n in comp.items()}
     if len(amounts) == 1 or all(charge.is_smact_metal(e) for e in amounts):
         return True
