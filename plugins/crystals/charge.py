@@ -136,11 +136,12 @@ def _convolve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """The sumset of two sets of integers held as boolean masks (index = value - offset)."""
     if a.size * b.size <= _DIRECT_CONVOLUTION:
         return np.convolve(a.astype(np.int64), b.astype(np.int64)) > 0
-    from scipy.signal import fftconvolve
-
     # Entries count how many pairs reach a value (at most min(a.size, b.size)); rounding
     # error of the FFT is far below 0.5, so thresholding at 0.5 is exact.
-    return fftconvolve(a.astype(np.float64), b.astype(np.float64)) > 0.5
+    n = a.size + b.size - 1
+    size = 1 << (n - 1).bit_length()
+    product = np.fft.rfft(a.astype(np.float64), size) * np.fft.rfft(b.astype(np.float64), size)
+    return np.fft.irfft(product, size)[:n] > 0.5
 
 
 @dataclass(frozen=True)
@@ -178,8 +179,23 @@ def _n_fold(states: Sequence[int], n: int) -> _Reach:
     return result
 
 
+#: Below this span of reachable totals, plain Python sets are faster than masks.
+_SMALL_SPAN = 256
+
+
 def _reaches_zero(amounts: Mapping[str, int], allowed: Mapping[str, Sequence[int]], mixed: bool) -> bool:
     """Whether some choice of states sums to zero: one state per element, or one per atom (``mixed``)."""
+    if any(not allowed[el] for el in amounts):
+        return False
+    span = sum(n * (max(allowed[el]) - min(allowed[el])) for el, n in amounts.items())
+    if span <= _SMALL_SPAN:
+        totals = {0}
+        for el, n in amounts.items():
+            states = allowed[el]
+            for _ in range(n if mixed else 1):
+                step = states if mixed else [n * st for st in states]
+                totals = {t + v for t in totals for v in step}
+        return 0 in totals
     total = _Reach.of([0])
     for el, n in amounts.items():
         states = allowed[el]

@@ -28,6 +28,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -369,7 +370,11 @@ class VolumePerAtom(Constraint):
         if n_atoms <= 0:
             return "structure has zero total occupancy"
         vpa = structure.volume / n_atoms
-        formula = structure.composition.reduced_formula
+        if self.low <= vpa <= self.high:
+            return None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # pymatgen warns while ordering formulas with He, Ne, Ar
+            formula = structure.composition.reduced_formula
         if vpa < self.low:
             return f"{formula}: {vpa:.2f} Å³ per atom, below {self.low:g} (collapsed cell)"
         if vpa > self.high:

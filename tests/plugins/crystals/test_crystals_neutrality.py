@@ -228,3 +228,15 @@ def test_agreement_with_smact_on_aflow(aflow) -> None:
     # silicides for which SMACT's list has U +2 and pymatgen's does not.
     stricter = [f for f in formulas if reference[f] and verdict(NEUTRALITY, f) is not None]
     assert set(stricter) <= {"U3Si2", "US", "USe"}
+
+
+def test_fft_sumsets_equal_direct_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Large formulas go through FFT convolutions; they must give the direct convolution's verdicts."""
+    formulas = ["Fe877S1000", "Fe947O1000", "V200N93", "Mo1000O2889", "Ti1000O1999", "K3C60", "Mn1000O1499"]
+    direct = [charge.charge_neutrality(Composition(f)).valid for f in formulas]
+    balance = [charge.charge_balance(Composition(f), guess=False).balanced for f in formulas]
+    monkeypatch.setattr(charge, "_DIRECT_CONVOLUTION", 0)
+    monkeypatch.setattr(charge, "_SMALL_SPAN", 0)
+    assert [charge.charge_neutrality(Composition(f)).valid for f in formulas] == direct
+    assert [charge.charge_balance(Composition(f), guess=False).balanced for f in formulas] == balance
+    assert direct[:4] == [True, True, True, True] and not direct[5]
