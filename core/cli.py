@@ -51,7 +51,10 @@ def handle_errors(func: F) -> F:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return func(*args, **kwargs)
+            from synthgenesis.threads import limit_threads
+
+            with limit_threads():
+                return func(*args, **kwargs)
         except (typer.Exit, typer.Abort):
             raise
         except SynthgenesisError as exc:
@@ -831,8 +834,27 @@ def collapse(
     console.print(f"wrote {summary['collapse']} and {summary['report']}")
 
 
+@app.callback()
+def _options(
+    threads: Annotated[
+        int | None,
+        typer.Option(
+            "--threads",
+            min=1,
+            help="Threads for numerical libraries (default: the cores this process may use, "
+            "or SYNTHGENESIS_THREADS).",
+        ),
+    ] = None,
+) -> None:
+    """Trustworthy synthetic data: domain-valid samples, measured against real data."""
+    if threads is not None:
+        os.environ["SYNTHGENESIS_THREADS"] = str(threads)
+
+
 def main() -> None:
     """Console-script entry point."""
+    # OpenMP threads that wait for work sleep instead of spinning on a shared machine.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     app()
 
 

@@ -22,7 +22,9 @@ _PLAN: GenerationPlan | None = None
 
 def _init_worker(plan: GenerationPlan) -> None:
     from synthgenesis.manager import focus_on_domain
+    from synthgenesis.threads import single_threaded_worker
 
+    single_threaded_worker()  # one process per core already: no thread pools inside
     global _PLAN
     _PLAN = plan
     focus_on_domain(plan.domain)

@@ -192,6 +192,13 @@ class FileValidationResult:
         }
 
 
+def _init_worker(domain: str) -> None:
+    from synthgenesis.threads import single_threaded_worker
+
+    single_threaded_worker()  # one process per core already: no thread pools inside
+    focus_on_domain(domain)
+
+
 class _Map:
     """Submit ``validate_block`` calls in this process, on a spawn pool or on a Dask cluster."""
 
@@ -212,7 +219,7 @@ class _Map:
             self.pool = ProcessPoolExecutor(
                 max_workers=workers,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=focus_on_domain,
+                initializer=_init_worker,
                 initargs=(domain,),
             )
             stack.callback(self.pool.shutdown, wait=True, cancel_futures=True)
