@@ -3,7 +3,8 @@
 Reads and writes multi-block CIF and pymatgen JSON with per-record failure
 isolation, featurizes structures (lattice, density, symmetry, composition,
 shortest interatomic distance), checks basic physical validity (no atomic
-clashes, charge balance, sane volume per atom), generates new structures by
+clashes, SMACT's charge neutrality, sane volume per atom; the stricter ionic
+charge balance on request), generates new structures by
 ionic substitution or by perturbing reference structures, and offers the AFLOW
 prototype library shipped in pymatgen as offline reference data. pymatgen is imported
 only inside the hooks, so importing synthgenesis never imports it.
