@@ -25,7 +25,6 @@ changing the composition would invent a different crystal.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import math
 import warnings
@@ -404,10 +403,8 @@ OPT_IN_RULES = ("crystals-charge-balance",)
 def validators() -> list[ValidatorSpec]:
     """The per-structure rules of the crystals domain, with default thresholds.
 
-    The opt-in rules of :func:`opt_in_validators` are registered too when the
-    core's ``ValidatorSpec`` can mark a rule as not checked by default (a
-    ``default`` field); otherwise they are left out, so that they never join
-    the default set.
+    The opt-in rules of :func:`opt_in_validators` are registered with
+    ``default=False``: checked only when named.
     """
     specs = [
         ValidatorSpec(
@@ -432,9 +429,7 @@ def validators() -> list[ValidatorSpec]:
             "and all-metal compositions pass",
         ),
     ]
-    if "default" in {f.name for f in dataclasses.fields(ValidatorSpec)}:
-        specs += [dataclasses.replace(spec, default=False) for spec in opt_in_validators()]  # type: ignore[call-arg]
-    return specs
+    return specs + opt_in_validators()
 
 
 def opt_in_validators() -> list[ValidatorSpec]:
@@ -446,6 +441,7 @@ def opt_in_validators() -> list[ValidatorSpec]:
             validator=ChargeBalance(),
             description="opt-in, stricter ionic check: a charge-neutral assignment of ICSD-observed or "
             "common oxidation states, no electronegativity test (all-metal compositions pass)",
+            default=False,
         )
     ]
 

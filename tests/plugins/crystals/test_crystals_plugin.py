@@ -49,6 +49,10 @@ def test_rules_are_registered(pm: PluginManager) -> None:
     }
     assert [spec.name for spec in rules.opt_in_validators()] == list(rules.OPT_IN_RULES)
     assert isinstance(rules.opt_in_validators()[0].validator, rules.ChargeBalance)
+    # registered, and applied when named
+    named = pm.rules("crystals", ["crystals-charge-balance"])
+    assert not named["crystals-charge-balance"].default
+    assert isinstance(named["crystals-charge-balance"].validator, rules.ChargeBalance)
 
 
 def test_validate_flow_on_invalid_example(pm: PluginManager) -> None:
