@@ -28,6 +28,7 @@ from __future__ import annotations
 import functools
 import math
 import warnings
+from abc import abstractmethod
 from typing import Any
 
 import numpy as np
@@ -241,8 +242,9 @@ class _CompositionRule(Validator):
             return f"cannot be charge balanced: {', '.join(unknown)} not a chemical element"
         return self.composition_reason(structure.composition)
 
-    def composition_reason(self, comp: Composition) -> str | None:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def composition_reason(self, comp: Composition) -> str | None:
+        """Why ``comp`` fails the rule, or ``None`` when it passes."""
 
 
 class ChargeNeutrality(_CompositionRule):

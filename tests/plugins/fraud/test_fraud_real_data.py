@@ -37,20 +37,9 @@ pytest.importorskip("pandas", reason='needs the fraud extra: pip install "synthg
 import pandas as pd
 
 from synthgenesis.pipeline import validate_batch
-from synthgenesis.plugins.fraud import table
+from synthgenesis.plugins.fraud import schema, table
 
-COLUMNS = [
-    "transaction_id",
-    "account_id",
-    "timestamp",
-    "amount",
-    "currency",
-    "merchant_id",
-    "merchant_category",
-    "is_fraud",
-    "balance_before",
-    "balance_after",
-]
+COLUMNS = [*schema.REQUIRED, *schema.OPTIONAL]
 
 # Hand-written rows: (id, account, time, amount, currency, merchant, MCC, label, balance before, after).
 ROWS = [
