@@ -367,15 +367,14 @@ def convert(
     Records that cannot be read are reported and left out; the others are written.
     """
     from synthgenesis.errors import InvalidDataError, OutputExistsError
-    from synthgenesis.io import csv_formula_policy
+    from synthgenesis.io import check_data_file, csv_formula_policy
     from synthgenesis.types import READ_ERROR_COLUMN
 
     dom = _pm().domain(domain)
     for path, what in ((source, "input"), (target, "output")):
         if path.suffix.lower() not in dom.formats:
             raise InvalidDataError(f"{path}: {domain} {what} must be one of {', '.join(dom.formats)}")
-    if not source.exists():
-        raise InvalidDataError(f"{source}: no such file")
+    check_data_file(source)
     if target.exists() and not overwrite:
         raise OutputExistsError(target)
     batch = dom.read(source)

@@ -42,7 +42,6 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import re
-import tomllib
 import types
 import typing
 from dataclasses import dataclass, field
@@ -50,6 +49,8 @@ from pathlib import Path
 from typing import Any
 
 from synthgenesis.errors import ConfigError, SynthgenesisError
+from synthgenesis.io import read_settings_toml
+from synthgenesis.limits import limits
 from synthgenesis.manager import PluginManager
 
 
@@ -250,22 +251,8 @@ def _loopback(address: str) -> bool:
 
 
 def read_toml(path: Path, what: str = "study file") -> dict[str, Any]:
-    """Parse a TOML file, turning every way it can be unreadable into a :class:`ConfigError`."""
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except FileNotFoundError as exc:
-        raise ConfigError("(file)", f"{what} {path} does not exist") from exc
-    except UnicodeDecodeError as exc:
-        raise ConfigError(
-            "(encoding)",
-            f"{what} {path} is not UTF-8 text (byte {exc.start}: {exc.reason}); save it as UTF-8",
-        ) from exc
-    except OSError as exc:
-        raise ConfigError("(file)", f"{what} {path} cannot be read: {exc.strerror or exc}") from exc
-    try:
-        return tomllib.loads(text.removeprefix("\ufeff"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError("(syntax)", f"{path} is not valid TOML: {exc}") from exc
+    """Parse a study file; see :func:`synthgenesis.io.read_settings_toml`."""
+    return read_settings_toml(path, what)
 
 
 #: Study names become folder names: letters, digits, '.', '_' and '-', no path separators.
@@ -285,6 +272,14 @@ def _check_values(c: StudyConfig) -> None:
         raise c.error("study.seed", f"must be between 0 and {MAX_SEED}, got {c.study.seed}")
     if c.sampling.n <= 0:
         raise c.error("sampling.n", f"must be positive, got {c.sampling.n}")
+    in_memory = limits().max_samples_in_memory
+    if c.execution.executor is None and c.sampling.n > in_memory:
+        raise c.error(
+            "sampling.n",
+            f"{c.sampling.n:,} samples are more than the {in_memory:,} an in-process run holds in memory; "
+            "use the block engine, which streams them to disk (--executor local, or [execution] "
+            "executor = 'local'), or raise SYNTHGENESIS_MAX_SAMPLES_IN_MEMORY",
+        )
     if c.sampling.policy not in ("repair", "reject"):
         raise c.error("sampling.policy", f"must be 'repair' or 'reject', got {c.sampling.policy!r}")
     if c.sampling.max_rounds <= 0:

@@ -87,6 +87,64 @@ def _json_default(obj: Any) -> Any:
     raise TypeError(f"cannot write {type(obj).__name__} to JSON")
 
 
+#: Largest settings file (study, rule or schema TOML) read, in bytes: they are written by hand.
+MAX_SETTINGS_FILE_BYTES = 5_000_000
+
+
+def check_data_file(path: str | os.PathLike[str], what: str = "") -> Path:
+    """``path`` if it is a regular file (symbolic links followed), else an error naming it.
+
+    Devices, pipes and folders are refused before anything is read: ``/dev/zero``
+    behind a symbolic link would otherwise feed a reader forever.
+    """
+    path = Path(path)
+    label = f"{what} {path}" if what else str(path)
+    if not path.exists():
+        raise InvalidDataError(f"{label}: no such file")
+    if not path.is_file():
+        kind = "a folder" if path.is_dir() else "not a regular file (a device, pipe or socket)"
+        raise InvalidDataError(f"{label}: {kind}; give a data file")
+    return path
+
+
+def read_settings_toml(path: str | os.PathLike[str], what: str) -> dict[str, Any]:
+    """Parse a hand-written TOML file (``what``: "study file", "rule file"...), every failure a ConfigError.
+
+    Only a regular file is read, and at most :data:`MAX_SETTINGS_FILE_BYTES`
+    of it; a UTF-8 byte-order mark is fine; text that is not UTF-8 or not
+    TOML is refused with the file named.
+    """
+    import tomllib
+
+    from synthgenesis.errors import ConfigError
+
+    path = Path(path)
+    try:
+        check_data_file(path, what)
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_SETTINGS_FILE_BYTES + 1)
+    except InvalidDataError as exc:
+        raise ConfigError("(file)", str(exc).replace(": no such file", " does not exist")) from exc
+    except OSError as exc:
+        raise ConfigError("(file)", f"{what} {path} cannot be read: {exc.strerror or exc}") from exc
+    if len(raw) > MAX_SETTINGS_FILE_BYTES:
+        raise ConfigError(
+            "(file)", f"{what} {path} is larger than {MAX_SETTINGS_FILE_BYTES:,} bytes; it is not read"
+        )
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            "(encoding)",
+            f"{what} {path} is not UTF-8 text (byte {raw[exc.start]:#04x} at offset {exc.start}); "
+            "save it as UTF-8",
+        ) from exc
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError("(syntax)", f"{path} is not valid TOML: {exc}") from exc
+
+
 def read_table(path: str | os.PathLike[str], *, bad_records: str = "raise", **options: Any) -> pd.DataFrame:
     """Read a CSV or Parquet table, with an error naming the file (and the line) if it cannot be read.
 
@@ -160,9 +218,7 @@ def iter_table(
 
 
 def _table_path(path: str | os.PathLike[str]) -> Path:
-    path = Path(path)
-    if not path.exists():
-        raise InvalidDataError(f"{path}: no such file")
+    path = check_data_file(path)
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".parquet", ".pq"):
         raise InvalidDataError(f"{path}: unsupported table format {suffix!r}; use .csv or .parquet")

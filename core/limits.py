@@ -42,7 +42,7 @@ class Limits:
     #: Bytes of one record as read from a file: a SMILES/CSV line, an SDF block, one JSON line.
     max_record_bytes: int = 1_000_000
     #: Sites of one crystal structure.
-    max_atoms: int = 20_000
+    max_atoms: int = 5_000
     #: Vehicles of one driving scenario.
     max_vehicles: int = 1_000
     #: Nesting depth of one JSON value (objects and arrays).
@@ -51,6 +51,8 @@ class Limits:
     max_shown_chars: int = 200
     #: Characters of one reason sentence.
     max_reason_chars: int = 1_000
+    #: Samples one in-process run holds in memory; larger runs use the block engine, which streams.
+    max_samples_in_memory: int = 5_000_000
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):

@@ -37,7 +37,6 @@ as Python.
 from __future__ import annotations
 
 import math
-import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -47,6 +46,7 @@ import pandas as pd
 
 from synthgenesis.errors import ConfigError
 from synthgenesis.expressions import EvaluationError, Expression, ExpressionError, parse_expression
+from synthgenesis.io import read_settings_toml
 from synthgenesis.limits import shown
 from synthgenesis.pipeline import record_label
 from synthgenesis.types import CheckResult, Constraint, ConstraintSpec, Domain, check_name
@@ -176,35 +176,8 @@ def _column_source(domain: Domain) -> Columns:
     return source
 
 
-#: Largest rule file read, in bytes (rule files are hand-written; anything larger is refused unread).
-MAX_RULE_FILE_BYTES = 5_000_000
-
-
 def _read(path: Path) -> dict[str, Any]:
-    try:
-        size = path.stat().st_size
-        if size > MAX_RULE_FILE_BYTES:
-            raise ConfigError(
-                "(file)",
-                f"rule file {path} has {size:,} bytes; a rule file may have at most {MAX_RULE_FILE_BYTES:,}",
-            )
-        raw = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise ConfigError("(file)", f"rule file {path} does not exist") from exc
-    except IsADirectoryError as exc:
-        raise ConfigError("(file)", f"rule file {path} is a directory, not a file") from exc
-    except OSError as exc:
-        raise ConfigError("(file)", f"rule file {path} cannot be read: {exc.strerror or exc}") from exc
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(
-            "(encoding)", f"{path} is not UTF-8 text (byte {raw[exc.start]:#04x} at offset {exc.start})"
-        ) from exc
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError("(syntax)", f"{path} is not valid TOML: {exc}") from exc
+    return read_settings_toml(path, "rule file")
 
 
 def _number(rule: dict[str, Any], key: str, where: str, source: str) -> float | None:

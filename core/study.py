@@ -29,7 +29,7 @@ import pandas as pd
 
 from synthgenesis.config import StudyConfig, check_against_plugins, resolve, study_rules
 from synthgenesis.errors import EXIT_CODES, ConfigError, InvalidDataError, PrivacyError
-from synthgenesis.io import csv_formula_policy, write_json, write_table
+from synthgenesis.io import check_data_file, csv_formula_policy, write_json, write_table
 from synthgenesis.manager import PluginManager
 from synthgenesis.pipeline import RECORD_COLUMNS, GenerationResult, generate, validate_batch
 from synthgenesis.progress import Progress
@@ -66,7 +66,7 @@ def load_reference(config: StudyConfig, pm: PluginManager, domain: Domain) -> pd
     """The real reference batch, from a registered dataset or a file in the domain's format."""
     if config.reference.dataset is not None:
         return pm.reference_dataset(config.reference.dataset, domain.name).load()
-    return domain.read(resolve(config, config.reference.path or ""))
+    return domain.read(check_data_file(resolve(config, config.reference.path or ""), "reference"))
 
 
 class _FiniteValues(Constraint):

@@ -33,7 +33,7 @@ from synthgenesis.errors import InvalidDataError
 from synthgenesis.execution.chunks import part_name
 from synthgenesis.execution.engine import check_executor_arguments
 from synthgenesis.execution.store import rule_stats_from_dict
-from synthgenesis.io import atomic_path, write_json
+from synthgenesis.io import atomic_path, check_data_file, write_json
 from synthgenesis.manager import focus_on_domain
 from synthgenesis.pipeline import Rule, RuleStats, validate_batch
 from synthgenesis.progress import Progress
@@ -302,9 +302,7 @@ def validate_file(
     check_executor_arguments(executor, workers, scheduler, retries, 1)
     if block_size is not None and block_size <= 0:
         raise ValueError(f"block size must be a positive number of records, got {block_size}")
-    path = Path(path)
-    if not path.exists():
-        raise InvalidDataError(f"{path}: no such file")
+    path = check_data_file(path)
     pm = get_plugin_manager()
     dom = pm.domain(domain)
     suffix = path.suffix.lower()

@@ -24,7 +24,6 @@ Columns not named stay as they are. Unit conversions are exact formulas
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,7 @@ from typing import Any
 import pandas as pd
 
 from synthgenesis.errors import ConfigError, InvalidDataError
+from synthgenesis.io import read_settings_toml
 from synthgenesis.plugins.patients.schema import measure_for
 
 # (contract measure, your unit) -> conversion into the contract's unit
@@ -58,10 +58,7 @@ def sidecar(path: Path) -> Path:
 
 
 def load_mapping(path: Path) -> dict[str, Any]:
-    try:
-        data = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError("(syntax)", f"{path} is not valid TOML: {exc}") from exc
+    data = read_settings_toml(path, "schema file")
     unknown = set(data) - {"columns", "values", "units", "drop"}
     if unknown:
         raise ConfigError(sorted(unknown)[0], "unknown key; use columns, values, units or drop", str(path))

@@ -284,17 +284,17 @@ def test_malformed_rule_files_are_config_errors(tmp_path: Path, content: bytes, 
 
 
 def test_rule_file_that_is_a_directory(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="is a directory"):
+    with pytest.raises(ConfigError, match="a folder"):
         load_rule_file(tmp_path, DOMAIN)
 
 
 def test_oversized_rule_file_is_refused_unread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import synthgenesis.rulefiles as rulefiles
+    import synthgenesis.io as io
 
-    monkeypatch.setattr(rulefiles, "MAX_RULE_FILE_BYTES", 100)
+    monkeypatch.setattr(io, "MAX_SETTINGS_FILE_BYTES", 100)
     path = tmp_path / "rules.toml"
     path.write_text("# padding\n" * 20)
-    with pytest.raises(ConfigError, match="has 200 bytes; a rule file may have at most 100"):
+    with pytest.raises(ConfigError, match=r"rule file .* is larger than 100 bytes; it is not read"):
         load_rule_file(path, DOMAIN)
 
 

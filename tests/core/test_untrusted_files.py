@@ -354,3 +354,70 @@ def test_a_remote_scheduler_typed_on_the_command_line_is_accepted(tmp_path: Path
     study.write_text(study_text() + '\n[execution]\nexecutor = "dask"\n')
     config = load_config(study, {"execution": {"scheduler": "tcp://cluster.internal:8786"}})
     assert config.execution.scheduler == "tcp://cluster.internal:8786"
+
+
+# ----------------------------------------------------------------------------- endless and special files
+
+
+@pytest.fixture
+def endless(tmp_path: Path) -> Path:
+    link = tmp_path / "endless"
+    link.symlink_to("/dev/zero")
+    return link
+
+
+def test_a_rule_file_that_never_ends_is_refused_unread(tmp_path: Path, endless: Path) -> None:
+    pytest.importorskip("lifelines")
+    data = tmp_path / "d.csv"
+    data.write_text("patient_id,age\n1,50\n")
+    result = invoke("validate", "patients", str(data), "--rules-file", str(endless))
+    assert result.exit_code == 2 and "not a regular file" in result.stderr
+
+
+def test_a_study_file_that_never_ends_is_refused_unread(endless: Path) -> None:
+    with pytest.raises(ConfigError, match="not a regular file"):
+        load_config(endless)
+
+
+def test_settings_files_are_read_up_to_a_size(tmp_path: Path) -> None:
+    from synthgenesis.io import MAX_SETTINGS_FILE_BYTES
+
+    big = tmp_path / "big.toml"
+    big.write_text("# " + "x" * MAX_SETTINGS_FILE_BYTES + "\n")
+    with pytest.raises(ConfigError, match="larger than"):
+        load_config(big)
+
+
+@pytest.mark.parametrize(
+    ("domain", "suffix"), [("patients", ".csv"), ("fraud", ".csv"), ("molecules", ".smi")]
+)
+def test_a_data_file_that_is_a_device_is_refused(
+    tmp_path: Path, endless: Path, domain: str, suffix: str
+) -> None:
+    link = tmp_path / f"data{suffix}"
+    link.symlink_to("/dev/zero")
+    result = invoke("validate", domain, str(link))
+    assert result.exit_code in (2, 4), result.output  # 4: the domain's extra is not installed
+    if result.exit_code == 2:
+        assert "not a regular file" in result.stderr
+
+
+def test_a_patients_schema_file_that_never_ends_is_refused(tmp_path: Path) -> None:
+    pytest.importorskip("lifelines")
+    data = tmp_path / "d.csv"
+    data.write_text("patient_id,age\n1,50\n")
+    (tmp_path / "d.schema.toml").symlink_to("/dev/zero")
+    result = invoke("validate", "patients", str(data))
+    assert result.exit_code == 2 and "not a regular file" in result.stderr
+
+
+def test_a_huge_in_process_sample_count_is_refused_before_sampling(tmp_path: Path) -> None:
+    study = tmp_path / "s.toml"
+    study.write_text('[study]\nname = "a"\ndomain = "fraud"\n[sampling]\nn = 100000000000\n')
+    with pytest.raises(ConfigError, match="block engine"):
+        load_config(study)
+    study.write_text(
+        '[study]\nname = "a"\ndomain = "fraud"\n[sampling]\nn = 100000000000\n'
+        '[execution]\nexecutor = "local"\n'
+    )
+    assert load_config(study).sampling.n == 100_000_000_000  # streamed to disk in blocks
