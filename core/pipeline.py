@@ -230,7 +230,8 @@ def _with_label(batch: pd.DataFrame, i: int, reason: str, offset: int = 0) -> st
             if not _missing(value) and str(value) in reason:
                 return reason
             break
-    return f"{record_label(batch, i, offset)}: {reason}"
+    label = record_label(batch, i, offset)
+    return reason if reason.startswith(f"{label}:") else f"{label}: {reason}"
 
 
 @dataclass

@@ -104,18 +104,30 @@ def rare_categories(data: PreparedData, config: EvaluationConfig) -> dict[str, A
 
 
 def minority_label(data: PreparedData) -> dict[str, Any] | None:
-    """Rate of the real data's least frequent class in both tables."""
+    """Rate of the real data's least frequent class in both tables, or of a class that vanished.
+
+    Usually the real minority class is reported; but when a more frequent
+    real class is missing from the synthetic table altogether (a label that
+    vanished, while the minority may even look over-kept), the most frequent
+    such class is reported instead, since it is the larger loss. ``minority``
+    names the real minority, ``ratios`` gives every real class's ratio.
+    """
     if data.target is None or data.task != "classification":
         return None
     real = data.real[data.target].value_counts(normalize=True)
-    ranked = sorted(real.items(), key=lambda kv: (kv[1], str(kv[0])))
-    label, rate = ranked[0]
-    syn_rate = float(np.mean(data.synthetic[data.target].to_numpy() == label))
+    synthetic = data.synthetic[data.target].to_numpy()
+    ratios = {label: float(np.mean(synthetic == label)) / float(rate) for label, rate in real.items()}
+    minority = min(real.items(), key=lambda kv: (kv[1], str(kv[0])))[0]
+    vanished = [k for k in real.index if ratios[k] == 0.0]
+    label = max(vanished, key=lambda k: (real[k], str(k))) if vanished else minority
+    rate = float(real[label])
     return {
         "label": str(label),
-        "real_rate": float(rate),
-        "synthetic_rate": syn_rate,
-        "ratio": float(syn_rate / rate),
+        "real_rate": rate,
+        "synthetic_rate": ratios[label] * rate,
+        "ratio": ratios[label],
+        "minority": str(minority),
+        "ratios": {str(k): v for k, v in ratios.items()},
     }
 
 

@@ -209,8 +209,13 @@ def rare_event_loss(m: Metrics, c: EvaluationConfig) -> Verdict:
         )
         statuses.append(_grade(share, c.rare_warn, c.rare_fail, higher_is_worse=False))
     if minority is not None and minority_judged:
+        which = (
+            "minority label"
+            if minority.get("minority", minority["label"]) == minority["label"]
+            else "label (least kept)"
+        )
         parts.append(
-            f"minority label {minority['label']!r} rate {minority['synthetic_rate']:.3f} vs "
+            f"{which} {minority['label']!r} rate {minority['synthetic_rate']:.3f} vs "
             f"{minority['real_rate']:.3f} real (ratio {minority['ratio']:.2f})"
         )
         statuses.append(_grade(minority["ratio"], c.rare_warn, c.rare_fail, higher_is_worse=False))
@@ -503,7 +508,7 @@ def overall_verdict(verdicts: Sequence[Verdict]) -> OverallVerdict:
     """
 
     def line(v: Verdict, text: str) -> str:
-        return f"{v.title}: {text}"
+        return text if text.startswith(v.title) else f"{v.title}: {text}"
 
     if not verdicts:
         return OverallVerdict("insufficient evidence", ("Nothing was evaluated.",))

@@ -139,3 +139,12 @@ def test_generate_keeps_what_it_has_when_the_budget_runs_out() -> None:
 def test_generate_rejects_bad_policy() -> None:
     with pytest.raises(ValueError, match="policy"):
         generate(DOMAIN, Normal(), 1, seed=0, rules={}, policy="fix")  # type: ignore[arg-type]
+
+
+def test_a_reason_that_already_names_its_row_is_not_prefixed_twice() -> None:
+    from synthgenesis.pipeline import _with_label
+
+    batch = pd.DataFrame({"patient_id": [None, "p2"], "age": [1, 2]})
+    assert _with_label(batch, 0, "row 0: patient_id is missing") == "row 0: patient_id is missing"
+    assert _with_label(batch, 0, "age is missing") == "row 0: age is missing"
+    assert _with_label(batch, 1, "age is missing") == "patient_id=p2: age is missing"

@@ -67,6 +67,8 @@ def test_minority_label_ratio_known() -> None:
         "real_rate": 0.2,
         "synthetic_rate": 0.05,
         "ratio": pytest.approx(0.25),
+        "minority": "yes",
+        "ratios": {"no": pytest.approx(95 / 80), "yes": pytest.approx(0.25)},
         "real_rows": 20,
         "expected_synthetic_rows": pytest.approx(20.0),
         "judged": True,
@@ -89,3 +91,23 @@ def test_no_rare_region_is_not_applicable_verdict() -> None:
     result = evaluate(frame, frame.copy(), metrics=["rare_events"])
     assert result.metrics["rare_events"]["share"] is None
     assert result.verdict("rare_event_loss").status == "n/a"
+
+
+def test_a_common_label_that_vanishes_fails_rare_event_loss() -> None:
+    """The real minority can look over-kept while the majority label is gone: that is a loss."""
+    import numpy as np
+    import pandas as pd
+
+    from synthgenesis.evaluation import evaluate
+
+    rng = np.random.default_rng(0)
+    real = pd.DataFrame({"x": rng.normal(size=400), "y": (rng.random(400) < 0.51).astype(int)})
+    holdout = pd.DataFrame({"x": rng.normal(size=200), "y": (rng.random(200) < 0.51).astype(int)})
+    synthetic = pd.DataFrame({"x": rng.normal(size=400), "y": np.zeros(400, dtype=int)})
+    result = evaluate(
+        real, synthetic, holdout=holdout, target="y", task="classification", metrics=["rare_events"]
+    )
+    minority = result.metrics["rare_events"]["minority_label"]
+    assert minority["label"] == "1" and minority["ratio"] == 0.0
+    verdict = next(v for v in result.verdicts if v.failure_mode == "rare_event_loss")
+    assert verdict.status == "fail", verdict
