@@ -218,7 +218,10 @@ def _years_between(start: pd.Series, end: pd.Series) -> np.ndarray:
 
 
 class AgeMatchesDates(Constraint):
-    """Age in whole years equals the time from birth_date to encounter_date. Repair recomputes age."""
+    """Age in whole years equals the time from birth_date to encounter_date; no birth is in the future.
+
+    Repair recomputes age from the dates (a birth date after today cannot be repaired).
+    """
 
     repairable = True
 
@@ -228,17 +231,24 @@ class AgeMatchesDates(Constraint):
 
     def _check(self, batch: pd.DataFrame) -> CheckResult:
         failing: dict[int, list[str]] = {}
+        if "birth_date" in batch.columns:
+            born = pd.to_datetime(batch["birth_date"], errors="coerce", format="mixed", utc=True)
+            tomorrow = pd.Timestamp.now(tz="UTC").normalize() + pd.Timedelta(days=1)
+            for i in np.flatnonzero((born >= tomorrow).to_numpy()):
+                failing[int(i)] = [f"birth_date {batch['birth_date'].iat[i]} is in the future"]
         if self._applies(batch):
             age = _num(batch, "age")
             expected = _years_between(batch["birth_date"], batch["encounter_date"])
             for i in np.flatnonzero(~np.isnan(expected) & (expected < 0)):
-                failing[int(i)] = [
+                failing.setdefault(int(i), []).append(
                     f"encounter_date {batch['encounter_date'].iat[i]} is before birth_date "
                     f"{batch['birth_date'].iat[i]}"
-                ]
+                )
             bad = ~np.isnan(age) & ~np.isnan(expected) & (expected >= 0) & (np.floor(age) != expected)
             for i in np.flatnonzero(bad):
-                failing[int(i)] = [f"age={age[i]:g} but the dates give {expected[i]:g} years"]
+                failing.setdefault(int(i), []).append(
+                    f"age={age[i]:g} but the dates give {expected[i]:g} years"
+                )
         return _result(batch, failing)
 
     def _repair(self, batch: pd.DataFrame) -> pd.DataFrame:

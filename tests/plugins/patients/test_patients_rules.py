@@ -213,3 +213,13 @@ def test_long_format_rows_that_differ_in_their_key_pass() -> None:
     result = ALL["patients-duplicate-ids"].check(repeated)
     assert result.mask.tolist() == [True] * 4 + [False]
     assert "patient_id 1 with event_type=death is in 2 rows" in result.reasons[4]
+
+
+def test_a_birth_date_in_the_future_is_rejected() -> None:
+    from synthgenesis.plugins.patients.rules import AgeMatchesDates
+
+    future = (pd.Timestamp.now() + pd.Timedelta(days=400)).strftime("%Y-%m-%d")
+    batch = pd.DataFrame({"patient_id": [1, 2], "birth_date": ["1960-05-01", future], "sex": ["M", "F"]})
+    result = AgeMatchesDates().check(batch)
+    assert result.mask.tolist() == [True, False]
+    assert "is in the future" in result.reasons[1] and "patient 2" in result.reasons[1]
