@@ -9,10 +9,12 @@ sample, validate and evaluate ACTG 175 patients) three times:
 - alone,
 - beside ``--busy`` CPU-bound processes (default: as many as the cores this
   process may use), with the thread pools sized by synthgenesis,
+- the same with ``--threads 1``,
 - the same, with ``SYNTHGENESIS_THREADS`` set to the machine's core count
-  times ``--oversubscribe`` (what an unsized pool does on a big host),
+  times ``--oversubscribe`` and spinning OpenMP threads (what an unsized
+  pool does on a big host),
 
-and prints the wall times and the ratio to the idle run. With N busy
+and prints the wall times and the ratio to the idle run (after one warm-up run). With N busy
 neighbours on N cores the demo's fair share is about 1/(N+1) of the cores,
 so a ratio near N + 1 means it slowed only by its share. It also times
 ``synthgenesis --help`` (start-up, which must stay lazy).
@@ -87,9 +89,11 @@ def main() -> None:
     args = parser.parse_args()
     base = {k: v for k, v in os.environ.items() if k not in ("SYNTHGENESIS_THREADS", "OMP_NUM_THREADS")}
     print(f"machine: {machine()}; cores this process may use: {usable_cores()}; neighbours: {args.busy}")
+    run_demo(args.n, base)  # warm-up: caches (fonts, compiled files) filled, not counted
     idle = run_demo(args.n, base)
     limit = 20 * idle + 60
     sized = beside_busy(args.n, args.busy, base, limit)
+    one = beside_busy(args.n, args.busy, {**base, "SYNTHGENESIS_THREADS": "1"}, limit)
     unsized_env = {
         **base,
         "SYNTHGENESIS_THREADS": str((os.cpu_count() or 1) * args.oversubscribe),
@@ -102,6 +106,7 @@ def main() -> None:
     print("|---|---:|---:|")
     print(f"| demo, idle | {idle:.1f} | 1.00x |")
     print(f"| demo beside {args.busy} busy processes, pools sized | {sized:.1f} | {sized / idle:.2f}x |")
+    print(f"| demo beside {args.busy} busy processes, --threads 1 | {one:.1f} | {one / idle:.2f}x |")
     print(
         f"| demo beside {args.busy} busy processes, {args.oversubscribe} threads per core, spinning "
         f"| {unsized:.1f} | {unsized / idle:.2f}x |"

@@ -852,8 +852,6 @@ def _options(
 
 def main() -> None:
     """Console-script entry point."""
-    # OpenMP threads that wait for work sleep instead of spinning on a shared machine.
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     app()
 
 
