@@ -8,7 +8,8 @@ sample, validate and evaluate ACTG 175 patients) three times:
 
 - alone,
 - beside ``--busy`` CPU-bound processes (default: as many as the cores this
-  process may use), with the thread pools sized by synthgenesis,
+  process may use), with the thread pools sized by synthgenesis (cores left
+  free by the load),
 - the same with ``--threads 1``,
 - the same, with ``SYNTHGENESIS_THREADS`` set to the machine's core count
   times ``--oversubscribe`` and spinning OpenMP threads (what an unsized
@@ -61,9 +62,7 @@ def run_demo(n: int, env: dict[str, str]) -> float:
 
 
 def beside_busy(n: int, busy: int, env: dict[str, str], limit: float) -> float:
-    loops = [
-        subprocess.Popen([sys.executable, "-c", BUSY_LOOP.format(seconds=limit)]) for _ in range(busy)
-    ]
+    loops = [subprocess.Popen([sys.executable, "-c", BUSY_LOOP.format(seconds=limit)]) for _ in range(busy)]
     try:
         return run_demo(n, env)
     finally:
@@ -86,6 +85,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1500, help="synthetic patients the demo writes")
     parser.add_argument("--busy", type=int, default=usable_cores(), help="CPU-bound neighbour processes")
     parser.add_argument("--oversubscribe", type=int, default=8, help="threads per core for the unsized run")
+    parser.add_argument("--skip-unsized", action="store_true", help="leave out the (slow) oversubscribed run")
     args = parser.parse_args()
     base = {k: v for k, v in os.environ.items() if k not in ("SYNTHGENESIS_THREADS", "OMP_NUM_THREADS")}
     print(f"machine: {machine()}; cores this process may use: {usable_cores()}; neighbours: {args.busy}")
@@ -99,7 +99,7 @@ def main() -> None:
         "SYNTHGENESIS_THREADS": str((os.cpu_count() or 1) * args.oversubscribe),
         "OMP_WAIT_POLICY": "ACTIVE",
     }
-    unsized = beside_busy(args.n, args.busy, unsized_env, limit)
+    unsized = None if args.skip_unsized else beside_busy(args.n, args.busy, unsized_env, limit)
     help_s = startup_seconds()
     print()
     print("| run | seconds | / idle |")
@@ -107,10 +107,11 @@ def main() -> None:
     print(f"| demo, idle | {idle:.1f} | 1.00x |")
     print(f"| demo beside {args.busy} busy processes, pools sized | {sized:.1f} | {sized / idle:.2f}x |")
     print(f"| demo beside {args.busy} busy processes, --threads 1 | {one:.1f} | {one / idle:.2f}x |")
-    print(
-        f"| demo beside {args.busy} busy processes, {args.oversubscribe} threads per core, spinning "
-        f"| {unsized:.1f} | {unsized / idle:.2f}x |"
-    )
+    if unsized is not None:
+        print(
+            f"| demo beside {args.busy} busy processes, {args.oversubscribe} threads per core, spinning "
+            f"| {unsized:.1f} | {unsized / idle:.2f}x |"
+        )
     print(f"\nsynthgenesis --help: {help_s:.2f} s (best of 5)")
     print(f"fair share beside {args.busy} neighbours: about {args.busy + 1:.0f}x the idle time")
 

@@ -9,7 +9,13 @@ budget is the smallest of:
 - the cores this process may run on (:func:`os.sched_getaffinity`),
 - the CPU quota of its cgroup (``cpu.max`` in cgroup v2, ``cpu.cfs_quota_us``
   in v1), rounded up,
-- ``SYNTHGENESIS_THREADS`` or ``--threads``, when the user sets it.
+- the cores left free by other work when the command starts (those cores
+  minus the one-minute load average, at least one): beside CPU-bound
+  neighbours, threads that wait for each other at every parallel step cost
+  far more than they gain (`benchmarks/bench_threads.py`: the demo beside two
+  busy processes on 2 cores took 64 s with two threads, 19 s with one),
+
+unless the user sets ``SYNTHGENESIS_THREADS`` or ``--threads``.
 
 The command line applies it to every BLAS and OpenMP pool with
 :mod:`threadpoolctl` for the length of a command; worker processes of the
@@ -59,13 +65,24 @@ def usable_cores(cgroup_root: Path = Path("/sys/fs/cgroup")) -> int:
     return max(1, min(cores, quota) if quota else cores)
 
 
+def free_cores(cores: int | None = None, load: float | None = None) -> int:
+    """Of ``cores`` (default :func:`usable_cores`), those not taken by the current load (at least 1)."""
+    cores = usable_cores() if cores is None else cores
+    if load is None:
+        try:
+            load = os.getloadavg()[0]
+        except (AttributeError, OSError):
+            load = 0.0
+    return max(1, min(cores, math.floor(cores - load + 0.5)))
+
+
 def thread_count() -> int:
-    """Threads a BLAS or OpenMP pool of this process should use (``SYNTHGENESIS_THREADS`` or the cores)."""
+    """Threads a BLAS or OpenMP pool should use: ``SYNTHGENESIS_THREADS``, else :func:`free_cores`."""
     from synthgenesis.errors import ConfigError
 
     raw = os.environ.get(ENV_THREADS, "").strip()
     if not raw:
-        return usable_cores()
+        return free_cores()
     try:
         value = int(raw)
     except ValueError:

@@ -14,6 +14,7 @@ from synthgenesis.errors import ConfigError
 from synthgenesis.threads import (
     RUNTIME_VARIABLES,
     _cgroup_quota,
+    free_cores,
     limit_threads,
     single_threaded_worker,
     thread_count,
@@ -59,7 +60,15 @@ def test_thread_count_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> N
     with pytest.raises(ConfigError, match="SYNTHGENESIS_THREADS"):
         thread_count()
     monkeypatch.delenv("SYNTHGENESIS_THREADS")
-    assert thread_count() == usable_cores()
+    assert 1 <= thread_count() <= usable_cores()
+
+
+@pytest.mark.parametrize(
+    ("cores", "load", "expected"),
+    [(2, 0.0, 2), (2, 0.4, 2), (2, 1.0, 1), (2, 2.0, 1), (16, 3.2, 13), (4, 40.0, 1)],
+)
+def test_free_cores_leave_room_for_the_load(cores: int, load: float, expected: int) -> None:
+    assert free_cores(cores, load) == expected
 
 
 def _blas_threads() -> set[int]:
