@@ -61,9 +61,11 @@ def run_demo(n: int, env: dict[str, str]) -> float:
         return time.perf_counter() - t0
 
 
-def beside_busy(n: int, busy: int, env: dict[str, str], limit: float) -> float:
-    loops = [subprocess.Popen([sys.executable, "-c", BUSY_LOOP.format(seconds=limit)]) for _ in range(busy)]
+def beside_busy(n: int, busy: int, env: dict[str, str], limit: float, settle: float) -> float:
+    code = BUSY_LOOP.format(seconds=limit + settle)
+    loops = [subprocess.Popen([sys.executable, "-c", code]) for _ in range(busy)]
     try:
+        time.sleep(settle)  # the neighbours have been running a while, as on a shared machine
         return run_demo(n, env)
     finally:
         for p in loops:
@@ -85,6 +87,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1500, help="synthetic patients the demo writes")
     parser.add_argument("--busy", type=int, default=usable_cores(), help="CPU-bound neighbour processes")
     parser.add_argument("--oversubscribe", type=int, default=8, help="threads per core for the unsized run")
+    parser.add_argument("--settle", type=float, default=75, help="seconds the neighbours run first")
     parser.add_argument("--skip-unsized", action="store_true", help="leave out the (slow) oversubscribed run")
     args = parser.parse_args()
     base = {k: v for k, v in os.environ.items() if k not in ("SYNTHGENESIS_THREADS", "OMP_NUM_THREADS")}
@@ -92,14 +95,14 @@ def main() -> None:
     run_demo(args.n, base)  # warm-up: caches (fonts, compiled files) filled, not counted
     idle = run_demo(args.n, base)
     limit = 20 * idle + 60
-    sized = beside_busy(args.n, args.busy, base, limit)
-    one = beside_busy(args.n, args.busy, {**base, "SYNTHGENESIS_THREADS": "1"}, limit)
+    sized = beside_busy(args.n, args.busy, base, limit, args.settle)
+    one = beside_busy(args.n, args.busy, {**base, "SYNTHGENESIS_THREADS": "1"}, limit, args.settle)
     unsized_env = {
         **base,
         "SYNTHGENESIS_THREADS": str((os.cpu_count() or 1) * args.oversubscribe),
         "OMP_WAIT_POLICY": "ACTIVE",
     }
-    unsized = None if args.skip_unsized else beside_busy(args.n, args.busy, unsized_env, limit)
+    unsized = None if args.skip_unsized else beside_busy(args.n, args.busy, unsized_env, limit, args.settle)
     help_s = startup_seconds()
     print()
     print("| run | seconds | / idle |")
