@@ -617,7 +617,8 @@ def demo(
         config.sampling.n = n
     if seed is not None:
         config.study.seed = seed
-    _run_config(config, out, overwrite, as_json)
+    # The built-in study lives in the installed package: its output goes to the current folder.
+    _run_config(config, out or Path(config.output.dir or "synthgenesis-demo"), overwrite, as_json)
 
 
 # ----------------------------------------------------------------------------- evaluation

@@ -451,3 +451,13 @@ def test_resume_reuses_finished_blocks(tmp_path: Path) -> None:
     assert manifest["execution"]["resumed_blocks"] == 2 and manifest["execution"]["blocks"] == 4
     in_process = invoke("run", str(study), "--out", str(tmp_path / "x"), "--resume")
     assert in_process.exit_code == 2 and "resuming needs the block engine" in in_process.stderr
+
+
+def test_demo_writes_into_the_current_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The demo study ships inside the package; its output must not land there."""
+    pytest.importorskip("lifelines")
+    monkeypatch.chdir(tmp_path)
+    result = invoke("demo", "-n", "200", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["out"] == "synthgenesis-demo"
+    assert (tmp_path / "synthgenesis-demo" / "report.html").exists()
