@@ -12,7 +12,8 @@ Files are streamed line by line with at most one record (bounded by the
 record limit) in memory: a line over the limit is measured and dropped, never
 kept whole. A UTF-8 byte-order mark at the start of a file is skipped; files
 that are UTF-16/UTF-32 text or compressed are refused with what to do.
-Lines end with ``\n``, ``\r\n`` or ``\r``.
+Lines end with ``\n``, ``\r\n`` or ``\r``. These jobs, shared by every domain
+reader, are :mod:`synthgenesis.readers`'.
 Writers write canonical SMILES (RDKit), atomically.
 """
 
@@ -20,10 +21,9 @@ from __future__ import annotations
 
 import contextlib
 import io
-import itertools
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,17 @@ from synthgenesis.plugins.molecules.parsing import (
     max_smiles_atoms,
     parse_smiles,
 )
+from synthgenesis.readers import (
+    Line,
+    batched,
+    file_lines,
+    record_frame,
+    require_records,
+    split_lines,  # noqa: F401  (part of this module's interface: tests cut lines with it)
+    text_problem,
+    unique_ids,
+    wrong_delimiter,
+)
 from synthgenesis.types import READ_ERROR_COLUMN
 
 SAMPLE_COLUMN = "smiles"
@@ -55,111 +66,7 @@ _RESERVED = (ID_COLUMN, SAMPLE_COLUMN, READ_ERROR_COLUMN)
 
 # ----------------------------------------------------------------------------- lines
 
-_BOM = b"\xef\xbb\xbf"
-_EOL = re.compile(rb"\r\n|\r|\n")
-_BLOCK = 1 << 20
-#: Starts of files that are not UTF-8 text, with what to do about them.
-_NOT_TEXT = (
-    (b"\x00\x00\xfe\xff", "UTF-32 text (big-endian byte-order mark)", "save it as UTF-8"),
-    (b"\xff\xfe\x00\x00", "UTF-32 text (little-endian byte-order mark)", "save it as UTF-8"),
-    (b"\xff\xfe", "UTF-16 text (little-endian byte-order mark)", "save it as UTF-8"),
-    (b"\xfe\xff", "UTF-16 text (big-endian byte-order mark)", "save it as UTF-8"),
-    (b"\x1f\x8b", "gzip-compressed", "decompress it first (gunzip)"),
-    (b"PK\x03\x04", "a zip archive", "extract it first"),
-    (b"\xfd7zXZ\x00", "xz-compressed", "decompress it first (unxz)"),
-)
-_BZIP2 = re.compile(rb"BZh[1-9]1AY&SY")
 _RDKIT_LINE = re.compile(r"\bon line (\d+)")
-
-#: One physical line: its number, its bytes without the line break (``None`` if over the
-#: record limit, measured and dropped) and its size in bytes.
-Line = tuple[int, bytes | None, int]
-
-
-def _file_lines(path: Path) -> Iterator[Line]:
-    """The lines of a file, streamed with at most ``max_record_bytes`` plus one block in memory.
-
-    A UTF-8 byte-order mark at the start is skipped; a file that starts like
-    UTF-16/UTF-32 text or a compressed archive is refused.
-    """
-    _check_file(path)
-    limit = limits().max_record_bytes
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(_BLOCK)
-            _refuse_non_text(path, head)
-            if head.startswith(_BOM):
-                head = head[len(_BOM) :]
-            blocks = itertools.chain([head], iter(lambda: fh.read(_BLOCK), b""))
-            yield from split_lines(blocks, limit)
-    except OSError as exc:
-        raise InvalidDataError(f"{path}: cannot be read: {exc.strerror or exc}") from exc
-
-
-def _refuse_non_text(path: Path, head: bytes) -> None:
-    for magic, what, todo in _NOT_TEXT:
-        if head.startswith(magic):
-            raise InvalidDataError(f"{path}: the file is {what}, not UTF-8 text; {todo}")
-    if _BZIP2.match(head):
-        raise InvalidDataError(f"{path}: the file is bzip2-compressed, not UTF-8 text; decompress it first")
-
-
-def split_lines(blocks: Iterable[bytes], limit: int) -> Iterator[Line]:
-    """Cut a stream of byte blocks into lines at ``\n``, ``\r\n`` or ``\r`` (as :meth:`bytes.splitlines`).
-
-    A line longer than ``limit`` bytes comes back as ``None`` with its size:
-    it is counted while it streams past and never held whole.
-    """
-    number = 0
-    buf = bytearray()
-    skipped = -1  # bytes of an over-limit line counted so far; -1 when none is open
-    scan = 0  # where the search for a line break resumes (the bytes before it hold none)
-    for block in itertools.chain(blocks, [None]):
-        final = block is None
-        if not final:
-            buf += block
-        pos = 0
-        while True:
-            m = _EOL.search(buf, max(pos, scan))
-            if m is None or (not final and m.end() == len(buf) and buf[-1] == 0x0D):
-                break  # no break left, or a "\r" that may be the first half of "\r\n"
-            number += 1
-            size = m.start() - pos
-            if skipped >= 0:
-                yield number, None, skipped + size
-                skipped = -1
-            elif size > limit:
-                yield number, None, size
-            else:
-                yield number, bytes(buf[pos : m.start()]), size
-            pos = m.end()
-        if final:
-            rest = len(buf) - pos
-            if skipped >= 0 or rest:
-                number += 1
-                if skipped >= 0 or rest > limit:
-                    yield number, None, max(skipped, 0) + rest
-                else:
-                    yield number, bytes(buf[pos:]), rest
-            return
-        del buf[:pos]
-        if skipped >= 0 or len(buf) > limit:
-            keep = 1 if buf and buf[-1] == 0x0D else 0  # a trailing "\r" is a line break to come
-            skipped = max(skipped, 0) + len(buf) - keep
-            del buf[: len(buf) - keep]
-        scan = max(0, len(buf) - 1)
-
-
-def _text_problem(raw: bytes) -> str | None:
-    """Why a line is not text: a NUL byte or bytes that are not UTF-8, else ``None``."""
-    nul = raw.find(b"\x00")
-    if nul >= 0:
-        return f"holds a NUL byte at column {nul + 1} (binary data, not text)"
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return f"not UTF-8 text ({exc.reason}: byte 0x{raw[exc.start]:02x} at column {exc.start + 1})"
-    return None
 
 
 # ----------------------------------------------------------------------------- SMILES files
@@ -178,7 +85,7 @@ def _smiles_rows(path: Path) -> Iterator[dict[str, Any]]:
     none of those words is SMILES, so no molecule can be mistaken for it.
     """
     first_content = True
-    for lineno, raw, size in _file_lines(path):
+    for lineno, raw, size in file_lines(path):
         where = f"line {lineno}"
         if raw is None:
             first_content = False
@@ -186,7 +93,7 @@ def _smiles_rows(path: Path) -> Iterator[dict[str, Any]]:
             continue
         if not raw.strip():
             continue
-        problem = _text_problem(raw)
+        problem = text_problem(raw)
         if problem is not None:
             first_content = False
             yield _row(where, None, f"{where}: {problem}")
@@ -235,7 +142,7 @@ def _sdf_rows(path: Path) -> Iterator[dict[str, Any]]:
     size = 0
     over = False
     title: bytes | None = None
-    for lineno, raw, n in _file_lines(path):
+    for lineno, raw, n in file_lines(path):
         end = raw is not None and raw[:4] == b"$$$$"
         if not first:
             first, title = lineno, None if end else raw
@@ -267,7 +174,7 @@ def _sdf_record(
     if lines is None:
         return _row(rid, None, f"{label}, {where}: {check_record_bytes(size, 'the record')}")
     for offset, raw in enumerate(lines):
-        problem = _text_problem(raw)
+        problem = text_problem(raw)
         if problem is not None:
             return _row(rid, None, f"{label}, line {span[0] + offset}: {problem}")
     text = b"\n".join(lines).decode("utf-8")
@@ -414,7 +321,7 @@ def _csv_records(path: Path) -> Iterator[CsvRecord]:
     costs one line, not the rest of the file.
     """
     limit = limits().max_record_bytes
-    lines = _file_lines(path)
+    lines = file_lines(path)
     pending: list[Line] = []  # lines taken back after an unterminated quote, to read again
 
     def next_line() -> Line | None:
@@ -446,7 +353,7 @@ def _csv_records(path: Path) -> Iterator[CsvRecord]:
         if not closed:
             continue
         last = taken[-1][0] if taken else lineno
-        problem = _text_problem(text.encode("utf-8", "surrogateescape"))
+        problem = text_problem(text.encode("utf-8", "surrogateescape"))
         yield lineno, last, (None if problem else fields), problem
 
 
@@ -465,9 +372,7 @@ def _csv_rows(path: Path) -> Iterator[dict[str, Any]]:
     names = [h.strip() for h in header]
     lowered = [h.lower() for h in names]
     if SAMPLE_COLUMN not in lowered:
-        hint = ""
-        if len(header) == 1 and (";" in header[0] or "\t" in header[0]):
-            hint = "; fields must be separated by commas"
+        hint = "; fields must be separated by commas" if wrong_delimiter(header, ";\t") else ""
         raise InvalidDataError(
             f"{path}: no 'smiles' column (columns: {_cut(', '.join(header)) or 'none'}){hint}"
         )
@@ -554,13 +459,13 @@ def read_chunks(path: str | Path, size: int) -> Iterator[pd.DataFrame]:
             f"{path}: unsupported molecule format {suffix!r}; use one of {', '.join(FORMATS)}"
         )
     seen: Counter[str] = Counter()
-    any_read = False
-    while batch := list(itertools.islice(rows, size)):
-        any_read = True
-        frame = _frame(batch, seen)
-        yield _numeric_extras(frame) if suffix == ".csv" else frame
-    if not any_read:
-        _no_empty([], path)
+    finish = _numeric_extras if suffix == ".csv" else _same
+    frames = (finish(_frame(batch, seen)) for batch in batched(rows, size))
+    yield from require_records(frames, lambda: _empty_file(path))
+
+
+def _same(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame
 
 
 def write(batch: pd.DataFrame, path: str | Path) -> None:
@@ -622,20 +527,15 @@ def _cut(text: str) -> str:
     return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
 
 
+def _empty_file(path: Path) -> str:
+    return f"{path}: holds no molecules (the file is empty or has only blank lines, comments or a header)"
+
+
 def _no_empty(rows: list[dict[str, Any]], path: Path) -> list[dict[str, Any]]:
     """``rows``, or an error if the file holds no record at all."""
     if not rows:
-        raise InvalidDataError(
-            f"{path}: holds no molecules (the file is empty or has only blank lines, comments or a header)"
-        )
+        raise InvalidDataError(_empty_file(path))
     return rows
-
-
-def _check_file(path: Path) -> None:
-    if not path.exists():
-        raise InvalidDataError(f"{path}: no such file")
-    if path.is_dir():
-        raise InvalidDataError(f"{path}: is a folder, not a file")
 
 
 def _smiles_row(record_id: str, smiles: str, where: str) -> dict[str, Any]:
@@ -654,26 +554,10 @@ def _row(record_id: str, smiles: str | None, error: str | None) -> dict[str, Any
     return {ID_COLUMN: record_id, SAMPLE_COLUMN: smiles, READ_ERROR_COLUMN: error}
 
 
-def unique_ids(ids: list[str], seen: Counter[str] | None = None) -> list[str]:
-    """Keep ids, suffixing repeats with ``#2``, ``#3``... so every record id is unique.
-
-    ``seen`` carries the counts over from earlier chunks of the same file.
-    """
-    seen = Counter() if seen is None else seen
-    out = []
-    for rid in ids:
-        seen[rid] += 1
-        out.append(rid if seen[rid] == 1 else f"{rid}#{seen[rid]}")
-    return out
-
-
 def _frame(rows: list[dict[str, Any]], seen: Counter[str] | None = None) -> pd.DataFrame:
-    columns = list(_RESERVED)
-    for row in rows:
-        columns.extend(c for c in row if c not in columns)
-    frame = pd.DataFrame(rows, columns=columns).astype({c: object for c in _RESERVED})
+    frame = record_frame(rows, _RESERVED)
     frame[ID_COLUMN] = unique_ids([str(r) for r in frame[ID_COLUMN].tolist()], seen)
-    return frame[[ID_COLUMN, SAMPLE_COLUMN, READ_ERROR_COLUMN, *columns[3:]]]
+    return frame
 
 
 # ----------------------------------------------------------------------------- storage
