@@ -1,7 +1,8 @@
 """Pairwise association between columns of mixed kinds.
 
 * numeric-numeric: Pearson correlation (signed, in [-1, 1]);
-* categorical-categorical: Cramér's V without bias correction (in [0, 1]);
+* categorical-categorical: Cramér's V without bias correction (in [0, 1]), by
+  :func:`scipy.stats.contingency.association`;
 * numeric-categorical: correlation ratio eta (in [0, 1]).
 
 A pair involving a column that is constant in the table has association 0 (nothing
@@ -13,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from scipy.stats.contingency import association
 
 
 def pearson(x: np.ndarray, y: np.ndarray) -> float:
@@ -35,18 +37,15 @@ def _dense_codes(codes: np.ndarray) -> tuple[np.ndarray, int]:
 
 
 def cramers_v(a: np.ndarray, b: np.ndarray) -> float:
-    """Cramér's V of two integer-coded variables (no bias correction)."""
+    """Cramér's V of two integer-coded variables (no bias correction); 0 when either is constant."""
     a_codes, r = _dense_codes(a)
     b_codes, c = _dense_codes(b)
-    n = len(a_codes)
-    table = np.bincount(a_codes * c + b_codes, minlength=r * c).reshape(r, c).astype(float)
+    table = np.bincount(a_codes * c + b_codes, minlength=r * c).reshape(r, c)
+    # Codes with no row would give zero expected counts: SciPy's table holds observed levels only.
     table = table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]
-    r, c = table.shape
-    if min(r, c) < 2:
+    if min(table.shape) < 2:
         return 0.0
-    expected = np.outer(table.sum(axis=1), table.sum(axis=0)) / n
-    chi2 = float(((table - expected) ** 2 / expected).sum())
-    return float(np.sqrt(min(1.0, chi2 / (n * (min(r, c) - 1)))))
+    return float(min(1.0, association(table, method="cramer", correction=False)))
 
 
 def correlation_ratio(codes: np.ndarray, values: np.ndarray) -> float:

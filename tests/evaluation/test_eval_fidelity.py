@@ -57,6 +57,43 @@ def test_ks_matches_scipy() -> None:
     assert ks_statistic(ties, other) == pytest.approx(stats.ks_2samp(ties, other).statistic)
 
 
+def _ecdf_gap(x: np.ndarray, y: np.ndarray) -> float:
+    """The KS statistic as the project computed it before it called SciPy (largest ECDF gap)."""
+    x, y = np.sort(x), np.sort(y)
+    points = np.concatenate([x, y])
+    gap = np.searchsorted(x, points, side="right") / len(x) - np.searchsorted(y, points, side="right") / len(
+        y
+    )
+    return float(np.max(np.abs(gap)))
+
+
+def _chi2_cramers_v(a: np.ndarray, b: np.ndarray) -> float:
+    """Cramér's V from the chi-squared sum, as the project computed it before it called SciPy."""
+    table = pd.crosstab(a, b).to_numpy().astype(float)
+    if min(table.shape) < 2:
+        return 0.0
+    n = table.sum()
+    expected = np.outer(table.sum(axis=1), table.sum(axis=0)) / n
+    chi2 = float(((table - expected) ** 2 / expected).sum())
+    return float(np.sqrt(min(1.0, chi2 / (n * (min(table.shape) - 1)))))
+
+
+def test_scipy_statistics_equal_the_former_formulas() -> None:
+    rng = np.random.default_rng(7)
+    for n, m in [(1, 1), (3, 40), (200, 150), (5000, 4000)]:
+        a, b = rng.normal(size=n), rng.normal(0.2, 1.1, size=m)
+        assert abs(ks_statistic(a, b) - _ecdf_gap(a, b)) < 1e-9
+        ties_a, ties_b = rng.integers(0, 4, n).astype(float), rng.integers(1, 6, m).astype(float)
+        assert abs(ks_statistic(ties_a, ties_b) - _ecdf_gap(ties_a, ties_b)) < 1e-9
+    for n, levels in [(10, 2), (300, 3), (2000, 7)]:
+        a = rng.integers(0, levels, n)
+        b = (a * 3 + rng.integers(0, 3, n)) % (levels + 2)
+        assert abs(cramers_v(a, b) - _chi2_cramers_v(a, b)) < 1e-9
+        sparse = np.where(a == 0, 4000, a)  # large codes and an unused gap between them
+        assert abs(cramers_v(sparse, b) - _chi2_cramers_v(sparse, b)) < 1e-9
+    assert cramers_v(np.array([0, 1, 0, 1]), np.array([5, 5, 5, 5])) == 0.0
+
+
 def test_total_variation_known_values() -> None:
     assert total_variation(np.array(["a", "b"]), np.array(["a", "a"])) == pytest.approx(0.5)
     assert total_variation(np.array(["a", "a"]), np.array(["b", "b"])) == pytest.approx(1.0)
