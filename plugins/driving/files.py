@@ -10,17 +10,19 @@ or nested deeper than ``max_json_depth`` is never handed to the JSON parser,
 and a scenario with more than ``max_vehicles`` vehicles is refused before
 any vehicle is looked at.
 
-JSON Lines files are streamed line by line (:func:`read_chunks` holds one
-chunk of records at a time). Lines are split at ``\\n`` only (a ``\\r``
-before it is dropped); blank lines are skipped; a UTF-8 byte-order mark at
-the start of the file is ignored. Each other line is one record: a line that
+JSON Lines files are streamed line by line by
+:func:`synthgenesis.readers.file_lines` (:func:`read_chunks` holds one chunk
+of records at a time). Lines are split at ``\\n`` only (a ``\\r`` before it is
+dropped); blank lines are skipped; a UTF-8 byte-order mark at the start of
+the file is ignored. Each other line is one record: a line that
 is not UTF-8, holds a NUL byte, is not JSON, repeats a key within an object,
 or does not follow the scenario format is a row with a read error naming its
 line. A ``.json`` file is read whole: a list is cut into its elements, each
 one record under the same limits, so one bad element never hides the
 others. Refused whole: a file that holds no scenario at all (empty, only
 blank lines, ``[]``, a bare number), a ``.json`` file that is not UTF-8, and
-a file that starts like UTF-16/32 text or a compressed archive.
+a file that starts like UTF-16/32 text or a compressed archive
+(:func:`synthgenesis.readers.refuse_non_text`).
 """
 
 from __future__ import annotations
@@ -32,14 +34,22 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from synthgenesis.errors import InvalidDataError
-from synthgenesis.io import write_text
+from synthgenesis.io import check_data_file, write_text
 from synthgenesis.limits import check_json_record, check_record_bytes, json_depth, limits
 from synthgenesis.plugins.driving.fleet import SAMPLE_COLUMN, is_missing
-from synthgenesis.plugins.driving.schema import ScenarioError, parse_scenario, scenario_id
+from synthgenesis.plugins.driving.schema import ScenarioError, parse_scenario, plain_json, scenario_id
+from synthgenesis.readers import (
+    Line,
+    batched,
+    file_lines,
+    read_text,
+    record_frame,
+    require_records,
+    text_problem,
+)
 from synthgenesis.types import READ_ERROR_COLUMN
 
 FORMATS = (".json", ".jsonl")
@@ -48,16 +58,6 @@ RECORD_ID = "record_id"
 #: (where the record is in the file, the parsed JSON value or None, why it could not be read or None)
 Item = tuple[str, Any, str | None]
 
-_BOM = b"\xef\xbb\xbf"
-#: Leading bytes of files that are not UTF-8 JSON text, with what they are.
-_NOT_TEXT = (
-    (b"\x1f\x8b", "gzip-compressed; decompress it first"),
-    (b"PK\x03\x04", "a zip archive; extract the scenario file first"),
-    (b"\x00\x00\xfe\xff", "UTF-32 text; save it as UTF-8"),
-    (b"\xff\xfe\x00\x00", "UTF-32 text; save it as UTF-8"),
-    (b"\xfe\xff", "UTF-16 text; save it as UTF-8"),
-    (b"\xff\xfe", "UTF-16 text; save it as UTF-8"),
-)
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 #: The rest of a JSON string after its opening quote, through the closing quote.
 _STRING_REST = re.compile(r'[^"\\]*(?:\\.[^"\\]*)*"', re.S)
@@ -101,7 +101,7 @@ def _decode(text: str, *, lines: bool = False) -> tuple[Any, str | None]:
 
 def _rows(items: Iterable[Item], seen: dict[str, str]) -> pd.DataFrame:
     """Build a batch from items; ``seen`` maps scenario ids read so far to where (kept across chunks)."""
-    records, scenarios, errors = [], [], []
+    rows = []
     for fallback, obj, error in items:
         sid = scenario_id(obj)
         record = sid if sid is not None else fallback
@@ -116,33 +116,22 @@ def _rows(items: Iterable[Item], seen: dict[str, str]) -> pd.DataFrame:
         if error is None:
             seen[record] = fallback
         where = f"scenario {sid!r} ({fallback})" if sid is not None else f"scenario at {fallback} (no id)"
-        records.append(record)
-        scenarios.append(scenario)
-        errors.append(None if error is None else f"{where}: {error}")
-    return pd.DataFrame(
-        {
-            RECORD_ID: pd.Series(records, dtype=object),
-            SAMPLE_COLUMN: pd.Series(scenarios, dtype=object),
-            READ_ERROR_COLUMN: pd.Series(errors, dtype=object),
-        }
-    )
+        rows.append(
+            {
+                RECORD_ID: record,
+                SAMPLE_COLUMN: scenario,
+                READ_ERROR_COLUMN: None if error is None else f"{where}: {error}",
+            }
+        )
+    return record_frame(rows, (RECORD_ID, SAMPLE_COLUMN, READ_ERROR_COLUMN))
 
 
 def _check_path(path: Path) -> str:
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
         raise InvalidDataError(f"{path}: unsupported scenario format {suffix!r}; use .json or .jsonl")
-    if not path.exists():
-        raise InvalidDataError(f"{path}: no such file")
-    if not path.is_file():
-        raise InvalidDataError(f"{path}: not a file")
+    check_data_file(path)
     return suffix
-
-
-def _refuse_non_text(path: Path, head: bytes) -> None:
-    for magic, what in _NOT_TEXT:
-        if head.startswith(magic):
-            raise InvalidDataError(f"{path}: the file is {what}")
 
 
 def _items(path: Path) -> Iterator[Item]:
@@ -173,72 +162,62 @@ def read_chunks(path: str | Path, size: int) -> Iterator[pd.DataFrame]:
     read error in whichever chunk it comes, as with :func:`read`.
     """
     path = Path(path)
-    items = _items(path)
     seen: dict[str, str] = {}
-    any_read = False
-    while chunk := list(itertools.islice(items, size)):
-        any_read = True
-        yield _rows(chunk, seen)
-    if not any_read:
-        raise InvalidDataError(f"{path}: holds no scenarios")
+    frames = (_rows(chunk, seen) for chunk in batched(_items(path), size))
+    yield from require_records(frames, lambda: f"{path}: holds no scenarios")
 
 
 # ----------------------------------------------------------------------------- JSON Lines
 
 
 def _jsonl_items(path: Path) -> Iterator[Item]:
-    """One item per non-blank line, read with at most ``max_record_bytes`` (+2) bytes in memory per line."""
-    lim = limits()
+    """One item per non-blank line, read with at most ``max_record_bytes`` bytes in memory per line.
+
+    Each line is handled once the next one is read, so the last line is known:
+    if the file does not end with a line break, a last line that is not JSON
+    is said to be cut off.
+    """
+    held: Line | None = None
+    for line in file_lines(path, newlines="lf"):
+        if held is not None:
+            yield from _jsonl_item(held, terminated=True)
+        held = line
+    if held is not None:
+        yield from _jsonl_item(held, terminated=_ends_with_newline(path))
+
+
+def _ends_with_newline(path: Path) -> bool:
     with open(path, "rb") as fh:
-        _refuse_non_text(path, fh.read(4))
-        fh.seek(0)
-        number = 0
-        while raw := fh.readline(lim.max_record_bytes + 2):  # +2: room for "\r\n"
-            number += 1
-            what = f"line {number}"
-            terminated = raw.endswith(b"\n")
-            if not terminated and len(raw) == lim.max_record_bytes + 2:
-                size = len(raw)  # over the limit: count the rest of the line without keeping it
-                while more := fh.readline(1 << 20):
-                    size += len(more)
-                    if more.endswith(b"\n"):
-                        size -= 2 if more.endswith(b"\r\n") else 1
-                        break
-                yield what, None, check_record_bytes(size, "the line")
-                continue
-            parsed = _jsonl_line(raw, number, terminated)
-            if parsed is not None:  # None: a blank line
-                yield what, *parsed
+        if fh.seek(0, 2) == 0:
+            return True
+        fh.seek(-1, 2)
+        return fh.read(1) == b"\n"
 
 
-def _jsonl_line(raw: bytes, number: int, terminated: bool) -> tuple[Any, str | None] | None:
-    """The value of one line or why it cannot be read; ``None`` for a blank line."""
-    body = raw[:-1] if terminated else raw
-    if body.endswith(b"\r"):
-        body = body[:-1]
-    if number == 1 and body.startswith(_BOM):
-        body = body[len(_BOM) :]
-    if not body.strip():
-        return None
-    reason = check_record_bytes(len(body), "the line")
-    if reason is not None:
-        return None, reason
-    nul = body.find(b"\x00")
-    if nul >= 0:
-        return None, f"the line holds a NUL byte at column {nul + 1} (binary data, not JSON text)"
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return None, f"the line is not UTF-8 text (byte 0x{body[exc.start]:02x} at byte {exc.start + 1})"
+def _jsonl_item(line: Line, terminated: bool) -> Iterator[Item]:
+    """The item of one line; none for a blank line."""
+    number, body, size = line
+    if body is None:
+        yield f"line {number}", None, check_record_bytes(size, "the line")
+    elif body.strip():
+        value, reason = _jsonl_line(body)
+        if reason is not None and not terminated:
+            reason += "; the file ends in the middle of this line (truncated?)"
+        yield f"line {number}", value, reason
+
+
+def _jsonl_line(body: bytes) -> tuple[Any, str | None]:
+    """The value of one non-blank line, or why it cannot be read."""
+    problem = text_problem(body, "the line")
+    if problem is not None:
+        return None, problem
+    text = body.decode("utf-8")
     # A line nests at most as deep as it has brackets: count them (fast) before the full depth scan.
     if text.count("{") + text.count("[") > limits().max_json_depth:
         reason = check_json_record(text, "the line")
         if reason is not None:
             return None, reason
-    value, reason = _decode(text)
-    if reason is not None and not terminated:
-        reason += "; the file ends in the middle of this line (truncated?)"
-    return value, reason
+    return _decode(text)
 
 
 # ----------------------------------------------------------------------------- .json
@@ -282,17 +261,7 @@ def _element_end(text: str, start: int) -> tuple[int | None, int]:
 
 
 def _json_items(path: Path) -> Iterator[Item]:
-    data = path.read_bytes()
-    _refuse_non_text(path, data[:4])
-    if data.startswith(_BOM):
-        data = data[len(_BOM) :]
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise InvalidDataError(
-            f"{path}: not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line}); save it as UTF-8"
-        ) from None
+    text = read_text(path)
     start = _WHITESPACE.match(text).end()  # type: ignore[union-attr]
     if start == len(text):
         raise InvalidDataError(f"{path}: holds no scenarios (the file is empty)")
@@ -309,8 +278,7 @@ def _json_items(path: Path) -> Iterator[Item]:
             f"at {_position(text, start)}"
         )
     # Only a file nested deeper than the limit needs each element's depth before it is decoded.
-    deep = json_depth(data) > limits().max_json_depth + 1  # + 1: the list itself
-    del data
+    deep = json_depth(text) > limits().max_json_depth + 1  # + 1: the list itself
     yield from _list_items(text, start + 1, deep)
 
 
@@ -390,17 +358,8 @@ def _one_element(text: str, start: int, what: str) -> tuple[Item, int | None]:
 # ----------------------------------------------------------------------------- writing
 
 
-def _plain(value: Any) -> Any:
-    """numpy scalars and arrays from generators, as plain JSON values."""
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
-
-
 def _dumps(scenario: Any, **kwargs: Any) -> str:
-    return json.dumps(scenario, default=_plain, allow_nan=False, **kwargs)
+    return json.dumps(scenario, default=plain_json, allow_nan=False, **kwargs)
 
 
 def write(batch: pd.DataFrame, path: str | Path) -> None:
@@ -440,7 +399,7 @@ def to_storage(batch: pd.DataFrame) -> pd.DataFrame:
     """A Parquet-safe copy: each scenario as its JSON text (``None`` stays ``None``)."""
     out = batch.copy()
     out[SAMPLE_COLUMN] = pd.Series(
-        [None if is_missing(s) else json.dumps(s, default=_plain) for s in batch[SAMPLE_COLUMN].tolist()],
+        [None if is_missing(s) else json.dumps(s, default=plain_json) for s in batch[SAMPLE_COLUMN].tolist()],
         index=batch.index,
         dtype=object,
     )

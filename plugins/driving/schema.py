@@ -130,8 +130,11 @@ def scenario_id(obj: Any) -> str | None:
     return None
 
 
-def _json_default(value: Any) -> Any:
-    """numpy scalars and arrays (which generators put in metadata) as plain JSON values."""
+def plain_json(value: Any) -> Any:
+    """numpy scalars and arrays (which generators put in scenarios) as plain JSON values.
+
+    The ``default`` of :func:`json.dumps` for scenarios: anything else is not JSON data.
+    """
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, np.ndarray):
@@ -189,7 +192,7 @@ def parse_scenario(obj: Any) -> dict[str, Any]:
         if not isinstance(obj["metadata"], dict):
             raise ScenarioError(f"metadata must be a JSON object, got {type(obj['metadata']).__name__}")
         try:
-            json.dumps(obj["metadata"], allow_nan=False, default=_json_default)
+            json.dumps(obj["metadata"], allow_nan=False, default=plain_json)
         except (TypeError, ValueError, RecursionError) as exc:
             raise ScenarioError(f"metadata must be JSON data: {exc}") from None
         out["metadata"] = obj["metadata"]

@@ -103,7 +103,8 @@ def test_bad_records_are_rows_not_refused_files(tmp_path: Path) -> None:
     ]
     (tmp_path / "latin1.jsonl").write_bytes(b'{"id": "\xe9"}\n')
     assert files.read(tmp_path / "latin1.jsonl")[READ_ERROR_COLUMN].tolist() == [
-        "scenario at line 1 (no id): the line is not UTF-8 text (byte 0xe9 at byte 9)"
+        "scenario at line 1 (no id): the line is not UTF-8 text "
+        "(byte 0xe9 at column 9: invalid continuation byte)"
     ]
 
 
