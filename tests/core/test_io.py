@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
+import http.server
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -78,6 +83,43 @@ def test_fetch_file_refuses_a_bad_download(tmp_path: Path) -> None:
     assert not (tmp_path / "c" / "s.txt").exists()
     with pytest.raises(DownloadError, match="place it at"):
         fetch_file((tmp_path / "missing").as_uri(), filename="m.txt", sha256="0" * 64, folder=tmp_path / "c")
+
+
+@contextlib.contextmanager
+def _local_http_server(folder: Path) -> Iterator[str]:
+    """An HTTP server on the loopback address serving ``folder``; yields its base URL."""
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    handler.log_message = lambda *args: None  # type: ignore[method-assign]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+def test_fetch_file_over_http(tmp_path: Path) -> None:
+    served = tmp_path / "served"
+    served.mkdir()
+    (served / "ref.csv").write_bytes(b"x,y\n1,2\n")
+    digest = hashlib.sha256(b"x,y\n1,2\n").hexdigest()
+    cache = tmp_path / "cache"
+    with _local_http_server(served) as base:
+        got = fetch_file(f"{base}/ref.csv", filename="ref.csv", sha256=digest, folder=cache)
+        assert got == cache / "ref.csv" and got.read_bytes() == b"x,y\n1,2\n"
+        (served / "ref.csv").unlink()
+        assert fetch_file(f"{base}/ref.csv", filename="ref.csv", sha256=digest, folder=cache) == got
+        with pytest.raises(DownloadError, match=r"could not download gone.csv .* place it at"):
+            fetch_file(f"{base}/gone.csv", filename="gone.csv", sha256=digest, folder=cache)
+        (served / "wrong.csv").write_bytes(b"not the data")
+        with pytest.raises(InvalidDataError, match=r"does not match its checksum .* was not kept"):
+            fetch_file(f"{base}/wrong.csv", filename="wrong.csv", sha256=digest, folder=cache)
+    assert sorted(p.name for p in cache.iterdir()) == ["ref.csv"]  # no partial or rejected file left
+    with pytest.raises(DownloadError, match="use an http"):
+        fetch_file("gopher://127.0.0.1/x", filename="x", sha256=digest, folder=cache)
 
 
 def test_cache_dir_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
