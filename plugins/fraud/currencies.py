@@ -2,198 +2,80 @@
 
 A card network settles amounts in whole minor units (cents, fils, yen), so an
 amount with more decimals than its currency's minor unit cannot have been
-charged. The table is ISO 4217 "List one" (current currency and funds codes)
-as published by the maintenance agency on 2026-01-01. Codes whose minor unit
-is "N.A." (precious metals, bond-market units, SDR, testing and no-currency
-codes) map to ``None``: they are not transaction currencies.
+charged. The table is built from the Unicode CLDR currency data that Babel
+ships (BSD licence), corrected where CLDR departs from ISO 4217:
+
+* the codes are the currencies CLDR lists as in use in some territory today,
+  with the funds codes (BOV, CHE, USN, ...), less CLDR's offshore renminbi
+  ``CNH`` (not an ISO code), plus ``SVC``, which ISO 4217 List one still holds;
+* the decimals are CLDR's, except for :data:`ISO_DIGITS`: CLDR gives 0 digits
+  where a minor unit exists but is not used in practice (Colombian peso,
+  Hungarian forint, Indonesian rupiah, ...), ISO 4217 gives the unit that
+  exists, and an amount in it is a valid amount;
+* codes CLDR keeps for no territory (precious metals, bond-market units, SDR,
+  testing and no-currency codes) have the minor unit "N.A." in ISO 4217 and map
+  to ``None``: they are not transaction currencies.
+
+``tests/plugins/fraud/test_fraud_currencies.py`` compares the result with ISO
+4217 List one as published on :data:`ISO4217_PUBLISHED`; when a new Babel
+release changes CLDR, that test names every code that differs.
 """
 
 from __future__ import annotations
 
-#: Publication date of the ISO 4217 List one the table was taken from.
+from synthgenesis._optional import import_optional
+
+#: Publication date of the ISO 4217 List one the corrections were checked against.
 ISO4217_PUBLISHED = "2026-01-01"
 
-#: Currency code -> number of decimals of its minor unit (``None``: not applicable).
-MINOR_UNITS: dict[str, int | None] = {
-    "AED": 2,
+#: Decimals where ISO 4217 and CLDR disagree (CLDR: 0, the cash or accounting practice), and
+#: the Arab accounting dinar, which CLDR keeps for no territory but ISO gives two decimals.
+ISO_DIGITS: dict[str, int] = {
     "AFN": 2,
     "ALL": 2,
-    "AMD": 2,
-    "AOA": 2,
-    "ARS": 2,
-    "AUD": 2,
-    "AWG": 2,
-    "AZN": 2,
-    "BAM": 2,
-    "BBD": 2,
-    "BDT": 2,
-    "BHD": 3,
-    "BIF": 0,
-    "BMD": 2,
-    "BND": 2,
-    "BOB": 2,
-    "BOV": 2,
-    "BRL": 2,
-    "BSD": 2,
-    "BTN": 2,
-    "BWP": 2,
-    "BYN": 2,
-    "BZD": 2,
-    "CAD": 2,
-    "CDF": 2,
-    "CHE": 2,
-    "CHF": 2,
-    "CHW": 2,
-    "CLF": 4,
-    "CLP": 0,
-    "CNY": 2,
     "COP": 2,
-    "COU": 2,
-    "CRC": 2,
-    "CUP": 2,
-    "CVE": 2,
-    "CZK": 2,
-    "DJF": 0,
-    "DKK": 2,
-    "DOP": 2,
-    "DZD": 2,
-    "EGP": 2,
-    "ERN": 2,
-    "ETB": 2,
-    "EUR": 2,
-    "FJD": 2,
-    "FKP": 2,
-    "GBP": 2,
-    "GEL": 2,
-    "GHS": 2,
-    "GIP": 2,
-    "GMD": 2,
-    "GNF": 0,
-    "GTQ": 2,
-    "GYD": 2,
-    "HKD": 2,
-    "HNL": 2,
-    "HTG": 2,
     "HUF": 2,
     "IDR": 2,
-    "ILS": 2,
-    "INR": 2,
     "IQD": 3,
     "IRR": 2,
-    "ISK": 0,
-    "JMD": 2,
-    "JOD": 3,
-    "JPY": 0,
-    "KES": 2,
-    "KGS": 2,
-    "KHR": 2,
-    "KMF": 0,
     "KPW": 2,
-    "KRW": 0,
-    "KWD": 3,
-    "KYD": 2,
-    "KZT": 2,
     "LAK": 2,
     "LBP": 2,
-    "LKR": 2,
-    "LRD": 2,
-    "LSL": 2,
-    "LYD": 3,
-    "MAD": 2,
-    "MDL": 2,
     "MGA": 2,
-    "MKD": 2,
     "MMK": 2,
-    "MNT": 2,
-    "MOP": 2,
-    "MRU": 2,
-    "MUR": 2,
-    "MVR": 2,
-    "MWK": 2,
-    "MXN": 2,
-    "MXV": 2,
-    "MYR": 2,
-    "MZN": 2,
-    "NAD": 2,
-    "NGN": 2,
-    "NIO": 2,
-    "NOK": 2,
-    "NPR": 2,
-    "NZD": 2,
-    "OMR": 3,
-    "PAB": 2,
-    "PEN": 2,
-    "PGK": 2,
-    "PHP": 2,
-    "PKR": 2,
-    "PLN": 2,
-    "PYG": 0,
-    "QAR": 2,
-    "RON": 2,
-    "RSD": 2,
-    "RUB": 2,
-    "RWF": 0,
-    "SAR": 2,
-    "SBD": 2,
-    "SCR": 2,
-    "SDG": 2,
-    "SEK": 2,
-    "SGD": 2,
-    "SHP": 2,
-    "SLE": 2,
     "SOS": 2,
-    "SRD": 2,
-    "SSP": 2,
-    "STN": 2,
-    "SVC": 2,
     "SYP": 2,
-    "SZL": 2,
-    "THB": 2,
-    "TJS": 2,
-    "TMT": 2,
-    "TND": 3,
-    "TOP": 2,
-    "TRY": 2,
-    "TTD": 2,
-    "TWD": 2,
-    "TZS": 2,
-    "UAH": 2,
-    "UGX": 0,
-    "USD": 2,
-    "USN": 2,
-    "UYI": 0,
-    "UYU": 2,
-    "UYW": 4,
-    "UZS": 2,
-    "VED": 2,
-    "VES": 2,
-    "VND": 0,
-    "VUV": 0,
-    "WST": 2,
-    "XAD": 2,
-    "XAF": 0,
-    "XAG": None,
-    "XAU": None,
-    "XBA": None,
-    "XBB": None,
-    "XBC": None,
-    "XBD": None,
-    "XCD": 2,
-    "XCG": 2,
-    "XDR": None,
-    "XOF": 0,
-    "XPD": None,
-    "XPF": 0,
-    "XPT": None,
-    "XSU": None,
-    "XTS": None,
-    "XUA": None,
-    "XXX": None,
     "YER": 2,
-    "ZAR": 2,
-    "ZMW": 2,
-    "ZWG": 2,
+    "XAD": 2,
 }
+#: CLDR codes in use that are not ISO 4217 codes, and ISO codes CLDR lists as out of use.
+NOT_ISO: frozenset[str] = frozenset({"CNH"})
+ISO_ONLY: frozenset[str] = frozenset({"SVC"})
+#: CLDR's pseudo-territory for currencies of no territory.
+_NO_TERRITORY = "ZZ"
+
+
+def _minor_units() -> dict[str, int | None]:
+    babel_core = import_optional("babel.core", extra="fraud", purpose="ISO 4217 currency minor units")
+    numbers = import_optional("babel.numbers", extra="fraud", purpose="ISO 4217 currency minor units")
+    territories = babel_core.get_global("territory_currencies")
+    in_use = {
+        code for entries in territories.values() for code, _start, end, _tender in entries if end is None
+    }
+    no_minor_unit = {
+        code for code, _start, end, _tender in territories.get(_NO_TERRITORY, ()) if end is None
+    } - set(ISO_DIGITS)
+    table: dict[str, int | None] = {}
+    for code in sorted((in_use - NOT_ISO) | ISO_ONLY):
+        if code in no_minor_unit:
+            table[code] = None
+        else:
+            table[code] = ISO_DIGITS.get(code, numbers.get_currency_precision(code))
+    return table
+
+
+#: Currency code -> number of decimals of its minor unit (``None``: not applicable).
+MINOR_UNITS: dict[str, int | None] = _minor_units()
 
 
 def minor_unit(code: object) -> int | None:
