@@ -19,6 +19,7 @@ live here, once:
   read-error columns hold Python objects;
 - :func:`batched` and :func:`require_records`: ``read_chunks`` in chunks of
   records, a file that holds none refused as ``read`` refuses it;
+- :func:`format_of`: a file's format by its suffix, or an error listing the formats read;
 - :func:`wrong_delimiter`: which delimiter a one-column table header holds,
   for the hint that the file is not comma-separated.
 """
@@ -61,6 +62,20 @@ Newlines = Literal["any", "lf"]
 #: One physical line: its number (from 1), its bytes without the line break (``None`` if over
 #: the record limit: measured and dropped) and its size in bytes.
 Line = tuple[int, bytes | None, int]
+
+
+def format_of(path: str | os.PathLike[str], formats: Sequence[str], kind: str) -> str:
+    """The lower-case suffix of ``path`` if it is one of ``formats``, else an error naming them.
+
+    ``kind`` names what the files hold ("molecule", "crystal"...): the error
+    reads ``x.txt: unsupported molecule format '.txt'; use one of .smi, .sdf``.
+    """
+    suffix = os.path.splitext(os.fspath(path))[1].lower()
+    if suffix not in formats:
+        raise InvalidDataError(
+            f"{path}: unsupported {kind} format {suffix!r}; use one of {', '.join(formats)}"
+        )
+    return suffix
 
 
 def refuse_non_text(path: str | os.PathLike[str], head: bytes) -> None:

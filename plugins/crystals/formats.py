@@ -16,6 +16,11 @@ coordinates finite), and its size and number of atom sites are checked
 against :func:`synthgenesis.limits.limits`, so a block with a million atoms
 becomes one rejected record in milliseconds instead of minutes of parsing.
 JSON entries get the same checks on their dicts before ``Structure.from_dict``.
+
+Files are read whole by :func:`synthgenesis.readers.read_text`: a UTF-8
+byte-order mark is dropped, bytes that are not UTF-8 (Latin-1 titles are
+common in CIFs) become U+FFFD, and a file that starts like UTF-16/UTF-32 text
+or a compressed archive is refused with what to do.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ from pymatgen.io.cif import CifParser, CifWriter
 from synthgenesis.errors import InvalidDataError
 from synthgenesis.io import atomic_path
 from synthgenesis.limits import check_record_bytes, limits, shown
+from synthgenesis.readers import format_of, read_text, record_frame, unique_ids
 from synthgenesis.types import READ_ERROR_COLUMN
 
 SAMPLE_COLUMN = "structure"
@@ -340,19 +346,9 @@ def check_structure(structure: Structure) -> None:
         raise CifRecordError(f"site {bad} has non-finite coordinates")
 
 
-def unique_ids(names: list[str]) -> list[str]:
-    """Keep names, suffixing repeats with ``#2``, ``#3``... so every record id is unique."""
-    seen: Counter[str] = Counter()
-    out = []
-    for name in names:
-        seen[name] += 1
-        out.append(name if seen[name] == 1 else f"{name}#{seen[name]}")
-    return out
-
-
 def read_cif(path: Path) -> pd.DataFrame:
     """One row per structure block of a (multi-block) CIF file."""
-    text = _read_text(path)
+    text = read_text(path, errors="replace")
     blocks = [b for b in split_cif_blocks(text) if not b.is_metadata]
     if not blocks:
         raise InvalidDataError(f"{path}: no CIF data block (no line starting with 'data_')")
@@ -426,7 +422,7 @@ def read_json(path: Path) -> pd.DataFrame:
     nested too deep to decode, or the cut-off end of a truncated file each
     become a row with a read error while the entries before them are kept.
     """
-    text = _read_text(path)
+    text = read_text(path, errors="replace")
     rows = []
     for k, entry, error in _json_entries(text, path):
         fallback = f"#{k}"
@@ -607,22 +603,13 @@ def _json_id(entry: Any) -> str | None:
 def read(path: str | Path) -> pd.DataFrame:
     """Read a ``.cif`` or ``.json`` file into a batch (``record_id``, ``structure``, ``_read_error``)."""
     path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix == ".cif":
-        return read_cif(path)
-    if suffix == ".json":
-        return read_json(path)
-    raise InvalidDataError(f"{path}: unsupported crystal format {suffix!r}; use one of {', '.join(FORMATS)}")
+    return read_cif(path) if format_of(path, FORMATS, "crystal") == ".cif" else read_json(path)
 
 
 def write(batch: pd.DataFrame, path: str | Path) -> None:
     """Write the structures of ``batch`` as multi-block CIF or a JSON list, atomically."""
     path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in FORMATS:
-        raise InvalidDataError(
-            f"{path}: unsupported crystal format {suffix!r}; use one of {', '.join(FORMATS)}"
-        )
+    suffix = format_of(path, FORMATS, "crystal")
     structures, ids = _samples_for_writing(batch)
     if suffix == ".cif":
         text = cif_text(structures, [block_name(rid, k) for k, rid in enumerate(ids)])
@@ -651,20 +638,12 @@ def _samples_for_writing(batch: pd.DataFrame) -> tuple[list[IStructure], list[An
     return samples, ids
 
 
-def _read_text(path: Path) -> str:
-    if not path.exists():
-        raise InvalidDataError(f"{path}: no such file")
-    # A UTF-8 byte-order mark is not part of the text (it would hide the first 'data_' or '[').
-    return path.read_bytes().decode("utf-8", errors="replace").removeprefix("\ufeff")
-
-
 def _row(record_id: str, structure: Structure | None, error: str | None) -> dict[str, Any]:
     return {ID_COLUMN: record_id, SAMPLE_COLUMN: structure, READ_ERROR_COLUMN: error}
 
 
 def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows, columns=[ID_COLUMN, SAMPLE_COLUMN, READ_ERROR_COLUMN])
-    return frame.astype({ID_COLUMN: object, SAMPLE_COLUMN: object, READ_ERROR_COLUMN: object})
+    return record_frame(rows, (ID_COLUMN, SAMPLE_COLUMN, READ_ERROR_COLUMN))
 
 
 # ----------------------------------------------------------------------------- storage

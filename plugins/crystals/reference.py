@@ -18,7 +18,7 @@ import pandas as pd
 from pymatgen.core import Structure
 
 from synthgenesis.errors import InvalidDataError
-from synthgenesis.plugins.crystals.formats import unique_ids
+from synthgenesis.readers import unique_ids
 from synthgenesis.types import READ_ERROR_COLUMN, ReferenceDataset
 
 AFLOW_FILE = ("analysis", "prototypes", "aflow_prototypes.json.gz")

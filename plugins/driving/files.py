@@ -45,6 +45,7 @@ from synthgenesis.readers import (
     Line,
     batched,
     file_lines,
+    format_of,
     read_text,
     record_frame,
     require_records,
@@ -127,9 +128,7 @@ def _rows(items: Iterable[Item], seen: dict[str, str]) -> pd.DataFrame:
 
 
 def _check_path(path: Path) -> str:
-    suffix = path.suffix.lower()
-    if suffix not in FORMATS:
-        raise InvalidDataError(f"{path}: unsupported scenario format {suffix!r}; use .json or .jsonl")
+    suffix = format_of(path, FORMATS, "scenario")
     check_data_file(path)
     return suffix
 
@@ -368,9 +367,7 @@ def write(batch: pd.DataFrame, path: str | Path) -> None:
     Rows without a scenario (read errors) cannot be written; drop them first.
     """
     path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in FORMATS:
-        raise InvalidDataError(f"{path}: unsupported scenario format {suffix!r}; use .json or .jsonl")
+    suffix = format_of(path, FORMATS, "scenario")
     if SAMPLE_COLUMN not in batch.columns:
         raise InvalidDataError(f"cannot write scenarios: the batch has no {SAMPLE_COLUMN!r} column")
     scenarios = batch[SAMPLE_COLUMN].tolist()

@@ -46,6 +46,7 @@ from synthgenesis.readers import (
     Line,
     batched,
     file_lines,
+    format_of,
     record_frame,
     require_records,
     split_lines,  # noqa: F401  (part of this module's interface: tests cut lines with it)
@@ -430,14 +431,10 @@ def _maybe_numeric(column: pd.Series) -> pd.Series:
 def read(path: str | Path) -> pd.DataFrame:
     """Read a ``.smi``/``.smiles``, ``.sdf`` or ``.csv`` file into a batch."""
     path = Path(path)
-    suffix = path.suffix.lower()
+    suffix = format_of(path, FORMATS, "molecule")
     if suffix in SMILES_SUFFIXES:
         return read_smiles_file(path)
-    if suffix == ".sdf":
-        return read_sdf(path)
-    if suffix == ".csv":
-        return read_csv(path)
-    raise InvalidDataError(f"{path}: unsupported molecule format {suffix!r}; use one of {', '.join(FORMATS)}")
+    return read_sdf(path) if suffix == ".sdf" else read_csv(path)
 
 
 def read_chunks(path: str | Path, size: int) -> Iterator[pd.DataFrame]:
@@ -447,17 +444,8 @@ def read_chunks(path: str | Path, size: int) -> Iterator[pd.DataFrame]:
     as with :func:`read`), so the chunks put together equal :func:`read`.
     """
     path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix in SMILES_SUFFIXES:
-        rows = _smiles_rows(path)
-    elif suffix == ".sdf":
-        rows = _sdf_rows(path)
-    elif suffix == ".csv":
-        rows = _csv_rows(path)
-    else:
-        raise InvalidDataError(
-            f"{path}: unsupported molecule format {suffix!r}; use one of {', '.join(FORMATS)}"
-        )
+    suffix = format_of(path, FORMATS, "molecule")
+    rows = {".sdf": _sdf_rows, ".csv": _csv_rows}.get(suffix, _smiles_rows)(path)
     seen: Counter[str] = Counter()
     finish = _numeric_extras if suffix == ".csv" else _same
     frames = (finish(_frame(batch, seen)) for batch in batched(rows, size))
@@ -471,11 +459,7 @@ def _same(frame: pd.DataFrame) -> pd.DataFrame:
 def write(batch: pd.DataFrame, path: str | Path) -> None:
     """Write canonical SMILES as a SMILES file, SDF (2D coordinates) or CSV, atomically."""
     path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in FORMATS:
-        raise InvalidDataError(
-            f"{path}: unsupported molecule format {suffix!r}; use one of {', '.join(FORMATS)}"
-        )
+    suffix = format_of(path, FORMATS, "molecule")
     smiles, ids = _smiles_for_writing(batch)
     if suffix in SMILES_SUFFIXES:
         text = "".join(_smiles_line(s, rid) + "\n" for s, rid in zip(smiles, ids, strict=True))
