@@ -30,6 +30,7 @@ from synthgenesis.plugins.fraud.schema import (
     as_utc,
     show,
 )
+from synthgenesis.readers import require_records, wrong_delimiter
 from synthgenesis.types import READ_ERROR_COLUMN
 
 FORMATS = (".csv", ".parquet", ".pq")
@@ -57,13 +58,15 @@ def read(path: str | Path) -> pd.DataFrame:
 def read_chunks(path: str | Path, size: int) -> Iterator[pd.DataFrame]:
     """:func:`read`, ``size`` rows at a time (memory bounded by ``size``), rows named as by ``read``."""
     path = Path(path)
+    yield from require_records(_chunks(path, size), lambda: f"{path}: the transaction table has no records")
+
+
+def _chunks(path: Path, size: int) -> Iterator[pd.DataFrame]:
     start = 0
     csv = path.suffix.lower() == ".csv"
     for raw in iter_table(path, size, bad_records="mark", **(_CSV_TEXT if csv else {})):
         yield parse_table(raw if csv else _mark_oversized(raw), source=str(path), first_row=start)
         start += len(raw)
-    if start == 0:
-        raise InvalidDataError(f"{path}: the transaction table has no records")
 
 
 def write(batch: pd.DataFrame, path: str | Path) -> None:
@@ -216,7 +219,7 @@ def _missing_columns(source: str, missing: list[str], columns: list[str]) -> str
         f"{source}: missing required column(s) {', '.join(missing)}; the table has {shown(columns)}, "
         f"a transaction table needs {', '.join(REQUIRED)} (optional: {', '.join(OPTIONAL)})"
     )
-    if len(columns) == 1 and any(d in columns[0] for d in ";\t|"):
+    if wrong_delimiter(columns):
         message += (
             f". The file has one column, {shown(columns[0])}: its delimiter may be wrong "
             "(transaction CSV files are comma-separated)"
