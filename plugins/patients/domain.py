@@ -14,6 +14,7 @@ from synthgenesis.limits import check_record_bytes, limits, shown
 from synthgenesis.plugins.patients import schema
 from synthgenesis.plugins.patients.datasets import REFERENCE_DATASETS
 from synthgenesis.plugins.patients.mapping import apply_mapping, load_mapping, sidecar
+from synthgenesis.readers import require_records, wrong_delimiter
 from synthgenesis.types import READ_ERROR_COLUMN, Domain
 
 
@@ -52,17 +53,22 @@ def read_chunks(path: Path, size: int) -> Iterator[pd.DataFrame]:
         for k in range(0, len(table), size):
             yield table.iloc[k : k + size].reset_index(drop=True)
         return
+    yield from require_records(
+        _table_chunks(Path(path), size), lambda: f"{path}: the patient table has no rows"
+    )
+
+
+def _table_chunks(path: Path, size: int) -> Iterator[pd.DataFrame]:
+    """The chunks of a CSV/Parquet table, mapped and coerced; rows numbered from the file's first."""
     start = 0
-    for chunk in iter_table(path, size, bad_records="mark"):
-        if start == 0:
-            _check_columns(_mapped(chunk.head(0), Path(path)), Path(path))
+    for k, chunk in enumerate(iter_table(path, size, bad_records="mark")):
+        if k == 0:
+            _check_columns(_mapped(chunk.head(0), path), path)
         if chunk.empty:
             continue
-        chunk = _mapped(chunk, Path(path)).reset_index(drop=True)
+        chunk = _mapped(chunk, path).reset_index(drop=True)
         yield _coerce(chunk, pd.Series([None] * len(chunk)), first_row=start)
         start += len(chunk)
-    if start == 0:
-        raise InvalidDataError(f"{path}: the patient table has no rows")
 
 
 def _mapped(table: pd.DataFrame, path: Path) -> pd.DataFrame:
@@ -78,14 +84,13 @@ def _check_columns(table: pd.DataFrame, path: Path) -> None:
     if not missing:
         return
     columns = [str(c) for c in table.columns if c != READ_ERROR_COLUMN]
-    if len(columns) == 1:
-        for sep, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "vertical bars")):
-            if sep in columns[0]:
-                raise InvalidDataError(
-                    f"{path}: the header is one column {columns[0][:80]!r}, which holds {name}: the "
-                    f"delimiter looks wrong; patient tables are comma-separated CSV (re-save the file with "
-                    f"commas, or convert it to Parquet)"
-                )
+    name = wrong_delimiter(columns)
+    if name is not None:
+        raise InvalidDataError(
+            f"{path}: the header is one column {columns[0][:80]!r}, which holds {name}: the "
+            f"delimiter looks wrong; patient tables are comma-separated CSV (re-save the file with "
+            f"commas, or convert it to Parquet)"
+        )
     need = "; ".join(" or ".join(group) for group in missing)
     raise InvalidDataError(
         f"{path}: missing required column(s): {need}; the table has {', '.join(columns)[:300] or 'none'} "
