@@ -387,6 +387,7 @@ def _agreement(ours: dict[str, Any], peer: dict[str, Any], formulas: list[str]) 
 
 
 def main() -> None:
+    """Run the crystals benchmark and print its tables beside the peers."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="300 structures per run instead of 4,000")
     args = parser.parse_args()

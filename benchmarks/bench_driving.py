@@ -50,6 +50,7 @@ MATCHED_ROAD = {"lanes": [3], "lane_width": [4.0, 4.0], "speed_limits": [30.0]}
 
 
 def have_highway_env() -> bool:
+    """Whether highway-env is importable (the peer the driving benchmark compares against)."""
     return importlib.util.find_spec("highway_env") is not None
 
 
@@ -105,6 +106,7 @@ def _pm() -> Any:
 
 
 def ours(generator: str, n: int, seed: int = 7, **params: Any) -> pd.DataFrame:
+    """``n`` scenarios from the named synthgenesis driving generator."""
     return _pm().generator(generator, "driving").create(**params).sample(n, seed=seed)
 
 
@@ -149,6 +151,7 @@ def initial_state_stats(batch: pd.DataFrame) -> dict[str, float]:
 
 
 def print_stats(title: str, columns: dict[str, dict[str, float]]) -> None:
+    """Print a Markdown table of statistics, one column per source of scenarios."""
     names = list(columns)
     print(f"### {title}\n")
     print("| statistic | " + " | ".join(names) + " |")
@@ -225,6 +228,7 @@ def measure(quick: bool) -> list[dict[str, Any]]:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Compare the driving generators with highway-env, or only export its initial states."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer scenarios and resets (under a minute)")
     parser.add_argument("--export", type=Path, help="only write highway-env initial states to this .jsonl")

@@ -180,6 +180,7 @@ def _ratio(a: dict[str, Any], b: dict[str, Any], key: str) -> str:
 
 
 def bench_prdc(sizes: list[int], cap: int, timeout: float) -> None:
+    """Time PRDC against the prdc package at each size and print the table."""
     print("## PRDC (k = 5): synthgenesis versus the prdc package\n")
     header = [
         "rows (each)",
@@ -221,6 +222,7 @@ def bench_prdc(sizes: list[int], cap: int, timeout: float) -> None:
 
 
 def bench_evaluate(sizes: list[int], timeout: float) -> None:
+    """Time the full evaluation (and fidelity alone) beside SDMetrics' QualityReport."""
     print("## Full evaluation versus SDMetrics QualityReport\n")
     try:
         import sdmetrics  # noqa: F401
@@ -270,6 +272,7 @@ def bench_evaluate(sizes: list[int], timeout: float) -> None:
 
 
 def main() -> None:
+    """Run the evaluation benchmarks at the sizes asked for."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes only")
     parser.add_argument("--prdc-sizes", type=int, nargs="+")

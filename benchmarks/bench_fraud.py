@@ -133,6 +133,7 @@ def framework_checks(n: int, block_size: int = BLOCK, seed: int = SEED) -> dict[
 
 
 def measure(quick: bool) -> list[dict[str, Any]]:
+    """Fraud simulator runs at 1 and 2 workers, the simulator alone, and the checks beside bare pandas."""
     import harness
 
     n = 200_000 if quick else 2_000_000
@@ -150,6 +151,7 @@ def measure(quick: bool) -> list[dict[str, Any]]:
 
 
 def main() -> None:
+    """Run the fraud benchmark; stop if a simulated row fails a check."""
     import harness
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -240,6 +240,7 @@ def measure(quick: bool) -> list[dict[str, Any]]:
 
 
 def main() -> None:
+    """Run the molecules benchmark and print the synthgenesis / bare ratios."""
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )

@@ -38,6 +38,7 @@ SDV = ("sdv-gaussian-copula", "sdv-ctgan")
 
 
 def split() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """ACTG 175 split 70/30 (stratified on the event) the way the study engine splits it."""
     from synthgenesis.plugins.patients.datasets import load_actg175
     from synthgenesis.study import split_reference
 
@@ -79,6 +80,7 @@ def worker(name: str, n: int, out: Path, epochs: int) -> None:
 
 
 def quality(train: pd.DataFrame, synthetic: pd.DataFrame) -> float | None:
+    """SDMetrics' quality score of ``synthetic`` against ``train``; None without sdmetrics."""
     if importlib.util.find_spec("sdmetrics") is None:
         return None
     from sdmetrics.reports.single_table.quality_report import QualityReport
@@ -92,6 +94,7 @@ def quality(train: pd.DataFrame, synthetic: pd.DataFrame) -> float | None:
 
 
 def main() -> None:
+    """Compare the patients generators with SDV's, each in its own process."""
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )

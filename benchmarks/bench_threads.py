@@ -49,6 +49,7 @@ def _cli() -> list[str]:
 
 
 def run_demo(n: int, env: dict[str, str]) -> float:
+    """Seconds the demo takes to write ``n`` patients with the given environment."""
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
         subprocess.run(
@@ -62,6 +63,7 @@ def run_demo(n: int, env: dict[str, str]) -> float:
 
 
 def beside_busy(n: int, busy: int, env: dict[str, str], limit: float, settle: float) -> float:
+    """Seconds the demo takes while ``busy`` CPU-bound neighbours run."""
     code = BUSY_LOOP.format(seconds=limit + settle)
     loops = [subprocess.Popen([sys.executable, "-c", code]) for _ in range(busy)]
     try:
@@ -74,6 +76,7 @@ def beside_busy(n: int, busy: int, env: dict[str, str], limit: float, settle: fl
 
 
 def startup_seconds(repeats: int = 5) -> float:
+    """Best of ``repeats`` wall-clock times of ``synthgenesis --help`` (start-up cost)."""
     best = float("inf")
     for _ in range(repeats):
         t0 = time.perf_counter()
@@ -83,6 +86,7 @@ def startup_seconds(repeats: int = 5) -> float:
 
 
 def main() -> None:
+    """Measure the demo idle, beside busy neighbours (sized, one thread, oversubscribed) and start-up."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1500, help="synthetic patients the demo writes")
     parser.add_argument("--busy", type=int, default=usable_cores(), help="CPU-bound neighbour processes")

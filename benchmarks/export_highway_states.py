@@ -158,6 +158,7 @@ def export(scale: float = 1.0) -> list[dict[str, Any]]:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Write highway-env's initial states as driving scenarios (JSON Lines)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--out", type=Path, default=DEFAULT_OUT, help=f"JSON Lines file (default {DEFAULT_OUT})"

@@ -201,10 +201,12 @@ def format_table(title: str, rows: list[dict[str, Any]]) -> str:
 
 
 def print_table(title: str, rows: list[dict[str, Any]]) -> None:
+    """Print ``rows`` as a Markdown table under ``title``."""
     print(format_table(title, rows), end="\n\n", flush=True)
 
 
 def machine() -> str:
+    """One line describing the machine: CPUs, Python version, platform."""
     return f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}, {sys.platform}"
 
 

@@ -50,6 +50,7 @@ def _script(name: str, args: list[str], python: str = sys.executable) -> None:
 
 
 def main() -> None:
+    """Run every benchmark (or those named) and print one report."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes (a few minutes in all)")
     parser.add_argument("--only", nargs="+", choices=[*DOMAINS, "evaluation", "sdv"], help="run these only")

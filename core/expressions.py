@@ -308,26 +308,10 @@ class _Checker:
     def kind(self, node: ast.AST, presence: bool = False) -> str | None:
         """The node's kind when known before the data is seen (None: it depends on a column)."""
         if isinstance(node, ast.Name):
-            if node.id.startswith("_"):
-                self.refuse(node, f"name {node.id!r}", " (names starting with '_' are not allowed)")
-                return None
-            self.names.add(node.id)
-            (self.presence_only if presence else self.value_names).add(node.id)
+            self.name(node, presence)
             return None
         if isinstance(node, ast.Constant):
-            value = node.value
-            if value is None:
-                return NONE
-            if isinstance(value, bool):
-                return BOOLEAN
-            if isinstance(value, (int, float)):
-                if isinstance(value, int) and abs(value) > 10**300:
-                    self.refuse(node, "number literal", " (too large)")
-                return NUMBER
-            if isinstance(value, str):
-                return TEXT
-            self.refuse(node, f"{type(value).__name__} literal {_short(node)!r}")
-            return None
+            return self.constant(node)
         if isinstance(node, ast.UnaryOp):
             if isinstance(node.op, ast.Not | ast.Invert):
                 self.need(node.operand, BOOLEAN, "'not'" if isinstance(node.op, ast.Not) else "'~'")
@@ -335,16 +319,7 @@ class _Checker:
             self.need(node.operand, NUMBER, "arithmetic")
             return NUMBER
         if isinstance(node, ast.BinOp):
-            if type(node.op) not in _ARITHMETIC:
-                self.refuse(node, f"operator {_REFUSED_OPERATORS.get(type(node.op), type(node.op).__name__)}")
-                self.kind(node.left)
-                self.kind(node.right)
-                return None
-            self.need(node.left, NUMBER, "arithmetic")
-            self.need(node.right, NUMBER, "arithmetic")
-            if isinstance(node.op, ast.Pow):
-                self.check_exponent(node.right)
-            return NUMBER
+            return self.arithmetic(node)
         if isinstance(node, ast.BoolOp):
             word = "'and'" if isinstance(node.op, ast.And) else "'or'"
             for value in node.values:
@@ -354,19 +329,58 @@ class _Checker:
             return self.compare(node)
         if isinstance(node, ast.Call):
             return self.call(node)
+        self.refuse_structure(node)
+        return None
+
+    def name(self, node: ast.Name, presence: bool) -> None:
+        """Record a column name (its kind depends on the data); names starting with '_' are refused."""
+        if node.id.startswith("_"):
+            self.refuse(node, f"name {node.id!r}", " (names starting with '_' are not allowed)")
+            return
+        self.names.add(node.id)
+        (self.presence_only if presence else self.value_names).add(node.id)
+
+    def constant(self, node: ast.Constant) -> str | None:
+        """The kind of a literal; literals other than None, booleans, numbers and text are refused."""
+        value = node.value
+        if value is None:
+            return NONE
+        if isinstance(value, bool):
+            return BOOLEAN
+        if isinstance(value, (int, float)):
+            if isinstance(value, int) and abs(value) > 10**300:
+                self.refuse(node, "number literal", " (too large)")
+            return NUMBER
+        if isinstance(value, str):
+            return TEXT
+        self.refuse(node, f"{type(value).__name__} literal {_short(node)!r}")
+        return None
+
+    def arithmetic(self, node: ast.BinOp) -> str | None:
+        """Arithmetic takes numbers and gives a number; other binary operators are refused."""
+        if type(node.op) not in _ARITHMETIC:
+            self.refuse(node, f"operator {_REFUSED_OPERATORS.get(type(node.op), type(node.op).__name__)}")
+            self.kind(node.left)
+            self.kind(node.right)
+            return None
+        self.need(node.left, NUMBER, "arithmetic")
+        self.need(node.right, NUMBER, "arithmetic")
+        if isinstance(node.op, ast.Pow):
+            self.check_exponent(node.right)
+        return NUMBER
+
+    def refuse_structure(self, node: ast.AST) -> None:
+        """Refuse a node outside the grammar (attribute, subscript, bare list...), still walking inside."""
         if isinstance(node, ast.Attribute):
             self.refuse(node, f"attribute access '.{node.attr}'")
             self.kind(node.value)
-            return None
-        if isinstance(node, ast.Subscript):
+        elif isinstance(node, ast.Subscript):
             self.refuse(node, f"subscript {_short(node)!r}")
             self.kind(node.value)
-            return None
-        if isinstance(node, ast.List | ast.Tuple):
+        elif isinstance(node, ast.List | ast.Tuple):
             self.refuse(node, f"{type(node).__name__.lower()} {_short(node)!r}", " outside 'in [...]'")
-            return None
-        self.refuse(node, _REFUSED_NODES.get(type(node), f"{type(node).__name__} {_short(node)!r}"))
-        return None
+        else:
+            self.refuse(node, _REFUSED_NODES.get(type(node), f"{type(node).__name__} {_short(node)!r}"))
 
     def check_exponent(self, node: ast.AST) -> None:
         if any(isinstance(n, ast.Name) for n in ast.walk(node)) or self.refused:
@@ -445,6 +459,12 @@ class _Checker:
             for arg in args:
                 self.kind(arg, presence=True)
             return BOOLEAN
+        for arg in self.numeric_arguments(node, name, args):
+            self.need(arg, NUMBER, name)
+        return NUMBER
+
+    def numeric_arguments(self, node: ast.Call, name: str, args: list[ast.expr]) -> list[ast.expr]:
+        """Refuse a wrong number of arguments; return those that must be numbers (round's digits are not)."""
         if name == "abs" and len(args) != 1:
             self.refuse(node, f"abs with {len(args)} arguments", " (it takes one)")
         if name in ("min", "max") and len(args) < 2:
@@ -463,9 +483,7 @@ class _Checker:
                 args = args[:1]
             else:
                 args = args[:1]
-        for arg in args:
-            self.need(arg, NUMBER, name)
-        return NUMBER
+        return args
 
 
 def _is_none(node: ast.AST) -> bool:
@@ -561,7 +579,10 @@ class _Evaluator:
                 return _Value(BOOLEAN, np.bool_(value))
             if isinstance(value, str):
                 return _Value(TEXT, value)
-            return _Value(NUMBER, np.float64(value))
+            if isinstance(value, int | float):
+                return _Value(NUMBER, np.float64(value))
+            token = f"{type(value).__name__} literal {_short(node)!r}"
+            raise ExpressionError(f"{token} is not allowed", token)
         if isinstance(node, ast.UnaryOp):
             operand = self.eval(node.operand)
             if isinstance(node.op, ast.Not | ast.Invert):
@@ -576,8 +597,8 @@ class _Evaluator:
             word = "'and'" if isinstance(node.op, ast.And) else "'or'"
             combine = np.logical_and if isinstance(node.op, ast.And) else np.logical_or
             result = self.boolean(self.eval(node.values[0]), word)
-            for value in node.values[1:]:
-                result = combine(result, self.boolean(self.eval(value), word))
+            for term in node.values[1:]:
+                result = combine(result, self.boolean(self.eval(term), word))
             return _Value(BOOLEAN, result)
         if isinstance(node, ast.Compare):
             return self.compare(node)
@@ -667,8 +688,8 @@ class _Evaluator:
             return self.date_constant(value.data)
         if value.kind == TEXT:
             raw = value.data
-            parsed = pd.to_datetime(pd.Series(raw, dtype=object), errors="coerce", utc=True, format="mixed")
-            parsed = parsed.dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
+            stamps = pd.to_datetime(pd.Series(raw, dtype=object), errors="coerce", utc=True, format="mixed")
+            parsed = stamps.dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
             bad = np.isnat(parsed) & ~pd.isna(pd.Series(raw, dtype=object)).to_numpy()
             self.flag(bad, lambda i: f"{value.column}={shown(raw[i])} is not a date")
             return parsed

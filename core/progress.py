@@ -33,10 +33,12 @@ class RichProgress(Progress):
         self.console = console or Console(stderr=True)
 
     def stage(self, message: str) -> None:
+        """Print the step as a highlighted line."""
         self.console.print(f"[bold cyan]>[/] {message}")
 
     @contextlib.contextmanager
     def task(self, description: str, total: int | None) -> Iterator[Any]:
+        """Show a progress bar while the step runs; yields ``update(done)``."""
         from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
         from rich.progress import Progress as Bar
 
