@@ -29,6 +29,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
 from synthgenesis.evaluation.config import EvaluationConfig
+from synthgenesis.evaluation.copies import row_hashes
 from synthgenesis.evaluation.encoding import FeatureEncoder
 from synthgenesis.evaluation.preprocess import PreparedData
 from synthgenesis.evaluation.stats import auc_interval
@@ -50,7 +51,7 @@ def _folds(x: np.ndarray, y: np.ndarray, folds: int, seed: int) -> list[tuple[np
     stratified folds are used instead.
     """
     plain = list(StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(x, y))
-    groups = pd.util.hash_pandas_object(pd.DataFrame(x), index=False).to_numpy()
+    groups = row_hashes(pd.DataFrame(x))
     _, inverse = np.unique(groups, return_inverse=True)
     if min(len(np.unique(inverse[y == label])) for label in (0, 1)) < folds:
         return plain

@@ -28,9 +28,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from synthgenesis.evaluation.config import EvaluationConfig
+from synthgenesis.evaluation.copies import duplicate_rate
 from synthgenesis.evaluation.encoding import FeatureEncoder
 from synthgenesis.evaluation.neighbors import build_index, kth_neighbor_radius
 from synthgenesis.evaluation.preprocess import PreparedData, subsample_index
@@ -105,12 +105,6 @@ def size_matched_prdc(
     out["repeats"] = len(runs)
     out["spread"] = {key: float(np.std([r[key] for r in runs])) for key in PRDC_KEYS}
     return out
-
-
-def duplicate_rate(frame: pd.DataFrame) -> float:
-    """Share of rows that repeat an earlier row of the same table exactly."""
-    hashes = pd.util.hash_pandas_object(frame, index=False)
-    return float(hashes.duplicated(keep="first").mean())
 
 
 def mode_collapse(metrics: dict[str, Any], config: EvaluationConfig) -> dict[str, Any]:

@@ -31,25 +31,16 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from sklearn.metrics import roc_auc_score
 
 from synthgenesis.evaluation.config import EvaluationConfig
+from synthgenesis.evaluation.copies import exact_copies
 from synthgenesis.evaluation.encoding import FeatureEncoder
 from synthgenesis.evaluation.neighbors import build_index
 from synthgenesis.evaluation.preprocess import PreparedData, subsample_index
 from synthgenesis.evaluation.stats import auc_interval, mean_interval
 
 _QUANTILES = (0.05, 0.25, 0.5)
-
-
-def _row_hashes(frame: pd.DataFrame) -> np.ndarray:
-    return pd.util.hash_pandas_object(frame, index=False).to_numpy()
-
-
-def exact_copies(reference: pd.DataFrame, synthetic: pd.DataFrame) -> int:
-    """Number of synthetic rows equal to some reference row in every column."""
-    return int(np.isin(_row_hashes(synthetic), _row_hashes(reference)).sum())
 
 
 def _nndr(dist: np.ndarray) -> np.ndarray:
