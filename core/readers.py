@@ -227,7 +227,9 @@ def record_frame(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> pd.D
     for row in rows:
         names.extend(c for c in row if c not in names)
     frame = pd.DataFrame(list(rows), columns=names)
-    return frame.astype({c: object for c in columns})
+    for c in columns:  # built as objects: pandas would turn None into NaN in a column of numbers
+        frame[c] = pd.Series([row.get(c) for row in rows], index=frame.index, dtype=object)
+    return frame
 
 
 def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
