@@ -7,6 +7,11 @@ Importing this package never imports a domain library (pymatgen, RDKit,
 gymnasium...): those load only when a domain that needs them is used.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
 from synthgenesis._optional import import_optional, module_available
 from synthgenesis.errors import (
     ConfigError,
@@ -17,23 +22,79 @@ from synthgenesis.errors import (
     PluginError,
     SynthgenesisError,
 )
-from synthgenesis.hookspecs import hookimpl, hookspec
-from synthgenesis.manager import PluginManager, get_plugin_manager
-from synthgenesis.types import (
-    CheckResult,
-    Constraint,
-    ConstraintSpec,
-    Domain,
-    FunctionValidator,
-    Generator,
-    GeneratorSpec,
-    ReferenceDataset,
-    TransferTask,
-    Validator,
-    ValidatorSpec,
-)
 
-__version__ = "0.1.0"
+if TYPE_CHECKING:
+    from synthgenesis.hookspecs import hookimpl, hookspec
+    from synthgenesis.manager import PluginManager, get_plugin_manager
+    from synthgenesis.types import (
+        CheckResult,
+        Constraint,
+        ConstraintSpec,
+        Domain,
+        FunctionValidator,
+        Generator,
+        GeneratorSpec,
+        ReferenceDataset,
+        TransferTask,
+        Validator,
+        ValidatorSpec,
+    )
+
+# Names whose modules import pandas: loaded on first use (module __getattr__, PEP 562), so
+# ``import synthgenesis`` and ``synthgenesis --help`` stay fast.
+_LAZY = {
+    "hookimpl": "synthgenesis.hookspecs",
+    "hookspec": "synthgenesis.hookspecs",
+    "PluginManager": "synthgenesis.manager",
+    "get_plugin_manager": "synthgenesis.manager",
+    **{
+        name: "synthgenesis.types"
+        for name in (
+            "CheckResult",
+            "Constraint",
+            "ConstraintSpec",
+            "Domain",
+            "FunctionValidator",
+            "Generator",
+            "GeneratorSpec",
+            "ReferenceDataset",
+            "TransferTask",
+            "Validator",
+            "ValidatorSpec",
+        )
+    },
+}
+
+# The version of a package that is not installed (run from a source folder on sys.path).
+UNKNOWN_VERSION = "0+unknown"
+
+
+def _installed_version() -> str:
+    """The installed distribution's version, from its metadata."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("synthgenesis")
+    except PackageNotFoundError:
+        return UNKNOWN_VERSION
+
+
+def __getattr__(name: str) -> object:
+    """Load a heavy name (or the version) the first time it is asked for, then keep it."""
+    if name == "__version__":
+        value: object = _installed_version()
+    elif name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    """Module attributes, the lazily loaded ones included."""
+    return sorted({*globals(), *_LAZY, "__version__"})
+
 
 __all__ = [
     "CheckResult",
