@@ -78,6 +78,8 @@ _SECTION = ConfigDict(extra="forbid")
 
 @dataclass(config=_SECTION)
 class StudySection:
+    """``[study]``: the study's name (its run folder), domain, seed and description."""
+
     name: Annotated[str, Strict(), Field(pattern=STUDY_NAME_PATTERN, description="names the run folder")]
     domain: Annotated[str, Strict(), Field(description="a domain registered by a plugin")]
     seed: Annotated[int, Strict(), Field(ge=0, le=MAX_SEED)] = 0
@@ -86,6 +88,8 @@ class StudySection:
 
 @dataclass(config=_SECTION)
 class ReferenceSection:
+    """``[reference]``: the real data (a registered dataset or a file), holdout share and invalid rows."""
+
     dataset: Annotated[Str | None, Field(description="a registered reference dataset")] = None
     path: Annotated[Str | None, Field(description="a file, relative to the study file")] = None
     holdout_fraction: Annotated[float, Strict(), Field(gt=0, lt=1)] = 0.25
@@ -96,12 +100,16 @@ class ReferenceSection:
 
 @dataclass(config=_SECTION)
 class GeneratorSection:
+    """``[generator]``: the generator (default: the domain's) and its parameters."""
+
     name: Str | None = None
     params: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(config=_SECTION)
 class SamplingSection:
+    """``[sampling]``: how many valid samples, repair or reject, rounds, conditions and enrichment."""
+
     n: Positive = 1000
     policy: Literal["repair", "reject"] = "repair"
     max_rounds: Positive = 10
@@ -112,6 +120,8 @@ class SamplingSection:
 
 @dataclass(config=_SECTION)
 class RulesSection:
+    """``[rules]``: the domain rules to include or exclude, and rule files to add."""
+
     include: list[Str] | None = None
     exclude: list[Str] = dataclasses.field(default_factory=list)
     files: list[Str] = dataclasses.field(default_factory=list)
@@ -119,6 +129,8 @@ class RulesSection:
 
 @dataclass(config=_SECTION)
 class EvaluationSection:
+    """``[evaluation]``: whether and what to evaluate, the transfer task or target, sensitive columns."""
+
     enabled: Bool = True
     metrics: list[Str] | None = None
     transfer_task: Str | None = None
@@ -129,6 +141,8 @@ class EvaluationSection:
 
 @dataclass(config=_SECTION)
 class OutputSection:
+    """``[output]``: run folder, native exports, overwriting, exact copies and CSV formulas."""
+
     dir: Str | None = None
     native: Bool = True
     overwrite: Bool = False
@@ -141,6 +155,8 @@ class OutputSection:
 
 @dataclass(config=_SECTION)
 class ExecutionSection:
+    """``[execution]``: in-process (no executor) or the block engine, local or on Dask."""
+
     #: None: in-process; "local" or "dask": the block engine.
     executor: Literal["local", "dask"] | None = None
     workers: Positive = 1
@@ -151,6 +167,8 @@ class ExecutionSection:
 
 @dataclass(config=ConfigDict(extra="forbid", title="synthgenesis study file"))
 class StudyConfig:
+    """A whole study file, checked; sections are attributes (``config.sampling.n``)."""
+
     study: StudySection
     reference: ReferenceSection = dataclasses.field(default_factory=ReferenceSection)
     generator: GeneratorSection = dataclasses.field(default_factory=GeneratorSection)
@@ -164,9 +182,11 @@ class StudyConfig:
     source: ClassVar[str] = ""
 
     def to_dict(self) -> dict[str, Any]:
+        """The sections as plain dictionaries (for manifests), without :attr:`source`."""
         return dataclasses.asdict(self)
 
     def error(self, key_path: str, message: str) -> ConfigError:
+        """A :class:`ConfigError` for ``key_path`` that names this study's file."""
         return ConfigError(key_path, message, self.source)
 
 
@@ -408,10 +428,6 @@ def _check_values(c: StudyConfig) -> None:
     ex = c.execution
     if ex.scheduler is not None and ex.executor != "dask":
         raise c.error("execution.scheduler", "a scheduler address needs executor = 'dask'")
-    if ex.executor is not None and c.rules.files:
-        raise c.error(
-            "rules.files", "rule files run in-process only; drop execution.executor or the rule files"
-        )
 
 
 def resolve(c: StudyConfig, path: str) -> Path:

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import datetime
 import io
 import json
+import math
 import os
 import tempfile
 from collections.abc import Callable, Iterator
@@ -62,29 +64,54 @@ def atomic_write(
 
 
 def write_text(path: str | os.PathLike[str], text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` atomically."""
     return atomic_write(path, lambda fh: fh.write(text))
 
 
-def write_json(path: str | os.PathLike[str], data: Any) -> Path:
-    return write_text(path, json.dumps(data, indent=2, sort_keys=False, default=_json_default) + "\n")
+def to_jsonable(value: Any, *, strict: bool = False) -> Any:
+    """Plain-Python copy of ``value`` that :func:`json.dumps` can write.
+
+    NumPy scalars and arrays, tuples, paths and timestamps are converted; keys become
+    text; any other object is written as its text. With ``strict``, NaN and infinities
+    become ``None`` (null), as strict JSON readers require; otherwise they stay floats,
+    which Python's ``json`` writes and reads back as ``NaN`` and ``Infinity`` (generator
+    states rely on that round trip).
+    """
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v, strict=strict) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_jsonable(v, strict=strict) for v in value]
+    if isinstance(value, np.ndarray):
+        return [to_jsonable(v, strict=strict) for v in value.tolist()]
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        number = float(value)
+        return None if strict and not math.isfinite(number) else number
+    if value is None or isinstance(value, str):
+        return value
+    if value is pd.NaT:
+        return None
+    if isinstance(value, (pd.Timestamp, datetime.date, datetime.time)):
+        return value.isoformat()
+    return str(value)  # paths and anything else
+
+
+def json_text(data: Any, *, strict: bool = False) -> str:
+    """``data`` as indented JSON text with a final newline (see :func:`to_jsonable`)."""
+    return json.dumps(to_jsonable(data, strict=strict), indent=2, allow_nan=not strict) + "\n"
+
+
+def write_json(path: str | os.PathLike[str], data: Any, *, strict: bool = False) -> Path:
+    """Write ``data`` as JSON to ``path`` atomically (see :func:`to_jsonable` for ``strict``)."""
+    return write_text(path, json_text(data, strict=strict))
 
 
 def _json_default(obj: Any) -> Any:
-    import numpy as np
-
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.floating):
-        return float(obj)
-    if isinstance(obj, np.bool_):
-        return bool(obj)
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, Path):
-        return str(obj)
-    if isinstance(obj, pd.Timestamp):
-        return obj.isoformat()
-    raise TypeError(f"cannot write {type(obj).__name__} to JSON")
+    """``default=`` hook for :func:`json.dumps` callers: the conversion of :func:`to_jsonable`."""
+    return to_jsonable(obj)
 
 
 #: Largest settings file (study, rule or schema TOML) read, in bytes: they are written by hand.

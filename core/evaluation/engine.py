@@ -18,9 +18,10 @@ from synthgenesis.evaluation.fidelity import fidelity
 from synthgenesis.evaluation.preprocess import PreparedData, prepare
 from synthgenesis.evaluation.privacy import privacy
 from synthgenesis.evaluation.rare_events import rare_events
-from synthgenesis.evaluation.result import EvaluationResult, to_jsonable
+from synthgenesis.evaluation.result import EvaluationResult
 from synthgenesis.evaluation.utility import utility
 from synthgenesis.evaluation.verdicts import judge
+from synthgenesis.io import to_jsonable
 
 Progress = Callable[[str], None]
 
@@ -162,7 +163,7 @@ def evaluate(
         "timings_seconds": timings,
         "config": config.to_dict(),
     }
-    metrics_out = to_jsonable({"meta": meta, **results})
+    metrics_out = to_jsonable({"meta": meta, **results}, strict=True)
     verdicts = judge(metrics_out, config)
     report("done")
     return EvaluationResult(metrics=metrics_out, verdicts=verdicts, artifacts=artifacts)

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import math
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import numpy as np
+from synthgenesis.io import write_json, write_text
 
 Status = Literal["pass", "warn", "fail", "insufficient", "n/a"]
 #: Verdict states. ``insufficient`` ("insufficient evidence"): the family was asked for but
@@ -79,6 +76,7 @@ class Verdict:
 
     @property
     def title(self) -> str:
+        """The failure mode in words."""
         return FAILURE_MODES.get(self.failure_mode, self.failure_mode)
 
     @property
@@ -87,6 +85,7 @@ class Verdict:
         return STATUS_LABELS.get(self.status, self.status)
 
     def to_dict(self) -> dict[str, str]:
+        """The verdict as plain text fields."""
         return {
             "failure_mode": self.failure_mode,
             "status": self.status,
@@ -107,45 +106,12 @@ class OverallVerdict:
     reasons: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
+        """Status and reasons as plain data."""
         return {"status": self.status, "reasons": list(self.reasons)}
 
 
-def to_jsonable(value: Any) -> Any:
-    """Plain-Python copy of ``value``: numpy scalars and arrays converted, NaN/inf as None."""
-    if isinstance(value, dict):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [to_jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return [to_jsonable(v) for v in value.tolist()]
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        number = float(value)
-        return number if math.isfinite(number) else None
-    if value is None or isinstance(value, str):
-        return value
-    return str(value)
-
-
-def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
-    """Write ``text`` to a temporary file beside ``path`` and move it into place."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        mode = target.stat().st_mode & 0o777 if target.exists() else 0o644
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return target
+#: The report's HTML is written the way every file is (kept as a name for its callers).
+atomic_write_text = write_text
 
 
 @dataclass
@@ -162,6 +128,7 @@ class EvaluationResult:
     artifacts: dict[str, Any] = field(default_factory=dict)
 
     def verdict(self, failure_mode: str) -> Verdict:
+        """The verdict on ``failure_mode``; ``KeyError`` naming the known ones otherwise."""
         for verdict in self.verdicts:
             if verdict.failure_mode == failure_mode:
                 return verdict
@@ -183,5 +150,4 @@ class EvaluationResult:
 
     def to_json(self, path: str | os.PathLike[str]) -> Path:
         """Write :meth:`to_dict` as JSON to ``path`` (usually ``metrics.json``) atomically."""
-        text = json.dumps(to_jsonable(self.to_dict()), indent=2, allow_nan=False)
-        return atomic_write_text(path, text + "\n")
+        return write_json(path, self.to_dict(), strict=True)

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from eval_helpers import FAST, mixed_table
 
@@ -17,7 +18,8 @@ from synthgenesis.evaluation import (
     Verdict,
     evaluate,
 )
-from synthgenesis.evaluation.result import FAILURE_MODES, to_jsonable
+from synthgenesis.evaluation.result import FAILURE_MODES
+from synthgenesis.io import json_text, to_jsonable
 
 REAL = mixed_table(500, seed=61)
 HOLDOUT = mixed_table(300, seed=62)
@@ -96,9 +98,27 @@ def test_jsonable_conversion() -> None:
             "d": float("nan"),
             "e": (np.bool_(True), None),
             4: "x",
-        }
+            "f": pd.Timestamp("2024-03-01 12:00"),
+            "g": Path("runs/x"),
+            "h": float("-inf"),
+        },
+        strict=True,
     )
-    assert out == {"a": 1.5, "b": 3, "c": [1, 2], "d": None, "e": [True, None], "4": "x"}
+    assert out == {
+        "a": 1.5,
+        "b": 3,
+        "c": [1, 2],
+        "d": None,
+        "e": [True, None],
+        "4": "x",
+        "f": "2024-03-01T12:00:00",
+        "g": "runs/x",
+        "h": None,
+    }
+    # without strict, non-finite floats stay (Python's json reads NaN back); strict text has none
+    assert math.isnan(to_jsonable({"d": float("nan")})["d"])
+    assert "NaN" not in json_text({"d": np.float64("nan")}, strict=True)
+    assert json.loads(json_text({"d": np.float64("nan")}))["d"] != 0
     json.dumps(out, allow_nan=False)
 
 
