@@ -151,6 +151,7 @@ def write_study(tmp_path: Path, **overrides: str) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_run_writes_a_complete_run_directory(tmp_path: Path) -> None:
     pytest.importorskip("lifelines")
     out = tmp_path / "run"
@@ -366,6 +367,7 @@ def test_exact_copies_of_patients_are_not_exported(tmp_path: Path) -> None:
     assert invoke("run", str(allowed), "--out", str(tmp_path / "allowed")).exit_code == 0
 
 
+@pytest.mark.slow
 def test_survival_study_with_fhir_output(tmp_path: Path) -> None:
     pytest.importorskip("lifelines")
     study = write_study(

@@ -18,6 +18,7 @@ def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]
     return subprocess.run([exe, *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=900)
 
 
+@pytest.mark.slow
 def test_console_script_plugins_json() -> None:
     out = run("plugins", "--json")
     assert out.returncode == 0, out.stderr

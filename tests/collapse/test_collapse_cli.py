@@ -18,6 +18,7 @@ def _builtins_only(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SYNTHGENESIS_DISABLE_PLUGIN_AUTOLOAD", "1")
 
 
+@pytest.mark.slow
 def test_collapse_all_regimes_on_patients(tmp_path: Path) -> None:
     pytest.importorskip("lifelines")
     out = tmp_path / "lab"

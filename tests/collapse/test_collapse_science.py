@@ -60,6 +60,7 @@ def _gaussian_chains(domain: Domain) -> tuple[dict[str, np.ndarray], np.ndarray]
     return {r: np.array(v) for r, v in logs.items()}, np.array(tails)
 
 
+@pytest.mark.slow
 def test_gaussian_variance_shrinks_under_replace_as_theory_predicts(
     gaussian_chains: tuple[dict[str, np.ndarray], np.ndarray],
 ) -> None:
@@ -84,6 +85,7 @@ def test_gaussian_variance_shrinks_under_replace_as_theory_predicts(
     assert np.mean(tails == 0.0) >= 0.4
 
 
+@pytest.mark.slow
 def test_gaussian_accumulate_stays_bounded_and_anchor_stays_near_real(
     gaussian_chains: tuple[dict[str, np.ndarray], np.ndarray],
 ) -> None:
@@ -129,6 +131,7 @@ def _mixture_runs(
     return out
 
 
+@pytest.mark.slow
 def test_mixture_loses_the_small_mode_under_replace_and_keeps_it_with_anchors(table_domain: Domain) -> None:
     runs = _mixture_runs(table_domain, ("replace", "anchor"), guided=False, anchor_fraction=0.25)
     # lost: no sample near the small mode in any of the last three generations
@@ -155,6 +158,7 @@ def _recovery_times(runs: list[dict[str, list[float]]]) -> list[int]:
     return times
 
 
+@pytest.mark.slow
 def test_guided_anchoring_recovers_a_lost_mode_faster(table_domain: Domain) -> None:
     plain = _mixture_runs(table_domain, ("anchor",), guided=False, anchor_fraction=0.1)["anchor"]
     guided = _mixture_runs(table_domain, ("anchor",), guided=True, anchor_fraction=0.1)["anchor"]

@@ -179,6 +179,7 @@ def test_bad_context_is_refused(result: EvaluationResult, tmp_path: Path) -> Non
     reason="chromium is not installed (apt-get install "
     "chromium) so the report cannot be rendered in a browser",
 )
+@pytest.mark.slow
 def test_renders_in_headless_chromium(report: Path, tmp_path: Path) -> None:
     # A copy with a probe script that records, after load, how many images decoded.
     probe = tmp_path / "probe.html"

@@ -57,6 +57,7 @@ def cli(env: dict[str, str], *args: str, cwd: Path | None = None) -> subprocess.
     )
 
 
+@pytest.mark.slow
 def test_entry_point_plugin_is_listed_active(installed: dict[str, str]) -> None:
     out = cli(installed, "plugins", "--json")
     assert out.returncode == 0, out.stderr
@@ -69,6 +70,7 @@ def test_entry_point_plugin_is_listed_active(installed: dict[str, str]) -> None:
     assert "cytology-isoperimetric" in domains["cytology"]["constraints"]
 
 
+@pytest.mark.slow
 def test_generate_and_evaluate_through_the_cli(installed: dict[str, str], tmp_path: Path) -> None:
     out = cli(
         installed,
@@ -94,6 +96,7 @@ def test_generate_and_evaluate_through_the_cli(installed: dict[str, str], tmp_pa
     assert (tmp_path / "run" / "report.html").stat().st_size > 10_000
 
 
+@pytest.mark.slow
 def test_blocking_the_plugin_by_env(installed: dict[str, str]) -> None:
     env = {**installed, "SYNTHGENESIS_BLOCK_PLUGINS": "cytology"}
     infos = {p["name"]: p for p in json.loads(cli(env, "plugins", "--json").stdout)}

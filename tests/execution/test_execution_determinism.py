@@ -52,6 +52,7 @@ class Recorder(Progress):
         return cm()
 
 
+@pytest.mark.slow
 def test_grouping_and_workers_do_not_change_the_bytes(
     patients_pm: PluginManager, patients_state: dict, tmp_path: Path
 ) -> None:
@@ -85,6 +86,7 @@ def test_a_longer_run_extends_a_shorter_one(
     assert all(long_parts[name] == data for name, data in part_bytes(tmp_path / "short").items())
 
 
+@pytest.mark.slow
 def test_dask_local_cluster_matches_local(
     patients_pm: PluginManager, patients_state: dict, tmp_path: Path
 ) -> None:

@@ -168,6 +168,7 @@ def test_parts_are_identical_for_one_and_two_local_workers(
     assert len(parts(tmp_path / "one")) == 5 + 2  # five valid parts, two with a rejected record
 
 
+@pytest.mark.slow
 def test_parts_are_identical_on_dask(patients_pm: PluginManager, cohort: Path, tmp_path: Path) -> None:
     pytest.importorskip("distributed", reason='needs the dask extra: pip install "synthgenesis[dask]"')
     one = validate_file("patients", cohort, tmp_path / "one", block_size=1500)

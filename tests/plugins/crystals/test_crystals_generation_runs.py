@@ -69,6 +69,7 @@ def test_block_engine_gives_the_same_parts_on_one_or_two_workers(
     assert other["structure"].tolist() != read_samples(one)["structure"].tolist()
 
 
+@pytest.mark.slow
 def test_generate_command_for_crystals(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SYNTHGENESIS_DISABLE_PLUGIN_AUTOLOAD", "1")  # built-in plugins only
     out = tmp_path / "run"

@@ -166,6 +166,7 @@ def test_delta_test_elements_pass_every_default_rule(pm: PluginManager) -> None:
     assert rejected(pm, batch) == {}
 
 
+@pytest.mark.slow
 def test_real_structures_survive_the_cif_reader(tmp_path: Path, aflow: pd.DataFrame) -> None:
     """The reader's guards (cell, occupancy, coordinates, limits) refuse none of the real structures.
 

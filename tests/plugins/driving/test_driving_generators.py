@@ -271,6 +271,7 @@ def test_block_engine_bytes_do_not_depend_on_workers(pm: PluginManager, tmp_path
     assert validate(pm, samples).valid.all()
 
 
+@pytest.mark.slow
 def test_cli_generates_driving_scenarios(tmp_path: Path, examples: Path) -> None:
     reference = tmp_path / "reference.jsonl"
     scenarios = json.loads((examples / "scenarios.json").read_text())

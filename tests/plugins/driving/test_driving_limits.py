@@ -84,6 +84,7 @@ def test_long_and_deep_lines_are_single_bad_records(tmp_path: Path, scenario) ->
         assert files.read(path)[READ_ERROR_COLUMN].iat[2] is None  # the limit is configurable
 
 
+@pytest.mark.slow
 def test_a_line_over_the_limit_is_never_held_whole(tmp_path: Path, scenario) -> None:
     path = tmp_path / "s.jsonl"
     with path.open("w") as fh:
@@ -115,6 +116,7 @@ def test_deep_json_file_fails_only_its_deep_elements(tmp_path: Path, scenario) -
     assert "49,999 levels deep" in only[READ_ERROR_COLUMN].item()
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet='[]{},:" 1a\\\n', max_size=40))
 def test_any_json_list_text_is_cut_into_items_and_ends(tmp_path_factory, body: str) -> None:
@@ -202,6 +204,7 @@ _json_values = st.recursive(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(_json_values)
 def test_fast_depth_of_a_json_file_is_exact(value: object) -> None:
