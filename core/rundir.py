@@ -121,14 +121,17 @@ class RunDirectory:
         self._t0 = time.perf_counter()
 
     def path(self, name: str) -> Path:
+        """Path of ``name`` inside the run being written (its folder is created)."""
         p = self.stage / name
         p.parent.mkdir(parents=True, exist_ok=True)
         return p
 
     def timed(self, step: str, seconds: float) -> None:
+        """Add ``seconds`` to the timing of ``step`` in the manifest."""
         self.timings[step] = round(self.timings.get(step, 0.0) + seconds, 4)
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
+        """Write ``manifest.json``: ``manifest`` plus schema, start, timings, versions and files."""
         manifest = {
             "run_schema": RUN_SCHEMA,
             **manifest,
@@ -181,4 +184,5 @@ class RunDirectory:
         return self.out
 
     def discard(self) -> None:
+        """Remove the unfinished run folder; the previous output stays."""
         shutil.rmtree(self.stage, ignore_errors=True)

@@ -230,6 +230,7 @@ def write_report(
     title: str,
     run: Mapping[str, Any],
 ) -> Path:
+    """Write the collapse report (HTML with its plots) for ``result`` to ``path``."""
     from synthgenesis.io import write_text
 
     return write_text(path, render_report(result, entries, title=title, run=run))

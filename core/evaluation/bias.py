@@ -88,6 +88,7 @@ def describe_amplification(value: float | None) -> str:
 
 
 def bias(data: PreparedData, config: EvaluationConfig) -> dict[str, Any]:
+    """The bias family: per-group outcome rates in real and synthetic data and their gaps."""
     outcomes: dict[str, np.ndarray] | None = None
     min_gap = config.min_real_disparity
     definition = None

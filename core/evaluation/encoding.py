@@ -61,6 +61,7 @@ class FeatureEncoder:
 
     @property
     def standardised_numeric(self) -> list[str]:
+        """Numeric columns with a real spread (the constant ones are left out of distances)."""
         return [c for c in self.columns if self.kinds[c] == "numeric" and self.scale[c] > 0]
 
     def codes(self, frame: pd.DataFrame, column: str) -> np.ndarray:
@@ -72,9 +73,11 @@ class FeatureEncoder:
         return codes.astype(np.int64)
 
     def n_codes(self, column: str) -> int:
+        """Number of codes of a categorical column, the "other" slot included."""
         return len(self.levels[column]) + 1
 
     def onehot_names(self) -> list[str]:
+        """Column names of :meth:`onehot`, in its order."""
         names = list(self.standardised_numeric)
         for column in self.columns:
             if self.kinds[column] == "categorical":

@@ -27,6 +27,7 @@ from sklearn.metrics import (
 
 
 def make_model(estimator: Any, task: str, mask: np.ndarray, seed: int) -> Any:
+    """A fresh, seeded copy of ``estimator``, or histogram gradient boosting when it is None."""
     if estimator is None:
         categorical = mask if mask.any() else None
         if task == "classification":

@@ -42,6 +42,8 @@ def _chunks(n: int, size: int) -> Iterator[slice]:
 
 
 class NeighborIndex(Protocol):
+    """What :func:`build_index` returns: exact k-nearest and within-radius queries in chunks."""
+
     def knn(self, queries: np.ndarray, k: int, chunk: int = 2048) -> tuple[np.ndarray, np.ndarray]:
         """Distances and indices of the ``k`` nearest indexed points, nearest first."""
 
@@ -63,6 +65,7 @@ class TreeIndex:
         self.tree = (BallTree if ball else KDTree)(self.points, leaf_size=40)
 
     def knn(self, queries: np.ndarray, k: int, chunk: int = 2048) -> tuple[np.ndarray, np.ndarray]:
+        """Distances and indices of the ``k`` nearest indexed points, nearest first."""
         n = len(queries)
         dist, index = np.empty((n, k)), np.empty((n, k), dtype=np.int64)
         for part in _chunks(n, chunk):
@@ -72,6 +75,7 @@ class TreeIndex:
     def within(
         self, queries: np.ndarray, radii: np.ndarray, chunk: int = 2048
     ) -> tuple[np.ndarray, np.ndarray]:
+        """``(covered, counts)`` for balls of ``radii`` around ``queries`` (see :class:`NeighborIndex`)."""
         covered = np.zeros(len(self.points), dtype=bool)
         counts = np.zeros(len(queries), dtype=np.int64)
         shrunk = np.asarray(radii, dtype=float) * _STRICT
@@ -107,6 +111,7 @@ class BruteIndex:
         return np.sqrt(np.einsum("ijk,ijk->ij", diff, diff))
 
     def knn(self, queries: np.ndarray, k: int, chunk: int = 2048) -> tuple[np.ndarray, np.ndarray]:
+        """Distances and indices of the ``k`` nearest indexed points, nearest first (exact re-ranking)."""
         n, m = len(queries), len(self.points)
         if k > m:
             raise ValueError(f"asked for {k} neighbours of {m} points")
@@ -128,6 +133,7 @@ class BruteIndex:
     def within(
         self, queries: np.ndarray, radii: np.ndarray, chunk: int = 2048
     ) -> tuple[np.ndarray, np.ndarray]:
+        """``(covered, counts)`` for balls of ``radii`` around ``queries`` (see :class:`NeighborIndex`)."""
         covered = np.zeros(len(self.points), dtype=bool)
         counts = np.zeros(len(queries), dtype=np.int64)
         shrunk = np.asarray(radii, dtype=float) * _STRICT

@@ -63,14 +63,17 @@ class PreparedData:
 
     @property
     def columns(self) -> list[str]:
+        """Column names, in the order of the real table."""
         return list(self.real.columns)
 
     @property
     def numeric(self) -> list[str]:
+        """The numeric columns."""
         return [c for c in self.columns if self.kinds[c] == "numeric"]
 
     @property
     def categorical(self) -> list[str]:
+        """The categorical columns (missing indicators included)."""
         return [c for c in self.columns if self.kinds[c] == "categorical"]
 
     @property
@@ -79,6 +82,7 @@ class PreparedData:
         return [c for c in self.columns if c != self.target]
 
     def table(self, name: str) -> pd.DataFrame:
+        """The ``real``, ``synthetic`` or ``holdout`` table; an error when it was not given."""
         frame = {"real": self.real, "synthetic": self.synthetic, "holdout": self.holdout}[name]
         if frame is None:
             raise InvalidDataError(f"no {name} table was given")

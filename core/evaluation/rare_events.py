@@ -65,6 +65,7 @@ def _tail(
 
 
 def numeric_tails(data: PreparedData, config: EvaluationConfig) -> dict[str, Any]:
+    """Per numeric column: the share of synthetic values beyond the real tail quantiles."""
     out: dict[str, Any] = {}
     limit = 5 * config.tail_quantile
     for column in data.numeric:
@@ -84,6 +85,7 @@ def numeric_tails(data: PreparedData, config: EvaluationConfig) -> dict[str, Any
 
 
 def rare_categories(data: PreparedData, config: EvaluationConfig) -> dict[str, Any]:
+    """Per categorical column: how often the rare real categories appear in the synthetic data."""
     out: dict[str, Any] = {}
     for column in data.categorical:
         real = data.real[column].value_counts(normalize=True)
@@ -132,6 +134,7 @@ def minority_label(data: PreparedData) -> dict[str, Any] | None:
 
 
 def rare_events(data: PreparedData, config: EvaluationConfig) -> dict[str, Any]:
+    """The rare-events family: tails, rare categories and the minority label, summarised."""
     tails = numeric_tails(data, config)
     categories = rare_categories(data, config)
     tail_entries = [

@@ -52,6 +52,7 @@ def _sentence(text: str) -> str:
 
 
 def mode_collapse(m: Metrics, c: EvaluationConfig) -> Verdict:
+    """Verdict on mode collapse, from PRDC and the duplicate rate."""
     d = m["diversity"]
     figures = (
         f"precision {d['precision']:.3f}, recall {d['recall']:.3f}, density "
@@ -105,6 +106,7 @@ def mode_collapse(m: Metrics, c: EvaluationConfig) -> Verdict:
 
 
 def generator_artifacts(m: Metrics, c: EvaluationConfig) -> Verdict:
+    """Verdict on generator artifacts, from the classifier two-sample test's AUC."""
     d = m["detection"]
     auc, n = d["c2st_auc"], d["rows_per_class"]
     bounds = d.get("c2st_auc_interval")
@@ -160,6 +162,7 @@ def generator_artifacts(m: Metrics, c: EvaluationConfig) -> Verdict:
 
 
 def rare_event_loss(m: Metrics, c: EvaluationConfig) -> Verdict:
+    """Verdict on lost rare events, from the rare-event share and the minority label ratio."""
     d = m["rare_events"]
     share, minority = d["share"], d.get("minority_label")
     minority_judged = minority is not None and minority.get("judged", True)
@@ -244,6 +247,7 @@ def rare_event_loss(m: Metrics, c: EvaluationConfig) -> Verdict:
 
 
 def bias_amplification(m: Metrics, c: EvaluationConfig) -> Verdict:
+    """Verdict on bias amplification, from the per-group disparities."""
     d = m["bias"]
     minimum = d.get("min_group_rows", c.bias_min_group_rows)
     if d.get("judged_groups") == 0:
@@ -322,6 +326,7 @@ def bias_amplification(m: Metrics, c: EvaluationConfig) -> Verdict:
 
 
 def privacy_leak(m: Metrics, c: EvaluationConfig) -> Verdict:
+    """Verdict on privacy leaks, from distances to closest records, membership inference and copies."""
     d = m["privacy"]
     share, mia, excess = d["dcr_share_closer_to_train"], d["mia_auc"], d["exact_copy_excess_rate"]
     ref, n_syn = d["reference_rows"], d["synthetic_rows"]
@@ -387,6 +392,7 @@ def privacy_leak(m: Metrics, c: EvaluationConfig) -> Verdict:
 
 
 def poor_transfer(m: Metrics, c: EvaluationConfig) -> Verdict:
+    """Verdict on transfer, from train-on-synthetic against train-on-real scores."""
     d = m["utility"]
     lead = d["lead_metric"]
     tstr, trtr = d["tstr"][lead], d["trtr"][lead]

@@ -44,10 +44,12 @@ class Discrete:
 
     @property
     def numeric(self) -> bool:
+        """Whether the column holds numbers (binned) rather than categories."""
         return self.kind in ("numeric", "integer", "datetime")
 
     @property
     def n_states(self) -> int:
+        """Number of states, the missing state included."""
         return len(self.states) + int(self.has_missing)
 
     def _values(self, series: pd.Series) -> np.ndarray:
@@ -57,6 +59,7 @@ class Discrete:
 
     @classmethod
     def fit(cls, series: pd.Series, bins: int, categorical_threshold: int, knots: int) -> Discrete:
+        """Discretise ``series``: categories as states, numbers in quantile bins."""
         kind = infer_kind(series, categorical_threshold)
         has_missing = bool(series.isna().any())
         present = series.dropna()
@@ -101,6 +104,7 @@ class Discrete:
         return codes
 
     def decode(self, codes: np.ndarray, rng: np.random.Generator) -> pd.Series:
+        """Values for state codes: categories as they are, numbers drawn within their bin."""
         missing = codes >= len(self.states)
         n = len(codes)
         if not self.numeric:
@@ -130,6 +134,7 @@ class Discrete:
         return pd.Series(x, name=self.name)
 
     def to_dict(self) -> dict[str, Any]:
+        """The discretisation as plain data (for the generator state)."""
         return asdict(self)
 
 
@@ -250,6 +255,7 @@ class ChowLiuNetwork(Generator):
         return [(self.columns[p].name, self.columns[i].name) for i, p in enumerate(self.parents) if p >= 0]
 
     def get_state(self) -> dict[str, Any]:
+        """Parameters and fitted tables as plain data (no pickle)."""
         return {
             "kind": "chow-liu-network",
             "params": {
@@ -268,6 +274,7 @@ class ChowLiuNetwork(Generator):
 
     @classmethod
     def from_state(cls, state: Mapping[str, Any]) -> ChowLiuNetwork:
+        """Rebuild a fitted network from :meth:`get_state`."""
         gen = cls(**state["params"])
         gen.column_order = list(state["column_order"])
         gen.columns = [Discrete(**c) for c in state["columns"]]

@@ -33,6 +33,8 @@ def datetime_ns(series: pd.Series) -> np.ndarray:
 
 @dataclass
 class ColumnModel:
+    """One column's kind, missing rate and marginal, learnt from data."""
+
     name: str
     kind: Kind
     missing_rate: float = 0.0
@@ -45,6 +47,7 @@ class ColumnModel:
 
     @classmethod
     def fit(cls, series: pd.Series, categorical_threshold: int, max_knots: int) -> ColumnModel:
+        """Learn a column's kind, missing rate and marginal from ``series``."""
         name = str(series.name)
         kind = infer_kind(series, categorical_threshold)
         present = series.dropna()
@@ -72,10 +75,12 @@ class ColumnModel:
         return cls(name, kind, missing_rate, knots=[float(k) for k in knots], timezone=tz)
 
     def to_dict(self) -> dict[str, Any]:
+        """The column model as plain data (for the generator state)."""
         return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ColumnModel:
+        """Rebuild a column model from :meth:`to_dict`."""
         return cls(**data)
 
     # -------------------------------------------------------------- transforms
@@ -165,6 +170,7 @@ def infer_kind(series: pd.Series, categorical_threshold: int) -> Kind:
 
 
 def infer_columns(table: pd.DataFrame, categorical_threshold: int, max_knots: int) -> list[ColumnModel]:
+    """A fitted :class:`ColumnModel` for every column of ``table``."""
     return [ColumnModel.fit(table[c], categorical_threshold, max_knots) for c in table.columns]
 
 

@@ -141,6 +141,7 @@ class GaussianCopula(Generator):
     # ------------------------------------------------------------------ state
 
     def get_state(self) -> dict[str, Any]:
+        """Parameters and fitted margins and correlation as plain data (no pickle)."""
         return {
             "kind": "gaussian-copula",
             "params": {
@@ -155,6 +156,7 @@ class GaussianCopula(Generator):
 
     @classmethod
     def from_state(cls, state: Mapping[str, Any]) -> GaussianCopula:
+        """Rebuild a fitted copula from :meth:`get_state`."""
         gen = cls(**state["params"])
         gen.column_order = list(state["column_order"])
         gen.columns = [ColumnModel.from_dict(c) for c in state["columns"]]

@@ -148,6 +148,7 @@ class GaussianMixture(Generator):
         return out
 
     def get_state(self) -> dict[str, Any]:
+        """Parameters and fitted components as plain data (no pickle)."""
         return {
             "kind": "gaussian-mixture",
             "params": {
@@ -167,6 +168,7 @@ class GaussianMixture(Generator):
 
     @classmethod
     def from_state(cls, state: Mapping[str, Any]) -> GaussianMixture:
+        """Rebuild a fitted mixture from :meth:`get_state`."""
         gen = cls(**state["params"])
         gen.columns = [str(c) for c in state["columns"]]
         gen.integer_columns = [str(c) for c in state.get("integer_columns", [])]
