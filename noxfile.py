@@ -7,34 +7,51 @@ from pathlib import Path
 
 import nox
 
-nox.options.sessions = ["lint", "typecheck", "tests"]
+nox.options.sessions = ["lint", "typecheck", "importlinter", "tests"]
 nox.options.default_venv_backend = "venv"
 
 ROOT = Path(__file__).parent
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 # Domain and feature extras, read from pyproject.toml so a new extra is tested automatically.
 # gnn is left out: torch must be installed first with an exact pin (see docs/install.md).
-EXTRAS = [e for e in PYPROJECT["project"]["optional-dependencies"] if e not in ("all", "test", "dev", "gnn")]
+NOT_DOMAINS = ("all", "test", "lint", "dev", "gnn")
+EXTRAS = [e for e in PYPROJECT["project"]["optional-dependencies"] if e not in NOT_DOMAINS]
+
+
+def _lint_pins(*names: str) -> list[str]:
+    """The lint extra's pinned requirements for the named tools."""
+    pins = PYPROJECT["project"]["optional-dependencies"]["lint"]
+    return [pin for pin in pins if any(pin.startswith(name) for name in names)]
 
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff check and ruff format --check."""
-    session.install("ruff")
+    """ruff check (complexity and public docstrings included) and ruff format --check."""
+    session.install(*_lint_pins("ruff"))
     session.run("ruff", "check", ".", *session.posargs)
     session.run("ruff", "format", "--check", ".")
 
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    """mypy on the core package."""
-    session.install("-e", ".", "mypy", "pandas-stubs")
-    session.run("mypy", "core", *session.posargs)
+    """mypy on synthgenesis and synthgenesis.plugins, under their package names (tools/package_tree.py)."""
+    session.install("-e", ".[all,lint]")
+    session.run("python", "tools/package_tree.py", "mypy", *session.posargs)
+
+
+@nox.session
+def importlinter(session: nox.Session) -> None:
+    """The import layers contract in pyproject.toml ([tool.importlinter])."""
+    session.install("-e", ".[lint]")
+    session.run("python", "tools/package_tree.py", "lint-imports", *session.posargs)
 
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """The core test suite without any domain extra (domain tests skip with their reason)."""
+    """The core test suite without any domain extra (domain tests skip with their reason).
+
+    ``nox -s tests -- -m "not slow"`` leaves out the tests that take a few seconds or more.
+    """
     session.install("-e", ".[test]")
     session.run("pytest", "--strict-markers", *session.posargs)
 
