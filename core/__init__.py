@@ -26,19 +26,8 @@ from synthgenesis.errors import (
 if TYPE_CHECKING:
     from synthgenesis.hookspecs import hookimpl, hookspec
     from synthgenesis.manager import PluginManager, get_plugin_manager
-    from synthgenesis.types import (
-        CheckResult,
-        Constraint,
-        ConstraintSpec,
-        Domain,
-        FunctionValidator,
-        Generator,
-        GeneratorSpec,
-        ReferenceDataset,
-        TransferTask,
-        Validator,
-        ValidatorSpec,
-    )
+    from synthgenesis.rules import CheckResult, FunctionRule, Rule, RuleSpec, SampleRule
+    from synthgenesis.types import Domain, Generator, GeneratorSpec, ReferenceDataset, TransferTask
 
 # Names whose modules import pandas: loaded on first use (module __getattr__, PEP 562), so
 # ``import synthgenesis`` and ``synthgenesis --help`` stay fast.
@@ -47,22 +36,10 @@ _LAZY = {
     "hookspec": "synthgenesis.hookspecs",
     "PluginManager": "synthgenesis.manager",
     "get_plugin_manager": "synthgenesis.manager",
-    **{
-        name: "synthgenesis.types"
-        for name in (
-            "CheckResult",
-            "Constraint",
-            "ConstraintSpec",
-            "Domain",
-            "FunctionValidator",
-            "Generator",
-            "GeneratorSpec",
-            "ReferenceDataset",
-            "TransferTask",
-            "Validator",
-            "ValidatorSpec",
-        )
-    },
+    **dict.fromkeys(("CheckResult", "FunctionRule", "Rule", "RuleSpec", "SampleRule"), "synthgenesis.rules"),
+    **dict.fromkeys(
+        ("Domain", "Generator", "GeneratorSpec", "ReferenceDataset", "TransferTask"), "synthgenesis.types"
+    ),
 }
 
 # The version of a package that is not installed (run from a source folder on sys.path).
@@ -99,11 +76,9 @@ def __dir__() -> list[str]:
 __all__ = [
     "CheckResult",
     "ConfigError",
-    "Constraint",
-    "ConstraintSpec",
     "ConstraintsNotMetError",
     "Domain",
-    "FunctionValidator",
+    "FunctionRule",
     "Generator",
     "GeneratorSpec",
     "InvalidDataError",
@@ -112,10 +87,11 @@ __all__ = [
     "PluginError",
     "PluginManager",
     "ReferenceDataset",
+    "Rule",
+    "RuleSpec",
+    "SampleRule",
     "SynthgenesisError",
     "TransferTask",
-    "Validator",
-    "ValidatorSpec",
     "__version__",
     "get_plugin_manager",
     "hookimpl",

@@ -47,6 +47,7 @@ def test_every_exported_name_imports(name: str):
 
 
 def test_lazy_names_are_the_defining_modules_objects():
+    assert set(synthgenesis._LAZY) <= set(synthgenesis.__all__)
     for name, module in synthgenesis._LAZY.items():
         assert getattr(synthgenesis, name) is getattr(importlib.import_module(module), name)
 
