@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -13,8 +14,11 @@ import pandas as pd
 
 from synthgenesis.errors import ConfigError, InvalidDataError
 from synthgenesis.evaluation import METRIC_FAMILIES, EvaluationConfig
-from synthgenesis.pipeline import Rule, derive_seed, generate, validate_batch
+from synthgenesis.evaluation.neighbors import build_index, kth_neighbor_radius
+from synthgenesis.execution import generate
+from synthgenesis.pipeline import Rule, validate_batch
 from synthgenesis.progress import Progress
+from synthgenesis.seeding import derive_seed
 from synthgenesis.types import Batch, Domain, Generator
 
 #: The regimes, in the order whose positions seed them (``derive_seed(seed, index, generation)``).
@@ -122,6 +126,7 @@ class CollapseConfig:
                 )
 
     def to_dict(self) -> dict[str, Any]:
+        """The settings as plain data (for manifests)."""
         out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "evaluation"}
         out["regimes"] = list(self.regimes)
         out["metrics"] = list(self.metrics)
@@ -241,24 +246,27 @@ def measure(
 
 
 def encode(real: pd.DataFrame, *others: pd.DataFrame) -> list[np.ndarray]:
-    """Feature tables as numbers in one space: numeric columns standardised on ``real``
-    (missing values at the real mean), other columns one-hot on ``real``'s categories."""
-    numeric = _numeric_columns(real)
-    categorical = [str(c) for c in real.columns if str(c) not in numeric]
-    mean = real[numeric].astype(float).mean() if numeric else pd.Series(dtype=float)
-    std = real[numeric].astype(float).std(ddof=0).replace(0.0, 1.0).fillna(1.0) if numeric else mean
-    levels = {c: sorted(real[c].astype(str).unique()) for c in categorical}
-    out = []
-    for frame in (real, *others):
-        blocks = []
-        if numeric:
-            x = ((frame[numeric].astype(float) - mean) / std).fillna(0.0).to_numpy(dtype=float)
-            blocks.append(x)
-        for c in categorical:
-            values = frame[c].astype(str).to_numpy()
-            blocks.append(np.stack([values == v for v in levels[c]], axis=1).astype(float))
-        out.append(np.hstack(blocks) if blocks else np.zeros((len(frame), 1)))
-    return out
+    """``real`` and ``others`` as points of the evaluation engine's distance space.
+
+    The tables are cleaned together by :func:`synthgenesis.evaluation.preprocess.prepare`
+    (missing numbers at the real median plus a missing indicator, categories as text) and
+    encoded by :meth:`synthgenesis.evaluation.encoding.FeatureEncoder.onehot` fitted on
+    ``real``: the space that PRDC coverage and the privacy distances use, so a gap here is
+    a gap there. Encode every table of one comparison in one call: the missing indicators
+    depend on all of them.
+    """
+    from synthgenesis.evaluation.encoding import FeatureEncoder
+    from synthgenesis.evaluation.preprocess import prepare
+
+    if not others:
+        raise ValueError("encode needs the real table and at least one other table")
+    sizes = [len(frame) for frame in others]
+    pooled = pd.concat([frame.reset_index(drop=True) for frame in others], ignore_index=True)
+    data = prepare(real.reset_index(drop=True), pooled)
+    encoder = FeatureEncoder(data, data.columns)
+    pooled_x = encoder.onehot(data.synthetic)
+    bounds = np.cumsum([0, *sizes])
+    return [encoder.onehot(data.real), *(pooled_x[a:b] for a, b in itertools.pairwise(bounds))]
 
 
 def coverage_gaps(real_x: np.ndarray, synthetic_x: np.ndarray, k: int = 5) -> np.ndarray:
@@ -271,17 +279,15 @@ def coverage_gaps(real_x: np.ndarray, synthetic_x: np.ndarray, k: int = 5) -> np
     When there are more real rows than synthetic ones, ``k`` is scaled by their ratio so
     that a ball holds the same share of the real data as ``k`` synthetic rows would of the
     synthetic data (otherwise a small synthetic set leaves most real rows uncovered merely
-    for being small).
+    for being small). Neighbours come from the evaluation engine's exact, chunked indexes
+    (:mod:`synthgenesis.evaluation.neighbors`).
     """
-    from sklearn.neighbors import NearestNeighbors
-
     if len(real_x) < 2 or len(synthetic_x) == 0:
         return np.full(len(real_x), np.inf)
     k = max(k, round(k * len(real_x) / len(synthetic_x)))
     k = min(k, len(real_x) - 1)
-    real_nn = NearestNeighbors(n_neighbors=k + 1).fit(real_x)
-    radius = real_nn.kneighbors(real_x)[0][:, k]
-    nearest_syn = NearestNeighbors(n_neighbors=1).fit(synthetic_x).kneighbors(real_x)[0][:, 0]
+    radius = kth_neighbor_radius(build_index(real_x), real_x, k)
+    nearest_syn = build_index(synthetic_x).knn(real_x, 1)[0][:, 0]
     with np.errstate(divide="ignore", invalid="ignore"):
         gaps = np.where(radius > 0, nearest_syn / np.where(radius > 0, radius, 1.0), np.inf)
     return np.where((radius == 0) & (nearest_syn == 0), 0.0, gaps)
@@ -300,11 +306,9 @@ def guidance_weights(
     real_x: np.ndarray, gaps: np.ndarray, candidates_x: np.ndarray, weight: float
 ) -> np.ndarray:
     """Weights of candidate rows: the :func:`gap_weights` of their nearest real row."""
-    from sklearn.neighbors import NearestNeighbors
-
     if len(candidates_x) == 0:
         return np.ones(0)
-    nearest = NearestNeighbors(n_neighbors=1).fit(real_x).kneighbors(candidates_x)[1][:, 0]
+    nearest = build_index(real_x).knn(candidates_x, 1)[1][:, 0]
     return gap_weights(gaps, weight)[nearest]
 
 
@@ -456,23 +460,28 @@ def _next_training(
     """The next generation's training set, its features, how many rows are real, and guidance facts."""
     samples, samples_f = history[-1]
     gaps: np.ndarray | None = None
-    real_x = syn_x = None
+    real_x = syn_x = pool_x = None
     guided: dict[str, Any] | None = None
     if config.guided:
-        real_x, syn_x = encode(train_f, samples_f)
+        # One call: the encoding's missing indicators depend on every table compared.
+        if regime == "accumulate":
+            pool_f = pd.concat([f for _, f in history], ignore_index=True)
+            real_x, syn_x, pool_x = encode(train_f, samples_f, pool_f)
+        else:
+            real_x, syn_x = encode(train_f, samples_f)
         gaps = coverage_gaps(real_x, syn_x, config.guide_k)
         guided = {"uncovered_real_share": float(np.mean(gaps >= 1.0))}
 
-    def weights_of(frame_f: pd.DataFrame, real_rows: np.ndarray | None = None) -> np.ndarray | None:
+    def weights_of(candidates_x: np.ndarray | None, real_rows: np.ndarray | None = None) -> np.ndarray | None:
         if gaps is None or real_x is None:
             return None
         if real_rows is not None:
             return gap_weights(gaps[real_rows], config.guide_weight)
-        (cand_x,) = encode(train_f, frame_f)[1:]
-        return guidance_weights(real_x, gaps, cand_x, config.guide_weight)
+        assert candidates_x is not None
+        return guidance_weights(real_x, gaps, candidates_x, config.guide_weight)
 
     if regime == "replace":
-        w = weights_of(samples_f)
+        w = weights_of(syn_x)
         if w is None:
             return samples, samples_f, 0, guided
         rows = _choose(rng, len(samples), len(samples), w, replace=True)
@@ -485,9 +494,8 @@ def _next_training(
         pool_f = pd.concat(feats, ignore_index=True)
         if gaps is None:
             return pool, pool_f, len(train), guided
-        syn_f = pd.concat(feats[1:], ignore_index=True)
-        w_real = weights_of(train_f, np.arange(len(train)))
-        w_syn = weights_of(syn_f)
+        w_real = weights_of(None, np.arange(len(train)))
+        w_syn = weights_of(pool_x)
         assert w_real is not None and w_syn is not None
         rows = _choose(rng, len(pool), len(pool), np.concatenate([w_real, w_syn]), replace=True)
         return _take(pool, rows), _take(pool_f, rows), int(np.sum(rows < len(train))), guided
@@ -497,10 +505,10 @@ def _next_training(
     n_syn = max(0, n - m)
     if fixed is not None:
         candidates = fixed
-        w = weights_of(train_f, candidates)
+        w = weights_of(None, candidates)
         picks = candidates if w is None else candidates[_choose(rng, len(candidates), m, w, replace=True)]
     else:
-        w = weights_of(train_f, np.arange(len(train)))
+        w = weights_of(None, np.arange(len(train)))
         picks = _choose(rng, len(train), m, w, replace=m > len(train))
     # The anchors carry the guidance: real records stand for the regions the synthetic data lost.
     syn_rows = _choose(rng, len(samples), n_syn, None, replace=n_syn > len(samples))
