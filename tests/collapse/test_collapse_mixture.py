@@ -8,8 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from synthgenesis.collapse import CollapseConfig, coverage_gaps, spread
+from synthgenesis.collapse import CollapseConfig, coverage_gaps, encode, spread
 from synthgenesis.errors import ConfigError, InvalidDataError
+from synthgenesis.evaluation.encoding import FeatureEncoder
+from synthgenesis.evaluation.preprocess import prepare
 from synthgenesis.tabular import GaussianMixture
 
 
@@ -64,3 +66,31 @@ def test_spread_and_coverage_gaps() -> None:
     real_x = np.array([[0.0], [0.1], [0.2], [10.0], [10.1], [10.2]])
     gaps = coverage_gaps(real_x, np.array([[0.0], [0.05], [0.1], [0.15], [0.2], [0.25]]), k=2)
     assert np.all(gaps[:3] < 1.0) and np.all(gaps[3:] > 10.0)
+
+
+def test_guidance_uses_the_evaluation_distance_space() -> None:
+    rng = np.random.default_rng(3)
+    real = pd.DataFrame(
+        {"x": rng.normal(size=40), "y": rng.normal(2, 3, 40), "c": rng.choice(["a", "b"], 40)}
+    )
+    synthetic = real.sample(30, random_state=1).reset_index(drop=True).assign(x=lambda f: f["x"] + 0.1)
+    real_x, syn_x = encode(real, synthetic)
+    data = prepare(real, synthetic)
+    encoder = FeatureEncoder(data, data.columns)
+    np.testing.assert_array_equal(real_x, encoder.onehot(data.real))
+    np.testing.assert_array_equal(syn_x, encoder.onehot(data.synthetic))
+    # numeric columns are z-scores on the real mean and (population) standard deviation
+    z = (real[["x", "y"]] - real[["x", "y"]].mean()) / real[["x", "y"]].std(ddof=0)
+    np.testing.assert_allclose(real_x[:, :2], z.to_numpy(), atol=1e-12)
+    # several tables in one call share the space; split back in order
+    real_2, a, b = encode(real, synthetic.iloc[:10], synthetic.iloc[10:])
+    np.testing.assert_array_equal(np.vstack([a, b]), syn_x)
+    np.testing.assert_array_equal(real_2, real_x)
+    # the engine's exact neighbour search gives scikit-learn's distances
+    from sklearn.neighbors import NearestNeighbors
+
+    gaps = coverage_gaps(real_x, syn_x, k=3)
+    k = max(3, round(3 * 40 / 30))
+    radius = NearestNeighbors(n_neighbors=k + 1).fit(real_x).kneighbors(real_x)[0][:, k]
+    nearest = NearestNeighbors(n_neighbors=1).fit(syn_x).kneighbors(real_x)[0][:, 0]
+    np.testing.assert_allclose(gaps, nearest / radius, rtol=1e-9)
