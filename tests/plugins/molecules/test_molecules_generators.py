@@ -22,7 +22,7 @@ from synthgenesis.errors import InvalidDataError, MissingExtraError
 from synthgenesis.execution import GenerationPlan, execute, read_samples
 from synthgenesis.manager import PluginManager
 from synthgenesis.pipeline import validate_batch
-from synthgenesis.plugins.molecules import generators, reference
+from synthgenesis.plugins.molecules import brics, generators, reference
 from synthgenesis.plugins.molecules.rules import ORGANIC_ELEMENTS
 from synthgenesis.types import Generator
 
@@ -182,7 +182,7 @@ def test_brics_min_fragment_count_and_weights(nci: pd.DataFrame) -> None:
 
 def test_capping_gives_aromatic_nitrogen_its_hydrogen() -> None:
     mol = Chem.RWMol(Chem.MolFromSmiles("[9*]n1ccnc1", sanitize=False))
-    generators._cap_with_hydrogen(mol, [0])
+    brics._cap_with_hydrogen(mol, [0])
     Chem.SanitizeMol(mol)
     assert Chem.MolToSmiles(mol) == "c1c[nH]cn1"
 
