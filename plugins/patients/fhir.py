@@ -27,6 +27,7 @@ from synthgenesis.errors import InvalidDataError
 from synthgenesis.io import write_text
 from synthgenesis.limits import check_record_bytes, json_depth, limits, shown
 from synthgenesis.plugins.patients import schema
+from synthgenesis.readers import read_text
 from synthgenesis.types import READ_ERROR_COLUMN
 
 LOINC = "http://loinc.org"
@@ -251,10 +252,25 @@ def write_bundle(batch: pd.DataFrame, path: Path) -> None:
 def read_bundle(path: Path) -> pd.DataFrame:
     """Read a FHIR Bundle back into a patient table; an invalid resource marks its patient's row."""
     _, patient_model, observation_model, condition_model = _models()
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidDataError(f"{path}: cannot be read as UTF-8 JSON: {exc}") from exc
+    models = {"Patient": patient_model, "Observation": observation_model, "Condition": condition_model}
+    rows: dict[str, dict[str, Any]] = {}
+    errors: dict[str, list[str]] = {}
+    for k, entry in enumerate(_bundle_entries(Path(path))):
+        pid, problem = _read_entry(k, entry, models, rows)
+        if problem is not None:
+            errors.setdefault(pid, []).append(problem)
+    if not rows:
+        raise InvalidDataError(f"{path}: the bundle has no patients")
+    table = _integer_columns(pd.DataFrame(list(rows.values())))
+    table[READ_ERROR_COLUMN] = [
+        f"patient {pid}: " + "; ".join(errors[pid]) if pid in errors else None for pid in rows
+    ]
+    return table
+
+
+def _bundle_entries(path: Path) -> list[Any]:
+    """The entries of the Bundle in ``path``; the file is refused if it holds no Bundle one can read."""
+    text = read_text(path)
     depth = json_depth(text)
     if depth > limits().max_json_depth:
         raise InvalidDataError(
@@ -270,68 +286,69 @@ def read_bundle(path: Path) -> pd.DataFrame:
     entries = data.get("entry") or []
     if not isinstance(entries, list):
         raise InvalidDataError(f"{path}: Bundle.entry must be a list, found {type(entries).__name__}")
-    models = {"Patient": patient_model, "Observation": observation_model, "Condition": condition_model}
-    rows: dict[str, dict[str, Any]] = {}
-    errors: dict[str, list[str]] = {}
-    for k, entry in enumerate(entries):
-        raw = entry.get("resource") if isinstance(entry, dict) else None
-        if not isinstance(raw, dict):
-            pid = f"entry-{k}"
-            rows.setdefault(pid, {schema.ID_COLUMN: pid})
-            errors.setdefault(pid, []).append(f"entry {k}: not a resource ({shown(entry)})")
-            continue
-        size_reason = check_record_bytes(len(json.dumps(raw)), f"entry {k}")
-        kind = raw.get("resourceType")
-        subject = raw.get("subject")
-        ref = subject.get("reference", "") if isinstance(subject, dict) else ""
-        if kind == "Patient":
-            ref = f"Patient/{raw.get('id')}"
-        pid = (ref.removeprefix("Patient/") if isinstance(ref, str) else "") or f"entry-{k}"
-        row = rows.setdefault(pid, {schema.ID_COLUMN: pid})
-        if size_reason:
-            errors.setdefault(pid, []).append(size_reason)
-            continue
-        if kind not in models:
-            errors.setdefault(pid, []).append(f"entry {k}: unsupported resource {shown(kind)}")
-            continue
-        try:
-            resource = models[kind].model_validate(raw)
-        except (ValueError, TypeError, RecursionError) as exc:
-            first = str(exc).splitlines()[1] if len(str(exc).splitlines()) > 1 else str(exc)
-            errors.setdefault(pid, []).append(f"entry {k} ({kind}): {shown(first.strip())[1:-1]}")
-            continue
-        try:
-            if kind == "Patient":
-                if resource.gender:
-                    row["sex"] = {v: k for k, v in GENDER.items()}.get(resource.gender, resource.gender)
-                if resource.birthDate:
-                    row["birth_date"] = pd.Timestamp(str(resource.birthDate))
-            elif kind == "Condition":
-                code = resource.code.coding[0].code if resource.code and resource.code.coding else None
-                if code:
-                    row["diagnosis"] = f"{row['diagnosis']};{code}" if "diagnosis" in row else code
-            else:
-                column = resource.code.text or (
-                    resource.code.coding[0].code if resource.code.coding else f"obs-{k}"
-                )
-                if resource.valueQuantity is not None:
-                    row[column] = float(resource.valueQuantity.value)
-                elif resource.valueString is not None:
-                    row[column] = resource.valueString
-                if resource.effectiveDateTime is not None:
-                    row["encounter_date"] = pd.Timestamp(str(resource.effectiveDateTime))
-        except (ValueError, TypeError, OverflowError) as exc:  # valid FHIR a table cannot hold
-            errors.setdefault(pid, []).append(f"entry {k} ({kind}): {shown(str(exc))[1:-1]}")
-    if not rows:
-        raise InvalidDataError(f"{path}: the bundle has no patients")
-    table = pd.DataFrame(list(rows.values()))
+    return entries
+
+
+def _read_entry(
+    k: int, entry: Any, models: dict[str, Any], rows: dict[str, dict[str, Any]]
+) -> tuple[str, str | None]:
+    """Put entry ``k`` into its patient's row of ``rows``: that patient's id and why it failed, if it did."""
+    raw = entry.get("resource") if isinstance(entry, dict) else None
+    if not isinstance(raw, dict):
+        pid = f"entry-{k}"
+        rows.setdefault(pid, {schema.ID_COLUMN: pid})
+        return pid, f"entry {k}: not a resource ({shown(entry)})"
+    size_reason = check_record_bytes(len(json.dumps(raw)), f"entry {k}")
+    kind = raw.get("resourceType")
+    subject = raw.get("subject")
+    ref = subject.get("reference", "") if isinstance(subject, dict) else ""
+    if kind == "Patient":
+        ref = f"Patient/{raw.get('id')}"
+    pid = (ref.removeprefix("Patient/") if isinstance(ref, str) else "") or f"entry-{k}"
+    row = rows.setdefault(pid, {schema.ID_COLUMN: pid})
+    if size_reason:
+        return pid, size_reason
+    if kind not in models:
+        return pid, f"entry {k}: unsupported resource {shown(kind)}"
+    try:
+        resource = models[kind].model_validate(raw)
+    except (ValueError, TypeError, RecursionError) as exc:
+        first = str(exc).splitlines()[1] if len(str(exc).splitlines()) > 1 else str(exc)
+        return pid, f"entry {k} ({kind}): {shown(first.strip())[1:-1]}"
+    try:
+        _fill_row(row, kind, resource, k)
+    except (ValueError, TypeError, OverflowError) as exc:  # valid FHIR a table cannot hold
+        return pid, f"entry {k} ({kind}): {shown(str(exc))[1:-1]}"
+    return pid, None
+
+
+def _fill_row(row: dict[str, Any], kind: str, resource: Any, k: int) -> None:
+    """Copy what a validated Patient, Condition or Observation (entry ``k``) says into its row."""
+    if kind == "Patient":
+        if resource.gender:
+            row["sex"] = {v: k for k, v in GENDER.items()}.get(resource.gender, resource.gender)
+        if resource.birthDate:
+            row["birth_date"] = pd.Timestamp(str(resource.birthDate))
+    elif kind == "Condition":
+        code = resource.code.coding[0].code if resource.code and resource.code.coding else None
+        if code:
+            row["diagnosis"] = f"{row['diagnosis']};{code}" if "diagnosis" in row else code
+    else:
+        column = resource.code.text or (resource.code.coding[0].code if resource.code.coding else f"obs-{k}")
+        if resource.valueQuantity is not None:
+            row[column] = float(resource.valueQuantity.value)
+        elif resource.valueString is not None:
+            row[column] = resource.valueString
+        if resource.effectiveDateTime is not None:
+            row["encounter_date"] = pd.Timestamp(str(resource.effectiveDateTime))
+
+
+def _integer_columns(table: pd.DataFrame) -> pd.DataFrame:
+    """Float columns whose values are all whole numbers back as integers (counts and codes)."""
     for column in table.columns:
         values = table[column]
         if pd.api.types.is_float_dtype(values) and values.notna().any():
             present = values.dropna()
-            if (present == present.round()).all():  # counts and codes come back as integers
+            if (present == present.round()).all():
                 table[column] = values.astype("Int64") if values.isna().any() else values.astype("int64")
-    table[READ_ERROR_COLUMN] = [
-        f"patient {pid}: " + "; ".join(errors[pid]) if pid in errors else None for pid in rows
-    ]
     return table
