@@ -124,6 +124,11 @@ class EvaluationConfig:
     transfer_fail: float = 0.75
 
     def __post_init__(self) -> None:
+        self._check_counts()
+        self._check_ranges()
+        self._check_order()
+
+    def _check_counts(self) -> None:
         positive_ints = (
             "max_categories",
             "sensitive_max_levels",
@@ -162,6 +167,8 @@ class EvaluationConfig:
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int) or value < 10):
                 raise ConfigError(name, f"must be None or an integer >= 10, got {value!r}")
+
+    def _check_ranges(self) -> None:
         if not 0.5 <= self.evidence_level < 1.0:
             raise ConfigError("evidence_level", "must lie in [0.5, 1)")
         if self.rare_min_expected <= 0:
@@ -180,6 +187,8 @@ class EvaluationConfig:
             raise ConfigError("hybrid_real_fractions", "must be fractions in (0, 1]")
         if not self.hybrid_synthetic_multipliers or any(m < 0 for m in self.hybrid_synthetic_multipliers):
             raise ConfigError("hybrid_synthetic_multipliers", "must be non-negative")
+
+    def _check_order(self) -> None:
         pairs = (
             ("c2st_warn", "c2st_fail"),
             ("amplification_warn", "amplification_fail"),

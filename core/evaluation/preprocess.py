@@ -200,16 +200,7 @@ def prepare(
     base = tables["real"]
     if target is not None:
         target = str(target)
-        lacking = [name for name, frame in tables.items() if target not in frame.columns]
-        if lacking and len(lacking) < len(tables):
-            raise InvalidDataError(
-                f"target column {target!r} is missing from table(s) {lacking}; it must be "
-                f"present in every table"
-            )
-        if lacking:
-            raise InvalidDataError(
-                f"target column {target!r} is not a column of the tables; available: {list(base.columns)}"
-            )
+        _check_target_present(tables, target)
     for name in list(tables)[1:]:
         tables[name] = _align(base, tables[name], name)
     sensitive = [str(s) for s in sensitive]
@@ -218,9 +209,38 @@ def prepare(
             raise InvalidDataError(
                 f"sensitive column {column!r} is not a column of the tables; available: {list(base.columns)}"
             )
+    kinds = _column_kinds(tables)
+    frames, out_kinds, indicators, notes = _clean(tables, kinds, target)
+    resolved = _resolve_target(frames, out_kinds, target, task)
+    return PreparedData(
+        real=frames["real"],
+        synthetic=frames["synthetic"],
+        holdout=frames.get("holdout"),
+        kinds=out_kinds,
+        indicators=indicators,
+        target=target,
+        task=resolved,
+        sensitive=list(sensitive),
+        notes=notes,
+    )
 
+
+def _check_target_present(tables: dict[str, pd.DataFrame], target: str) -> None:
+    lacking = [name for name, frame in tables.items() if target not in frame.columns]
+    if lacking and len(lacking) < len(tables):
+        raise InvalidDataError(
+            f"target column {target!r} is missing from table(s) {lacking}; it must be present in every table"
+        )
+    if lacking:
+        raise InvalidDataError(
+            f"target column {target!r} is not a column of the tables; "
+            f"available: {list(tables['real'].columns)}"
+        )
+
+
+def _column_kinds(tables: dict[str, pd.DataFrame]) -> dict[str, Kind]:
     kinds: dict[str, Kind] = {}
-    for column in base.columns:
+    for column in tables["real"].columns:
         seen = {name: _kind(frame[column], column, name) for name, frame in tables.items()}
         if len(set(seen.values())) > 1:
             detail = ", ".join(f"{seen[name]} in {name!r} ({tables[name][column].dtype})" for name in seen)
@@ -229,7 +249,14 @@ def prepare(
                 f"column so every table agrees"
             )
         kinds[column] = seen["real"]
+    return kinds
 
+
+def _clean(
+    tables: dict[str, pd.DataFrame], kinds: dict[str, Kind], target: str | None
+) -> tuple[dict[str, pd.DataFrame], dict[str, Kind], dict[str, str], list[str]]:
+    """Cleaned tables, the kinds of their columns (indicators added), the indicators and notes."""
+    base = tables["real"]
     notes: list[str] = []
     cleaned: dict[str, dict[str, np.ndarray]] = {name: {} for name in tables}
     indicators: dict[str, str] = {}
@@ -245,18 +272,7 @@ def prepare(
             out_kinds[column] = "categorical"
             continue
         raw = {name: _numeric_values(frame[column]) for name, frame in tables.items()}
-        for name, values in raw.items():
-            n_inf = int(np.isinf(values).sum())
-            if n_inf:
-                raise InvalidDataError(
-                    f"column {column!r} of table {name!r} holds {n_inf} infinite value(s); "
-                    f"replace them (e.g. clip or set to NaN) before evaluating"
-                )
-        nan_counts = {name: int(np.isnan(v).sum()) for name, v in raw.items()}
-        if column == target:
-            for name, count in nan_counts.items():
-                if count:
-                    _missing_target(column, name, count)
+        nan_counts = _check_numeric(raw, column, target)
         out_kinds[column] = "numeric"
         if not any(nan_counts.values()):
             for name, values in raw.items():
@@ -277,38 +293,49 @@ def prepare(
             f"column {column!r} has missing values ({counts}); they were replaced by the "
             f"real median {fill:.6g} and indicator column {indicator!r} was added"
         )
-
     order = list(out_kinds)
     frames = {name: pd.DataFrame({c: cleaned[name][c] for c in order}) for name in tables}
+    return frames, out_kinds, indicators, notes
 
-    resolved: Task | None = None
-    if target is not None:
-        resolved = _resolve_task(frames["real"][target], out_kinds[target], task, target)
-        if resolved == "classification":
-            if out_kinds[target] == "numeric":
-                for frame in frames.values():
-                    frame[target] = _class_labels(frame[target].to_numpy(dtype=float))
-                out_kinds[target] = "categorical"
-            classes = pd.unique(frames["real"][target])
-            if len(classes) < 2:
-                raise InvalidDataError(
-                    f"target column {target!r} has a single class ({classes[0]!r}) in table "
-                    f"'real'; a classification task needs at least two classes"
-                )
-    elif task is not None:
-        raise ConfigError("task", "a task was given without a target column; pass target=")
 
-    return PreparedData(
-        real=frames["real"],
-        synthetic=frames["synthetic"],
-        holdout=frames.get("holdout"),
-        kinds=out_kinds,
-        indicators=indicators,
-        target=target,
-        task=resolved,
-        sensitive=list(sensitive),
-        notes=notes,
-    )
+def _check_numeric(raw: dict[str, np.ndarray], column: str, target: str | None) -> dict[str, int]:
+    """Refuse infinite values (and a missing numeric target); the count of NaN per table."""
+    for name, values in raw.items():
+        n_inf = int(np.isinf(values).sum())
+        if n_inf:
+            raise InvalidDataError(
+                f"column {column!r} of table {name!r} holds {n_inf} infinite value(s); "
+                f"replace them (e.g. clip or set to NaN) before evaluating"
+            )
+    nan_counts = {name: int(np.isnan(v).sum()) for name, v in raw.items()}
+    if column == target:
+        for name, count in nan_counts.items():
+            if count:
+                _missing_target(column, name, count)
+    return nan_counts
+
+
+def _resolve_target(
+    frames: dict[str, pd.DataFrame], out_kinds: dict[str, Kind], target: str | None, task: str | None
+) -> Task | None:
+    """The task of ``target``; a numeric classification target becomes class labels (in place)."""
+    if target is None:
+        if task is not None:
+            raise ConfigError("task", "a task was given without a target column; pass target=")
+        return None
+    resolved = _resolve_task(frames["real"][target], out_kinds[target], task, target)
+    if resolved == "classification":
+        if out_kinds[target] == "numeric":
+            for frame in frames.values():
+                frame[target] = _class_labels(frame[target].to_numpy(dtype=float))
+            out_kinds[target] = "categorical"
+        classes = pd.unique(frames["real"][target])
+        if len(classes) < 2:
+            raise InvalidDataError(
+                f"target column {target!r} has a single class ({classes[0]!r}) in table "
+                f"'real'; a classification task needs at least two classes"
+            )
+    return resolved
 
 
 def _class_labels(values: np.ndarray) -> np.ndarray:
