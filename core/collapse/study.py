@@ -16,12 +16,13 @@ from typing import Any
 
 from synthgenesis.collapse.lab import CollapseConfig, CollapseResult, run_generations
 from synthgenesis.collapse.report import summary_sentence, verdicts, write_report
+from synthgenesis.config import parse_config
 from synthgenesis.errors import ConfigError
 from synthgenesis.io import write_json
 from synthgenesis.manager import PluginManager
 from synthgenesis.progress import Progress
 from synthgenesis.rundir import RunDirectory
-from synthgenesis.study import split_reference
+from synthgenesis.study import Study
 
 
 @dataclass
@@ -70,18 +71,28 @@ def run_collapse(
     out_path = Path(out)
     run = RunDirectory(out_path, overwrite=overwrite)
     try:
-        dom = pm.domain(domain)
-        spec = pm.generator(generator, domain) if generator else pm.default_generator(domain)
         if reference is None:
             names = sorted(pm.reference_datasets(domain))
             if not names:
                 raise ConfigError("--reference", f"domain {domain!r} has no registered reference dataset")
             reference = names[0]
-        dataset = pm.reference_dataset(reference, domain)
-        spec.create(**(generator_params or {}))  # unknown parameters fail before any work
+        study = Study(
+            parse_config(
+                {
+                    "study": {"name": f"collapse-{domain}", "domain": domain, "seed": config.seed},
+                    "reference": {"dataset": reference, "holdout_fraction": holdout_fraction},
+                    "generator": {"name": generator, "params": generator_params or {}},
+                    "evaluation": {"enabled": False},
+                },
+                "command line",
+            ),
+            pm,
+        )  # every name and parameter is checked here, before any work
     except BaseException:
         run.discard()
         raise
+    dom, spec = study.domain, study.generator_spec
+    dataset = pm.reference_dataset(reference, domain)
     manifest: dict[str, Any] = {
         "command": "collapse",
         "domain": dom.name,
@@ -93,9 +104,9 @@ def run_collapse(
     }
     step = "load reference"
     try:
-        progress.stage(f"loading reference {dataset.name}")
         t = time.perf_counter()
-        batch = dataset.load()
+        batch, check = study.load_reference(progress)
+        manifest["reference_check"] = check
         target = config.target if config.target is not None else dataset.target
         features = dom.featurize(batch.head(5))
         if target is not None and target not in features.columns:
@@ -104,12 +115,11 @@ def run_collapse(
             target = None
         task = config.task or _task_kind(pm, domain, dataset.name, target)
         config = replace(config, target=target, task=task)
-        train, holdout = split_reference(
-            batch, holdout_fraction, config.seed, target if task != "regression" else None
-        )
+        split = study.split(batch, check, target if task != "regression" else None)
+        train, holdout = split.train, split.holdout
         run.timed("load_reference", time.perf_counter() - t)
         manifest["config"] = config.to_dict()
-        manifest["counts"] = {"reference": len(batch), "train": len(train), "holdout": len(holdout)}
+        manifest["counts"] = {"reference": split.size, "train": len(train), "holdout": len(holdout)}
         step = "generations"
         progress.stage(f"{config.generations} generation(s) of {spec.name} under {', '.join(config.regimes)}")
         t = time.perf_counter()
@@ -119,7 +129,7 @@ def run_collapse(
             train,
             holdout,
             config,
-            rules=pm.rules(domain),
+            rules=study.rules,
             progress=progress,
         )
         run.timed("generations", time.perf_counter() - t)

@@ -7,19 +7,23 @@
 
 >>> result = validate_file("molecules", "library.smi", "checked", workers=4)  # doctest: +SKIP
 
+>>> result = generate(domain, fitted_generator, 1_000, seed=7, rules=rules)  # in memory  # doctest: +SKIP
+
 See ``docs/execution.md`` for the determinism guarantee, resuming and the Dask recipe.
 """
 
 from __future__ import annotations
 
-from synthgenesis.execution.chunks import DEFAULT_BLOCK_SIZE, GenerationPlan, run_block
+from synthgenesis.execution.chunks import DEFAULT_BLOCK_SIZE, GenerationPlan, draw_block, run_block
 from synthgenesis.execution.engine import (
     EXECUTORS,
     BlocksFailedError,
-    ExecutionResult,
+    GenerationResult,
     execute,
+    generate,
     read_samples,
 )
+from synthgenesis.execution.mapping import Workers, map_chunks
 from synthgenesis.execution.store import STATUS_FILE, PlanMismatchError
 from synthgenesis.execution.validation import FileValidationResult, read_valid, validate_file
 
@@ -28,11 +32,15 @@ __all__ = [
     "EXECUTORS",
     "STATUS_FILE",
     "BlocksFailedError",
-    "ExecutionResult",
+    "GenerationResult",
     "FileValidationResult",
     "GenerationPlan",
     "PlanMismatchError",
+    "Workers",
+    "draw_block",
     "execute",
+    "generate",
+    "map_chunks",
     "read_samples",
     "read_valid",
     "run_block",

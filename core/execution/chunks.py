@@ -25,9 +25,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import is_integer_dtype
 
 from synthgenesis.io import atomic_path
-from synthgenesis.pipeline import Policy, Rule, RuleStats, derive_seed, validate_batch
+from synthgenesis.pipeline import Policy, RuleStats, validate_batch
+from synthgenesis.rules import RuleSpec
+from synthgenesis.seeding import derive_seed
 from synthgenesis.types import READ_ERROR_COLUMN, Domain, Generator
 
 DEFAULT_BLOCK_SIZE = 10_000
@@ -44,8 +47,12 @@ class GenerationPlan:
     which are then built from ``generator_params``. ``rules`` names the rules to
     enforce (``None``: every rule of the domain). ``id_column``, if set, is
     renumbered 1..n across the whole run so record identifiers stay unique
-    across blocks. ``conditions``/``enrich`` wrap the generator in
+    across blocks (when the generator makes it an integer column).
+    ``conditions``/``enrich`` wrap the generator in
     :class:`~synthgenesis.tabular.conditional.Conditioned` on the worker.
+    ``rule_files`` carry the parsed content of the study's rule files
+    (``{"source": path, "rules": data}``), so workers enforce them without
+    reading any file.
     """
 
     domain: str
@@ -61,6 +68,7 @@ class GenerationPlan:
     conditions: dict[str, Any] = field(default_factory=dict)
     enrich: dict[str, Any] = field(default_factory=dict)
     id_column: str | None = None
+    rule_files: list[dict[str, Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         for name in ("n", "seed", "block_size", "max_rounds"):
@@ -76,7 +84,7 @@ class GenerationPlan:
         if self.policy not in ("repair", "reject"):
             raise ValueError(f"policy must be 'repair' or 'reject', got {self.policy!r}")
         # A JSON round trip: workers elsewhere see exactly the data this process sees.
-        for name in ("state", "rules", "generator_params", "conditions", "enrich"):
+        for name in ("state", "rules", "generator_params", "conditions", "enrich", "rule_files"):
             value = getattr(self, name)
             try:
                 plain = json.loads(json.dumps(value, allow_nan=True))
@@ -120,7 +128,7 @@ class WorkerContext:
 
     domain: Domain
     generator: Generator
-    rules: dict[str, Rule]
+    rules: dict[str, RuleSpec]
 
 
 _CONTEXTS: dict[tuple[str, int], WorkerContext] = {}
@@ -147,7 +155,23 @@ def build_context(plan: GenerationPlan) -> WorkerContext:
         from synthgenesis.tabular.conditional import Conditioned
 
         generator = Conditioned(generator, conditions=plan.conditions, enrich=plan.enrich)
-    return WorkerContext(domain, generator, pm.rules(plan.domain, plan.rules))
+    return WorkerContext(domain, generator, plan_rules(plan.domain, plan.rules, plan.rule_files))
+
+
+def plan_rules(domain: str, names: list[str] | None, rule_files: list[dict[str, Any]]) -> dict[str, RuleSpec]:
+    """The registered rules ``names`` (``None``: the domain's defaults) plus the rules of ``rule_files``."""
+    from synthgenesis.errors import ConfigError
+    from synthgenesis.manager import get_plugin_manager
+    from synthgenesis.rulefiles import rules_from_data
+
+    pm = get_plugin_manager()
+    rules: dict[str, RuleSpec] = dict(pm.rules(domain, names))
+    for item in rule_files:
+        for name, spec in rules_from_data(item["rules"], item["source"], pm.domain(domain)).items():
+            if name in rules:
+                raise ConfigError("rules.files", f"rule {name!r} in {item['source']} is already defined")
+            rules[name] = spec
+    return rules
 
 
 def context_for(plan: GenerationPlan) -> WorkerContext:
@@ -164,32 +188,61 @@ def context_for(plan: GenerationPlan) -> WorkerContext:
         return ctx
 
 
+def use_context(plan: GenerationPlan, ctx: WorkerContext) -> None:
+    """Run ``plan``'s blocks in this process with ``ctx`` (a live generator that cannot save its state)."""
+    from synthgenesis.manager import get_plugin_manager
+
+    with _LOCK:
+        _CONTEXTS.clear()
+        _CONTEXTS[(plan.fingerprint, id(get_plugin_manager()))] = ctx
+
+
 def _write_part(table: pd.DataFrame, path: Path) -> None:
     with atomic_path(path) as tmp:
         table.to_parquet(tmp, index=False)
 
 
-def run_block(plan: GenerationPlan, index: int, out_dir: str | Path) -> dict[str, Any]:
-    """Generate and validate block ``index``, write its Parquet part, return its record.
+@dataclass
+class BlockOutput:
+    """What one block produced: its valid samples, its rejected draws and the counts."""
 
-    Round ``r`` draws with ``derive_seed(plan.seed, index, r)``; its size is the
-    block's shortfall over the acceptance rate seen so far in the block (at most
-    10x), as in :func:`synthgenesis.pipeline.generate`. Only this block's rows
-    are ever in memory.
+    samples: pd.DataFrame
+    rejected: pd.DataFrame | None
+    stats: dict[str, RuleStats]
+    drawn: int
+    rounds: int
+
+
+def draw_block(
+    ctx: WorkerContext,
+    index: int,
+    start: int,
+    count: int,
+    *,
+    seed: int,
+    policy: Policy = "repair",
+    max_rounds: int = 10,
+    id_column: str | None = None,
+) -> BlockOutput:
+    """Draw and validate block ``index`` (rows ``start`` to ``start + count - 1`` of the run).
+
+    Round ``r`` draws with ``derive_seed(seed, index, r)``; its size is the
+    block's shortfall over the acceptance rate seen so far in the block (at
+    most 10x), so a strict rule costs extra rounds, not a crash. Nothing valid
+    is thrown away: a block that runs out of rounds keeps what it accepted.
+    This is the only generation loop: every executor, and the in-memory
+    :func:`synthgenesis.execution.generate`, run it.
     """
-    t0 = time.perf_counter()
-    ctx = context_for(plan)
-    start, count = plan.block_span(index)
     accepted: list[pd.DataFrame] = []
     rejected: list[pd.DataFrame] = []
     stats: dict[str, RuleStats] = {}
     have = drawn = rounds = 0
     rate = 1.0
-    while have < count and rounds < plan.max_rounds:
+    while have < count and rounds < max_rounds:
         need = count - have
         size = need if rounds == 0 else min(10 * need, math.ceil(need / max(rate, 0.1) * 1.1) + 1)
-        raw = ctx.generator.sample(size, seed=derive_seed(plan.seed, index, rounds))
-        outcome = validate_batch(ctx.domain, raw, ctx.rules, repair=plan.policy == "repair")
+        raw = ctx.generator.sample(size, seed=derive_seed(seed, index, rounds))
+        outcome = validate_batch(ctx.domain, raw, ctx.rules, repair=policy == "repair")
         for name, st in outcome.stats.items():
             stats.setdefault(name, RuleStats(name, st.kind)).add(st)
         good = outcome.accepted
@@ -200,29 +253,57 @@ def run_block(plan: GenerationPlan, index: int, out_dir: str | Path) -> dict[str
         drawn += size
         rounds += 1
         rate = have / drawn if drawn else 1.0
-    samples = pd.concat(accepted, ignore_index=True).head(count)
+    samples = (
+        pd.concat(accepted, ignore_index=True).head(count) if accepted else ctx.generator.sample(0, seed=seed)
+    )
     samples = samples.drop(columns=[READ_ERROR_COLUMN], errors="ignore")
-    if plan.id_column is not None and plan.id_column in samples.columns:
-        samples[plan.id_column] = np.arange(start + 1, start + len(samples) + 1, dtype=np.int64)
-    out = Path(out_dir)
-    store = ctx.domain.to_storage
-    _write_part(store(samples) if store else samples, out / SAMPLES_DIR / part_name(index))
-    n_rejected = 0
-    if rejected:
-        rej = pd.concat(rejected, ignore_index=True)
-        n_rejected = len(rej)
-        _write_part(store(rej) if store else rej, out / REJECTED_DIR / part_name(index))
+    if id_column is not None and id_column in samples.columns and is_integer_dtype(samples[id_column]):
+        samples[id_column] = np.arange(start + 1, start + len(samples) + 1, dtype=np.int64)
+    rej = pd.concat(rejected, ignore_index=True) if rejected else None
+    return BlockOutput(samples, rej, stats, drawn, rounds)
+
+
+def block_record(index: int, requested: int, out: BlockOutput, seconds: float) -> dict[str, Any]:
+    """The small record of a finished block that goes back to the engine and into ``chunks.json``."""
     return {
         "index": index,
         "status": "done",
-        "rows": len(samples),
-        "requested": count,
-        "drawn": drawn,
-        "rounds": rounds,
-        "rejected": n_rejected,
-        "seconds": round(time.perf_counter() - t0, 4),
-        "rules": {name: st.to_dict() for name, st in stats.items()},
+        "rows": len(out.samples),
+        "requested": requested,
+        "drawn": out.drawn,
+        "rounds": out.rounds,
+        "rejected": 0 if out.rejected is None else len(out.rejected),
+        "seconds": round(seconds, 4),
+        "rules": {name: st.to_dict() for name, st in out.stats.items()},
     }
+
+
+def run_block(plan: GenerationPlan, index: int, out_dir: str | Path) -> dict[str, Any]:
+    """Generate and validate block ``index`` of ``plan``, write its Parquet parts, return its record.
+
+    Only this block's rows are ever in memory.
+    """
+    t0 = time.perf_counter()
+    ctx = context_for(plan)
+    start, count = plan.block_span(index)
+    output = draw_block(
+        ctx,
+        index,
+        start,
+        count,
+        seed=plan.seed,
+        policy=plan.policy,
+        max_rounds=plan.max_rounds,
+        id_column=plan.id_column,
+    )
+    out = Path(out_dir)
+    store = ctx.domain.to_storage
+    samples = output.samples
+    _write_part(store(samples) if store else samples, out / SAMPLES_DIR / part_name(index))
+    if output.rejected is not None:
+        rej = output.rejected
+        _write_part(store(rej) if store else rej, out / REJECTED_DIR / part_name(index))
+    return block_record(index, count, output, time.perf_counter() - t0)
 
 
 def run_task(plan: GenerationPlan, indices: list[int], out_dir: str) -> list[dict[str, Any]]:

@@ -2,11 +2,11 @@
 
 Without a scheduler address it starts a :class:`distributed.LocalCluster` of
 ``workers`` single-threaded workers; with one (``tcp://host:8786``) it uses
-that cluster. The plan is scattered to every worker once; each task sends
-back only the small records of its blocks, while the Parquet parts are written
-by the workers themselves, so the output folder must be on storage every
-worker and this process can reach. Dask is imported here only, on demand
-(extra ``dask``).
+that cluster (:class:`synthgenesis.execution.mapping.Workers` scatters the
+plan to every worker once). Each task sends back only the small records of
+its blocks, while the Parquet parts are written by the workers themselves, so
+the output folder must be on storage every worker and this process can reach.
+Dask is imported here only, on demand (extra ``dask``).
 """
 
 from __future__ import annotations
@@ -16,26 +16,6 @@ from contextlib import ExitStack, contextmanager
 from typing import Any
 
 from synthgenesis._optional import import_optional
-from synthgenesis.execution.chunks import GenerationPlan, run_task
-
-
-class DaskRunner:
-    name = "dask"
-
-    def __init__(self, client: Any, plan: GenerationPlan, out_dir: str) -> None:
-        self.client = client
-        self.distributed = import_optional("dask.distributed", "dask", "the dask executor")
-        self.out_dir = out_dir
-        self.plan = client.scatter(plan, broadcast=True)
-        self._attempt = 0
-
-    def submit(self, indices: list[int]) -> Any:
-        self._attempt += 1
-        key = f"synthgenesis-blocks-{indices[0]}-{indices[-1]}-{self._attempt}"
-        return self.client.submit(run_task, self.plan, indices, self.out_dir, key=key, pure=False)
-
-    def wait_any(self, futures: list[Any]) -> list[Any]:
-        return wait_first(self.distributed, futures)
 
 
 def wait_first(distributed: Any, futures: list[Any]) -> list[Any]:
@@ -71,15 +51,3 @@ def dask_client(
             cluster = stack.enter_context(distributed.LocalCluster(**options))
             client = stack.enter_context(distributed.Client(cluster))
         yield client
-
-
-@contextmanager
-def dask_runner(
-    plan: GenerationPlan,
-    out_dir: str,
-    workers: int,
-    scheduler: str | None,
-    cluster_options: dict[str, Any] | None = None,
-) -> Iterator[DaskRunner]:
-    with dask_client(workers, scheduler, cluster_options) as client:
-        yield DaskRunner(client, plan, out_dir)

@@ -2,36 +2,59 @@
 
 :func:`execute` skips the blocks an earlier run of the same plan finished,
 groups the others into tasks of ``blocks_per_task`` blocks, runs them on the
-chosen executor, retries failed blocks one by one, and records every block in
+chosen executor through :func:`~synthgenesis.execution.mapping.map_chunks`
+(which retries failed blocks one by one), and records every block in
 ``chunks.json`` as it finishes. Blocks that still fail after their retries are
-reported with their errors; every other block is kept.
+reported with their errors; every other block is kept. :func:`generate` runs
+the same block loop into memory, for live generator objects.
 """
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Callable
-from concurrent.futures import Future
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import pandas as pd
 
 from synthgenesis.errors import SynthgenesisError
-from synthgenesis.execution.chunks import REJECTED_DIR, SAMPLES_DIR, GenerationPlan, context_for, part_name
+from synthgenesis.execution.chunks import (
+    DEFAULT_BLOCK_SIZE,
+    REJECTED_DIR,
+    SAMPLES_DIR,
+    GenerationPlan,
+    WorkerContext,
+    block_record,
+    context_for,
+    draw_block,
+    part_name,
+    run_task,
+    use_context,
+)
+from synthgenesis.execution.mapping import (
+    EXECUTORS,
+    Executor,
+    Workers,
+    check_executor_arguments,
+    map_chunks,
+)
 from synthgenesis.execution.store import STATUS_FILE, StatusFile, rule_stats_from_dict
-from synthgenesis.pipeline import RuleStats
+from synthgenesis.pipeline import Policy, RuleStats
 from synthgenesis.progress import Progress
+from synthgenesis.rules import RuleSpec
+from synthgenesis.types import READ_ERROR_COLUMN, Domain, Generator
 
-Executor = Literal["local", "dask"]
-EXECUTORS = ("local", "dask")
+logger = logging.getLogger(__name__)
+__all__ = ["EXECUTORS", "Executor", "GenerationResult", "execute", "generate", "read_samples"]
 
 
 class BlocksFailedError(SynthgenesisError):
     """Some blocks failed after their retries; the others are kept and the result says which."""
 
-    def __init__(self, result: ExecutionResult) -> None:
+    def __init__(self, result: GenerationResult) -> None:
         self.result = result
         shown = "; ".join(f"block {i}: {e}" for i, e in list(result.failed_blocks.items())[:5])
         more = len(result.failed_blocks) - 5
@@ -44,34 +67,49 @@ class BlocksFailedError(SynthgenesisError):
 
 
 @dataclass
-class ExecutionResult:
-    """Where the parts are and what the run produced, with per-rule counts merged over blocks."""
+class GenerationResult:
+    """What a generation run produced, whatever ran it: counts, per-rule statistics, where the parts are.
 
-    out_dir: Path
+    ``samples`` holds the valid samples in memory when the run kept them there
+    (:func:`generate`, or a study reading back a run small enough); a run on
+    disk (:func:`execute`) leaves them in ``out_dir/samples`` (read them with
+    :func:`read_samples`). ``accepted`` counts every valid sample, in memory
+    or not.
+    """
+
     requested: int
-    n_blocks: int
     accepted: int
     drawn: int
     rejected: int
+    rounds: int
+    n_blocks: int
     stats: dict[str, RuleStats]
-    failed_blocks: dict[int, str]
-    resumed_blocks: int
-    executor: str
-    workers: int
     seconds: float
+    executor: str = "local"
+    workers: int = 1
+    out_dir: Path | None = None
+    failed_blocks: dict[int, str] = field(default_factory=dict)
+    resumed_blocks: int = 0
     blocks: dict[int, dict[str, Any]] = field(repr=False, default_factory=dict)
+    samples: pd.DataFrame | None = field(repr=False, default=None)
+    rejected_samples: pd.DataFrame | None = field(repr=False, default=None)
 
     @property
     def samples_path(self) -> Path:
-        return self.out_dir / SAMPLES_DIR
+        return self._folder() / SAMPLES_DIR
 
     @property
     def rejected_path(self) -> Path:
-        return self.out_dir / REJECTED_DIR
+        return self._folder() / REJECTED_DIR
 
     @property
     def status_path(self) -> Path:
-        return self.out_dir / STATUS_FILE
+        return self._folder() / STATUS_FILE
+
+    def _folder(self) -> Path:
+        if self.out_dir is None:
+            raise ValueError("this generation ran in memory: its samples are in .samples, not on disk")
+        return self.out_dir
 
     @property
     def complete(self) -> bool:
@@ -86,14 +124,14 @@ class ExecutionResult:
         return [self.samples_path / part_name(i) for i in sorted(self.blocks)]
 
     def summary(self) -> dict[str, Any]:
-        """Counts in the shape of :meth:`synthgenesis.pipeline.GenerationResult.summary`, plus blocks."""
+        """Counts for ``validation.json``, the manifest and the report."""
         return {
             "requested": self.requested,
             "accepted": self.accepted,
             "drawn": self.drawn,
             "rejected": self.rejected,
             "acceptance_rate": round(self.acceptance_rate, 6),
-            "rounds": max((b["rounds"] for b in self.blocks.values()), default=0),
+            "rounds": self.rounds,
             "complete": self.complete,
             "blocks": self.n_blocks,
             "resumed_blocks": self.resumed_blocks,
@@ -104,8 +142,18 @@ class ExecutionResult:
         }
 
 
+def merge_stats(records: Iterable[dict[str, Any]]) -> dict[str, RuleStats]:
+    """Per-rule counts summed over block or chunk records (examples from the first ones)."""
+    stats: dict[str, RuleStats] = {}
+    for rec in records:
+        for name, data in rec["rules"].items():
+            st = rule_stats_from_dict(data)
+            stats.setdefault(name, RuleStats(name, st.kind)).add(st)
+    return stats
+
+
 def read_samples(
-    result: ExecutionResult | str | Path,
+    result: GenerationResult | str | Path,
     *,
     limit: int | None = None,
     from_storage: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
@@ -116,7 +164,7 @@ def read_samples(
     large run costs only the parts it needs. ``from_storage`` is the domain's
     (turns Parquet-safe columns back into native objects).
     """
-    folder = result.samples_path if isinstance(result, ExecutionResult) else Path(result) / SAMPLES_DIR
+    folder = result.samples_path if isinstance(result, GenerationResult) else Path(result) / SAMPLES_DIR
     frames: list[pd.DataFrame] = []
     have = 0
     for part in sorted(folder.glob("part-*.parquet")):
@@ -131,21 +179,6 @@ def read_samples(
     return from_storage(table) if from_storage is not None and len(frames) else table
 
 
-def check_executor_arguments(
-    executor: str, workers: int, scheduler: str | None, retries: int, per_task: int
-) -> None:
-    if executor not in EXECUTORS:
-        raise ValueError(f"unknown executor {executor!r}; choose one of {', '.join(EXECUTORS)}")
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ValueError(f"workers must be a positive integer, got {workers!r}")
-    if scheduler is not None and executor != "dask":
-        raise ValueError(f"a scheduler address only applies to the dask executor, not {executor!r}")
-    if retries < 0:
-        raise ValueError(f"retries must be >= 0, got {retries}")
-    if per_task < 1:
-        raise ValueError(f"blocks_per_task must be >= 1, got {per_task}")
-
-
 def execute(
     plan: GenerationPlan,
     out_dir: str | Path,
@@ -158,7 +191,8 @@ def execute(
     progress: Progress | None = None,
     raise_on_failure: bool = True,
     cluster_options: dict[str, Any] | None = None,
-) -> ExecutionResult:
+    live: WorkerContext | None = None,
+) -> GenerationResult:
     """Produce every block of ``plan`` under ``out_dir``; see the module docstring.
 
     ``executor="local"`` runs in this process when ``workers == 1`` and on a
@@ -167,99 +201,132 @@ def execute(
     ``scheduler``. The output does not depend on the executor, ``workers`` or
     ``blocks_per_task``. If blocks fail after ``retries`` extra attempts each,
     :class:`BlocksFailedError` is raised (its ``result`` holds the rest) unless
-    ``raise_on_failure`` is false.
+    ``raise_on_failure`` is false. ``live`` runs a generator that cannot save
+    its state (``plan.state`` is ``None``) as itself, in this process.
     """
     check_executor_arguments(executor, workers, scheduler, retries, blocks_per_task)
     progress = progress or Progress()
     t0 = time.perf_counter()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    if live is not None:
+        if executor != "local" or workers != 1:
+            raise ValueError("a live generator runs in this process only: use executor='local', workers=1")
+        use_context(plan, live)
     context_for(plan)  # unknown names or a bad state fail here, before any block runs
     status = StatusFile(out, plan)
     done = status.load()
     todo = [i for i in range(plan.n_blocks) if i not in done]
+    logger.debug("plan %s: %d block(s), %d to run", plan.fingerprint, plan.n_blocks, len(todo))
     failures: dict[int, str] = {}
-    attempts: dict[int, int] = {}
-
-    if executor == "dask":
-        from synthgenesis.execution.dask import dask_runner
-
-        context: Any = dask_runner(plan, str(out), workers, scheduler, cluster_options)
-    else:
-        from synthgenesis.execution.local import local_runner
-
-        context = local_runner(plan, str(out), workers)
 
     label = f"blocks of {plan.block_size} rows ({executor}, {workers} worker{'s' if workers > 1 else ''})"
     with progress.task(label, plan.n_blocks) as update:
         update(len(done))
         if todo:
-            with context as runner:
-                groups = [todo[k : k + blocks_per_task] for k in range(0, len(todo), blocks_per_task)]
-                # Keep a bounded number of tasks in flight: the records coming back stay small.
-                window = max(2 * workers, 2)
-                queue = list(reversed(groups))
-                running: dict[Any, list[int]] = {}
 
-                def fill() -> None:
-                    while queue and len(running) < window:
-                        indices = queue.pop()
-                        for i in indices:
-                            attempts[i] = attempts.get(i, 0) + 1
-                        try:
-                            fut = runner.submit(indices)
-                        except Exception as exc:  # e.g. a broken process pool: its blocks fail
-                            fut = Future()
-                            fut.set_exception(exc)
-                        running[fut] = indices
+            def on_record(rec: dict[str, Any]) -> None:
+                status.record(rec)
+                if rec["status"] == "done":
+                    done.add(int(rec["index"]))
+                update(len(done))
 
-                fill()
-                while running:
-                    for fut in runner.wait_any(list(running)):
-                        indices = running.pop(fut)
-                        try:
-                            records = fut.result()
-                        except Exception as exc:  # the whole task was lost (worker died, ...)
-                            records = [
-                                {"index": i, "status": "failed", "error": f"{type(exc).__name__}: {exc}"}
-                                for i in indices
-                            ]
-                        for rec in records:
-                            index = int(rec["index"])
-                            if rec["status"] == "done":
-                                failures.pop(index, None)
-                                status.record(rec)
-                                done.add(index)
-                            elif attempts[index] <= retries:
-                                queue.append([index])  # retried alone, ahead of the rest
-                            else:
-                                failures[index] = rec["error"]
-                                status.record({**rec, "attempts": attempts[index]})
-                        update(len(done))
-                    fill()
+            groups = [todo[k : k + blocks_per_task] for k in range(0, len(todo), blocks_per_task)]
+            pool = Workers(
+                executor, workers, plan, plan.domain, scheduler=scheduler, cluster_options=cluster_options
+            )
+            with pool:
+                failures = map_chunks(
+                    pool,
+                    run_task,
+                    groups,
+                    lambda indices: (indices, str(out)),
+                    on_record,
+                    retries=retries,
+                )
     status.save()
 
-    stats: dict[str, RuleStats] = {}
     finished = {i: r for i, r in sorted(status.blocks.items()) if r["status"] == "done"}
-    for rec in finished.values():
-        for name, data in rec["rules"].items():
-            st = rule_stats_from_dict(data)
-            stats.setdefault(name, RuleStats(name, st.kind)).add(st)
-    result = ExecutionResult(
-        out_dir=out,
+    result = GenerationResult(
         requested=plan.n,
-        n_blocks=plan.n_blocks,
         accepted=sum(r["rows"] for r in finished.values()),
         drawn=sum(r["drawn"] for r in finished.values()),
         rejected=sum(r["rejected"] for r in finished.values()),
-        stats=stats,
-        failed_blocks=dict(sorted(failures.items())),
-        resumed_blocks=plan.n_blocks - len(todo),
+        rounds=max((r["rounds"] for r in finished.values()), default=0),
+        n_blocks=plan.n_blocks,
+        stats=merge_stats(finished.values()),
+        seconds=time.perf_counter() - t0,
         executor=executor,
         workers=workers,
-        seconds=time.perf_counter() - t0,
+        out_dir=out,
+        failed_blocks=failures,
+        resumed_blocks=plan.n_blocks - len(todo),
         blocks=finished,
     )
     if result.failed_blocks and raise_on_failure:
         raise BlocksFailedError(result)
     return result
+
+
+def generate(
+    domain: Domain,
+    generator: Generator,
+    n: int,
+    *,
+    seed: int,
+    rules: Mapping[str, RuleSpec],
+    policy: Policy = "repair",
+    max_rounds: int = 10,
+    block_size: int = DEFAULT_BLOCK_SIZE,
+    id_column: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> GenerationResult:
+    """Draw ``n`` valid samples from a live ``generator`` into memory, with the engine's block loop.
+
+    The samples are the ones :func:`execute` writes for the same seed, block
+    size and fitted state, byte for byte: both run
+    :func:`~synthgenesis.execution.chunks.draw_block` on the same blocks with
+    the same seeds. Use it for generators that are not registered or cannot
+    save their state, and for notebooks; ``progress(accepted, n)`` is called
+    after each block. An incomplete result still holds every accepted sample.
+    """
+    if policy not in ("repair", "reject"):
+        raise ValueError(f"policy must be 'repair' or 'reject', got {policy!r}")
+    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+        raise ValueError(f"n must be a non-negative integer, got {n!r}")
+    if block_size <= 0:
+        raise ValueError(f"block_size must be a positive number of rows, got {block_size}")
+    t0 = time.perf_counter()
+    ctx = WorkerContext(domain, generator, dict(rules))
+    samples: list[pd.DataFrame] = []
+    rejected: list[pd.DataFrame] = []
+    records: dict[int, dict[str, Any]] = {}
+    have = 0
+    for index, start in enumerate(range(0, n, block_size)):
+        count = min(block_size, n - start)
+        t = time.perf_counter()
+        output = draw_block(
+            ctx, index, start, count, seed=seed, policy=policy, max_rounds=max_rounds, id_column=id_column
+        )
+        samples.append(output.samples)
+        if output.rejected is not None:
+            rejected.append(output.rejected)
+        records[index] = block_record(index, count, output, time.perf_counter() - t)
+        have += len(output.samples)
+        if progress is not None:
+            progress(have, n)
+    table = pd.concat(samples, ignore_index=True) if samples else generator.sample(0, seed=seed)
+    return GenerationResult(
+        requested=n,
+        accepted=len(table),
+        drawn=sum(r["drawn"] for r in records.values()),
+        rejected=sum(r["rejected"] for r in records.values()),
+        rounds=max((r["rounds"] for r in records.values()), default=0),
+        n_blocks=len(records),
+        stats=merge_stats(records.values()),
+        seconds=time.perf_counter() - t0,
+        executor="in-memory",
+        blocks=records,
+        samples=table.drop(columns=[READ_ERROR_COLUMN], errors="ignore"),
+        rejected_samples=pd.concat(rejected, ignore_index=True) if rejected else pd.DataFrame(),
+    )

@@ -3,7 +3,8 @@
 :func:`validate_file` reads a file ``block_size`` records at a time (with the
 domain's ``read_chunks`` where it has one, so memory is bounded by the block
 size), sends each chunk to a worker, and the worker applies the rules with
-:func:`synthgenesis.pipeline.validate_batch`. With an output folder each
+:func:`synthgenesis.pipeline.validate_batch`, through the same
+:func:`~synthgenesis.execution.mapping.map_chunks` as generation. With an output folder each
 worker writes the chunk's valid records to ``valid/part-NNNNNN.parquet`` and
 its invalid ones, with their reasons, to ``rejected/part-NNNNNN.parquet``;
 ``validation.json`` sums the per-rule counts. Chunk boundaries depend on the
@@ -16,27 +17,23 @@ read before the bad one.
 from __future__ import annotations
 
 import json
-import multiprocessing
 import threading
 import time
-from collections.abc import Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from contextlib import ExitStack
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from synthgenesis._optional import import_optional
 from synthgenesis.errors import InvalidDataError
-from synthgenesis.execution.chunks import part_name
-from synthgenesis.execution.engine import check_executor_arguments
-from synthgenesis.execution.store import rule_stats_from_dict
+from synthgenesis.execution.chunks import part_name, plan_rules
+from synthgenesis.execution.engine import merge_stats
+from synthgenesis.execution.mapping import Workers, check_executor_arguments, map_chunks
 from synthgenesis.io import atomic_path, check_data_file, write_json
-from synthgenesis.manager import focus_on_domain
-from synthgenesis.pipeline import Rule, RuleStats, validate_batch
+from synthgenesis.pipeline import RuleStats, validate_batch
 from synthgenesis.progress import Progress
+from synthgenesis.rules import RuleSpec
 from synthgenesis.types import Batch, Domain
 
 VALID_DIR = "valid"
@@ -48,39 +45,44 @@ SUMMARY_FILE = "validation.json"
 class ValidationPlan:
     """What every worker needs to check any chunk: the domain, the rules, the repair policy.
 
-    ``rules`` names registered rules (``None``: all of the domain's);
-    ``rule_files`` are TOML rule files every worker loads (they must be
-    readable where the workers run).
+    ``rules`` names registered rules (``None``: the domain's defaults);
+    ``rule_files`` holds the parsed content of TOML rule files as
+    ``(source, JSON text)`` pairs, so workers anywhere enforce them without
+    reading the files.
     """
 
     domain: str
     rules: tuple[str, ...] | None = None
-    rule_files: tuple[str, ...] = ()
+    rule_files: tuple[tuple[str, str], ...] = ()
     repair: bool = False
 
     def key(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
 
 
-_CONTEXTS: dict[tuple[str, int], tuple[Domain, dict[str, Rule]]] = {}
+_CONTEXTS: dict[tuple[str, int], tuple[Domain, dict[str, RuleSpec]]] = {}
 _LOCK = threading.Lock()
 
 
-def _context(plan: ValidationPlan) -> tuple[Domain, dict[str, Rule]]:
+def _context(plan: ValidationPlan) -> tuple[Domain, dict[str, RuleSpec]]:
     from synthgenesis.manager import get_plugin_manager
-    from synthgenesis.rulefiles import load_rule_file
 
     pm = get_plugin_manager()
     key = (plan.key(), id(pm))
     with _LOCK:
         if key not in _CONTEXTS:
-            domain = pm.domain(plan.domain)
-            rules = pm.rules(plan.domain, list(plan.rules) if plan.rules is not None else None)
-            for path in plan.rule_files:
-                rules.update(load_rule_file(Path(path), domain))
+            files = [{"source": src, "rules": json.loads(text)} for src, text in plan.rule_files]
+            rules = plan_rules(plan.domain, list(plan.rules) if plan.rules is not None else None, files)
             _CONTEXTS.clear()
-            _CONTEXTS[key] = (domain, rules)
+            _CONTEXTS[key] = (pm.domain(plan.domain), rules)
         return _CONTEXTS[key]
+
+
+def rule_file_payload(paths: Iterable[str | Path]) -> tuple[tuple[str, str], ...]:
+    """Read and check rule files once, here, for a :class:`ValidationPlan`."""
+    from synthgenesis.rulefiles import read_rule_file
+
+    return tuple((str(p), json.dumps(read_rule_file(p))) for p in paths)
 
 
 def _write_part(domain: Domain, table: pd.DataFrame, path: Path) -> None:
@@ -110,6 +112,23 @@ def validate_block(
         "seconds": round(time.perf_counter() - t0, 4),
         "rules": {name: st.to_dict() for name, st in outcome.stats.items()},
     }
+
+
+def validate_task(
+    plan: ValidationPlan, index: int, start: int, batch: Batch, out_dir: str | None
+) -> list[dict[str, Any]]:
+    """:func:`validate_block` as a map task: one record, ``failed`` with the records' range if it raised."""
+    try:
+        return [{**validate_block(plan, index, start, batch, out_dir), "status": "done"}]
+    except Exception as exc:
+        end = start + len(batch) - 1
+        return [
+            {
+                "index": index,
+                "status": "failed",
+                "error": f"records {start}..{end}: {type(exc).__name__}: {exc}",
+            }
+        ]
 
 
 def iter_chunks(domain: Domain, path: str | Path, size: int | None) -> Iterator[Batch]:
@@ -192,79 +211,6 @@ class FileValidationResult:
         }
 
 
-def _init_worker(domain: str) -> None:
-    from synthgenesis.threads import single_threaded_worker
-
-    single_threaded_worker()  # one process per core already: no thread pools inside
-    focus_on_domain(domain)
-
-
-class _Map:
-    """Submit ``validate_block`` calls in this process, on a spawn pool or on a Dask cluster."""
-
-    def __init__(
-        self, stack: ExitStack, domain: str, executor: str, workers: int, scheduler: str | None, options: Any
-    ):
-        self.client: Any = None
-        self.pool: ProcessPoolExecutor | None = None
-        self.slots = workers
-        if executor == "dask":
-            from synthgenesis.execution.dask import dask_client
-
-            self.client = stack.enter_context(dask_client(workers, scheduler, options))
-            self.distributed = import_optional("dask.distributed", "dask", "the dask executor")
-            if scheduler is not None:  # an existing cluster: as many chunks in flight as it has workers
-                self.slots = max(workers, len(self.client.scheduler_info().get("workers", {})))
-        elif workers > 1:
-            self.pool = ProcessPoolExecutor(
-                max_workers=workers,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_init_worker,
-                initargs=(domain,),
-            )
-            stack.callback(self.pool.shutdown, wait=True, cancel_futures=True)
-
-    def submit(self, *args: Any) -> Any:
-        try:
-            return self._submit(*args)
-        except Exception as exc:  # e.g. a broken process pool: this chunk fails, the loop goes on
-            fut: Future[dict[str, Any]] = Future()
-            fut.set_exception(exc)
-            return fut
-
-    def _submit(self, *args: Any) -> Any:
-        if self.client is not None:
-            plan, index, start, batch, out_dir = args
-            data = self.client.scatter(batch)
-            return self.client.submit(
-                validate_block,
-                plan,
-                index,
-                start,
-                data,
-                out_dir,
-                key=f"synthgenesis-validate-{index}-{time.time_ns()}",
-            )
-        if self.pool is not None:
-            return self.pool.submit(validate_block, *args)
-        fut: Future[dict[str, Any]] = Future()
-        try:
-            fut.set_result(validate_block(*args))
-        except Exception as exc:
-            fut.set_exception(exc)
-        return fut
-
-    def wait_any(self, futures: list[Any]) -> list[Any]:
-        if self.client is not None:
-            from synthgenesis.execution.dask import wait_first
-
-            return wait_first(self.distributed, futures)
-        if self.pool is not None:
-            done, _ = wait(futures, return_when=FIRST_COMPLETED)
-            return list(done)
-        return [f for f in futures if f.done()]
-
-
 def _clear_parts(out: Path) -> None:
     for sub in (VALID_DIR, REJECTED_DIR):
         for part in (out / sub).glob("part-*.parquet"):
@@ -313,10 +259,10 @@ def validate_file(
     plan = ValidationPlan(
         domain=domain,
         rules=tuple(rules) if rules is not None else None,
-        rule_files=tuple(str(Path(f).resolve()) for f in rule_files),
+        rule_files=rule_file_payload(rule_files),
         repair=repair,
     )
-    _context(plan)  # unknown rules or a bad rule file fail here, before any chunk is read
+    _, rules_used = _context(plan)  # unknown rules or a bad rule file fail here, before any chunk is read
     # Absolute, so that workers on other machines write where this process reads.
     out = Path(out_dir).resolve() if out_dir is not None else None
     if out is not None:
@@ -326,80 +272,43 @@ def validate_file(
     progress = progress or Progress()
     t0 = time.perf_counter()
     records: dict[int, dict[str, Any]] = {}
-    failures: dict[int, str] = {}
-    read_error: str | None = None
-    chunks = iter_chunks(dom, path, block_size)
-    with ExitStack() as stack, progress.task(f"validating {path.name}", count_records(path)) as update:
-        mapper = _Map(stack, domain, executor, workers, scheduler, cluster_options)
-        window = max(2 * mapper.slots, 2)
-        running: dict[Any, tuple[int, int, Batch, int]] = {}
-        index = start = 0
-        checked = 0
-        exhausted = False
-        while running or not exhausted:
-            while not exhausted and len(running) < window:
-                try:
-                    chunk = next(chunks)
-                except StopIteration:
-                    exhausted = True
-                    break
-                except Exception as exc:
-                    if index == 0:  # nothing read: the file itself is the problem
-                        if isinstance(exc, InvalidDataError):
-                            raise
-                        raise InvalidDataError(
-                            f"{path}: cannot be read: {type(exc).__name__}: {exc}"
-                        ) from exc
-                    read_error = str(exc) if isinstance(exc, InvalidDataError) else f"{path}: {exc}"
-                    exhausted = True
-                    break
-                args = (plan, index, start, chunk, str(out) if out is not None else None)
-                running[mapper.submit(*args)] = (index, start, chunk, 1)
-                index += 1
-                start += len(chunk)
-            if not running:
-                break
-            for fut in mapper.wait_any(list(running)):
-                i, s, chunk, attempt = running.pop(fut)
-                try:
-                    rec = fut.result()
-                except Exception as exc:
-                    if attempt <= retries:
-                        args = (plan, i, s, chunk, str(out) if out is not None else None)
-                        running[mapper.submit(*args)] = (i, s, chunk, attempt + 1)
-                    else:
-                        failures[i] = f"records {s}..{s + len(chunk) - 1}: {type(exc).__name__}: {exc}"
-                    continue
-                records[i] = rec
-                checked += rec["records"]
-                update(checked)
-    stats: dict[str, RuleStats] = {}
-    for i in sorted(records):
-        for name, data in records[i]["rules"].items():
-            st = rule_stats_from_dict(data)
-            stats.setdefault(name, RuleStats(name, st.kind)).add(st)
+    read = _ChunkReader(dom, path, block_size)
+    with progress.task(f"validating {path.name}", count_records(path)) as update:
+
+        def on_record(rec: dict[str, Any]) -> None:
+            if rec["status"] == "done":
+                records[int(rec["index"])] = rec
+                update(sum(r["records"] for r in records.values()))
+
+        with Workers(
+            executor, workers, plan, domain, scheduler=scheduler, cluster_options=cluster_options
+        ) as pool:
+            failures = map_chunks(
+                pool,
+                validate_task,
+                read.tasks(),
+                lambda items: (items[0], *read.kept[items[0]], str(out) if out is not None else None),
+                on_record,
+                retries=retries,
+                forget=read.forget,
+            )
     result = FileValidationResult(
         domain=domain,
         path=path,
         out_dir=out,
         records=sum(r["records"] for r in records.values()),
         valid=sum(r["valid"] for r in records.values()),
-        stats=stats,
-        n_blocks=index,
+        stats=merge_stats(records[i] for i in sorted(records)),
+        n_blocks=read.count,
         block_size=block_size,
         executor=executor,
         workers=workers,
         seconds=time.perf_counter() - t0,
-        failed_blocks=dict(sorted(failures.items())),
-        read_error=read_error,
+        failed_blocks=failures,
+        read_error=read.error,
     )
-    _, rules_used = _context(plan)
-    comparing = [
-        name
-        for name, spec in rules_used.items()
-        if getattr(spec, "constraint", None) is not None and spec.constraint.compares_records
-    ]
-    if comparing and index > 1:
+    comparing = [name for name, spec in rules_used.items() if _compares_records(spec)]
+    if comparing and read.count > 1:
         result.notes.append(
             f"{', '.join(comparing)} compare records with each other and saw one chunk of at most "
             f"{block_size:,} records at a time: repeats or disorder across chunks are not caught; "
@@ -408,6 +317,54 @@ def validate_file(
     if out is not None:
         write_json(out / SUMMARY_FILE, result.summary())
     return result
+
+
+def _compares_records(spec: RuleSpec) -> bool:
+    return bool(spec.rule.compares_records)
+
+
+class _ChunkReader:
+    """The file's chunks as map tasks, keeping each chunk until it is checked (for a retry).
+
+    A file that cannot be read at all raises :class:`InvalidDataError`; one that
+    stops being readable part-way ends the tasks there and says where in
+    ``error``, and the chunks read before are still checked.
+    """
+
+    def __init__(self, domain: Domain, path: Path, block_size: int | None) -> None:
+        self.path = path
+        self.chunks = iter_chunks(domain, path, block_size)
+        self.kept: dict[int, tuple[int, Batch]] = {}
+        self.count = 0
+        self.start = 0
+        self.error: str | None = None
+
+    def tasks(self) -> Iterator[list[int]]:
+        while True:
+            try:
+                chunk = next(self.chunks)
+            except StopIteration:
+                return
+            except InvalidDataError as exc:
+                if self.count == 0:  # nothing read: the file itself is the problem
+                    raise
+                self.error = str(exc)
+                return
+            except Exception as exc:
+                if self.count == 0:
+                    raise InvalidDataError(
+                        f"{self.path}: cannot be read: {type(exc).__name__}: {exc}"
+                    ) from exc
+                self.error = f"{self.path}: {exc}"
+                return
+            index = self.count
+            self.kept[index] = (self.start, chunk)
+            self.count += 1
+            self.start += len(chunk)
+            yield [index]
+
+    def forget(self, index: int) -> None:
+        self.kept.pop(index, None)
 
 
 def read_valid(out_dir: str | Path, domain: Domain, *, rejected: bool = False) -> Batch:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -278,3 +279,20 @@ def flatten(metrics: Any, prefix: str = "") -> list[tuple[str, str]]:
     else:
         rows.append((prefix, fmt(metrics)))
     return rows
+
+
+def validity_section(summary: dict[str, Any]) -> dict[str, str]:
+    """The report section on validity, from a run's ``validation.json`` summary."""
+    rows = "".join(
+        f"<tr><td>{html.escape(n)}</td><td>{st['kind']}</td><td>{st['checked']}</td><td>{st['failed']}</td>"
+        f"<td>{st['repaired']}</td><td>{html.escape('; '.join(st['examples'][:2]))}</td></tr>"
+        for n, st in summary["rules"].items()
+    )
+    body = (
+        f"<p>{summary['accepted']} of {summary['requested']} requested samples accepted from "
+        f"{summary['drawn']} drawn in {summary['rounds']} round(s) "
+        f"(acceptance {summary['acceptance_rate']:.1%}).</p>"
+        "<table><thead><tr><th>rule</th><th>kind</th><th>checked</th><th>failed</th><th>repaired</th>"
+        f"<th>examples</th></tr></thead><tbody>{rows}</tbody></table>"
+    )
+    return {"title": "Validity: rules applied to the generated samples", "html": body}

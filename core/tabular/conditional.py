@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from synthgenesis.errors import ConstraintsNotMetError, InvalidDataError
-from synthgenesis.pipeline import derive_seed
+from synthgenesis.seeding import derive_seed
 from synthgenesis.types import Generator
 
 

@@ -11,7 +11,8 @@ import pytest
 
 from synthgenesis import hookimpl, manager
 from synthgenesis.manager import PluginManager
-from synthgenesis.types import CheckResult, Constraint, ConstraintSpec, Domain, Generator, GeneratorSpec
+from synthgenesis.rules import CheckResult, Rule, RuleSpec
+from synthgenesis.types import Domain, Generator, GeneratorSpec
 
 
 class Flaky(Generator):
@@ -31,7 +32,7 @@ class Flaky(Generator):
         return pd.DataFrame({"record_id": np.zeros(n, dtype=np.int64), "x": x})
 
 
-class Positive(Constraint):
+class Positive(Rule):
     def _check(self, batch: pd.DataFrame) -> CheckResult:
         return CheckResult.from_mask(batch["x"] > 0, lambda i: f"x={batch['x'].iat[i]:.2f} <= 0")
 
@@ -55,8 +56,8 @@ class Plugin:
         return [GeneratorSpec("toy-flaky", "toy", Flaky)]
 
     @hookimpl
-    def synthgenesis_register_constraints(self) -> list[ConstraintSpec]:
-        return [ConstraintSpec("toy-positive", "toy", Positive())]
+    def synthgenesis_register_rules(self) -> list[RuleSpec]:
+        return [RuleSpec("toy-positive", "toy", Positive())]
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from synthgenesis.execution import STATUS_FILE, BlocksFailedError, PlanMismatchError, execute
-from synthgenesis.pipeline import derive_seed
+from synthgenesis.seeding import derive_seed
 
 
 def part_bytes(folder: Path) -> dict[str, bytes]:

@@ -16,7 +16,8 @@ from synthgenesis.execution import read_valid, validate_file
 from synthgenesis.io import iter_table
 from synthgenesis.manager import PluginManager
 from synthgenesis.pipeline import validate_batch
-from synthgenesis.types import CheckResult, Constraint, ConstraintSpec, Domain
+from synthgenesis.rules import CheckResult, Rule, RuleSpec
+from synthgenesis.types import Domain
 
 
 def parts(folder: Path) -> dict[str, bytes]:
@@ -30,7 +31,7 @@ def parts(folder: Path) -> dict[str, bytes]:
 # ----------------------------------------------------------------------------- a toy table domain
 
 
-class NonNegative(Constraint):
+class NonNegative(Rule):
     def _check(self, batch: pd.DataFrame) -> CheckResult:
         return CheckResult.from_mask(batch["x"] >= 0, lambda i: f"x={batch['x'].iat[i]} is negative")
 
@@ -57,8 +58,8 @@ class Toy:
         ]
 
     @hookimpl
-    def synthgenesis_register_constraints(self) -> list[ConstraintSpec]:
-        return [ConstraintSpec("numbers-non-negative", "numbers", NonNegative())]
+    def synthgenesis_register_rules(self) -> list[RuleSpec]:
+        return [RuleSpec("numbers-non-negative", "numbers", NonNegative())]
 
 
 @pytest.fixture
