@@ -1,43 +1,20 @@
 """Generators of the ``driving`` domain: naturalistic highway traffic and safety-critical variants of it.
 
-``driving-naturalistic`` builds initial highway states the way traffic flow
-theory describes them. Per scenario it draws a road (lanes, lane width,
-speed limit) and a traffic density; each lane gets its own density around
-it. Along a lane, vehicles follow one another at *time gaps* (bumper to
-bumper, divided by the follower's speed) drawn from a shifted log-normal
-distribution, the shape reported for motorway headways (a hard minimum
-that few drivers go below, a long right tail of free-flowing vehicles); the
-mean gap is the one that gives the lane its density. Speeds scatter around
-a lane-dependent desired speed (fastest in lane 0, the leftmost lane as in
-highway-env, slowest in the rightmost lane, lower in denser traffic after
-Greenshields' speed-density relation); a follower at a short time gap
-drives close to its leader's speed, as car following makes it. Trucks (a
-share that grows toward the rightmost lane, none in the leftmost lane of a
-multi-lane road) are 8-12 m rigid trucks or 15-18.75 m articulated ones and
-drive at most ``truck_speed``. One car near a random point of the road is
-the ego.
+- ``driving-naturalistic`` (:class:`NaturalisticTraffic`) builds initial
+  highway states the way traffic flow theory describes them: lanes with
+  their own densities, shifted log-normal time gaps, lane-dependent speeds,
+  car following, cars and trucks, one ego. The model is
+  :mod:`~synthgenesis.plugins.driving.traffic`, its parameters
+  :mod:`~synthgenesis.plugins.driving.params`.
+- ``driving-critical`` (:class:`CriticalTraffic`) rearranges the traffic
+  around the ego of the same scenarios into a close-follow, braking-lead or
+  cut-in situation (:mod:`~synthgenesis.plugins.driving.manoeuvres`).
 
-``driving-critical`` starts from the same scenarios and rearranges the
-traffic around the ego into one of three safety-critical situations, more
-extreme as ``criticality`` goes from 0 to 1: a slower leader close ahead
-(``close-follow``), a leader that brakes hard at a short time gap
-(``braking-lead``) or a vehicle of an adjacent lane cutting in just ahead
-(``cut-in``). It moves vehicles without checking what they land on: a
-moved vehicle can overlap another one, or start in a crash nobody could
-brake out of; the domain rules reject those scenarios, which is the point.
-
-The traffic model is :mod:`~synthgenesis.plugins.driving.traffic`, its
-parameters :mod:`~synthgenesis.plugins.driving.params`, the critical
-situations :mod:`~synthgenesis.plugins.driving.manoeuvres`, the conversion
-to scenario batches :mod:`~synthgenesis.plugins.driving.batches` and the
-estimation from real scenarios (``fit``)
-:mod:`~synthgenesis.plugins.driving.fitting`; this module holds the
-generators and their factories.
-
-Everything is drawn at once for all scenarios with numpy from the ``rng``
-given to ``sample``; scenario ids are 64 random bits from it, so blocks of
-a run drawn with different seeds do not share ids (two ids among a million
-scenarios coincide with a probability of about 3e-8).
+Both turn the arrays into scenario batches with
+:mod:`~synthgenesis.plugins.driving.batches`, and ``fit`` measures the
+traffic parameters on real scenarios
+(:mod:`~synthgenesis.plugins.driving.fitting`). This module holds the
+generator classes and their factories.
 """
 
 from __future__ import annotations

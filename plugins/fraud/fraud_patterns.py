@@ -9,7 +9,8 @@ cells away, at a merchant chosen by popularity; the others are at web shops.
   quasi-cash...), at any hour, for larger amounts than the customer's own.
 - **compromised terminal** (``terminal_fraud_rate``): every card-present
   transaction at a terminal during a ``terminal_window_days`` window is
-  fraud (skimming).
+  fraud (skimming). The rows look ordinary one by one: only the terminal and
+  the time window give them away.
 - **account takeover** (``takeover_fraud_rate``): a burst, mostly at night,
   of one or two small probe payments seconds to minutes apart, then one or
   more cash-out payments (their amounts are set from the balance by the

@@ -4,45 +4,18 @@ Each call to ``sample(n, seed)`` simulates one independent market over the
 same calendar window (``start`` + ``days``): enough customers to produce
 ``n`` transactions, and merchants in proportion to them.
 
-- **Merchants** sit in the cells of a square grid, at least one per cell and
-  more in a few dense "town" cells; each has an ISO 18245 category drawn by
-  its share of purchases (:mod:`~synthgenesis.plugins.fraud.merchants`) and
-  a popularity. Web shops form a separate pool with no place.
-- **Customers** live in a cell (where the shops are), have a currency, a
-  daily purchase rate, a typical amount (log-normal, with their own spread),
-  a preferred hour of the day, a share of online purchases, a starting
-  balance and a monthly income paid on their pay day. A card-present
-  purchase happens in the home cell or one up to two cells away, at a
-  merchant chosen by popularity.
-- **Balances** are kept in whole minor units of the currency (cents, yen,
-  fils), so ``balance_after = balance_before - amount`` holds exactly and
-  ``balance_before`` of the next purchase equals ``balance_after`` of the
-  previous one plus any income paid in between. Balances may go below zero
-  (an overdraft); no rule forbids it.
+- the agents, customers with their habits and money and merchants on a grid
+  of cells, are :mod:`~synthgenesis.plugins.fraud.agents`;
+- their purchases and the three fraud scenarios (compromised card,
+  compromised terminal, account takeover), each with its expected share of
+  all rows as a parameter, are :mod:`~synthgenesis.plugins.fraud.fraud_patterns`;
+- balances in whole minor units (``balance_after = balance_before - amount``
+  holds exactly; balances may go below zero, an overdraft), pay days and the
+  output table are :mod:`~synthgenesis.plugins.fraud.ledger`.
 
-Fraud scenarios, each with its expected share of all rows as a parameter:
-
-- **compromised card** (``card_fraud_rate``): from a compromise time, a
-  fraudster uses the card online for ``card_fraud_days`` days, at merchants
-  that sell goods that resell (electronics, jewellery, money transfer,
-  quasi-cash...), at any hour, for larger amounts than the customer's own.
-- **compromised terminal** (``terminal_fraud_rate``): every card-present
-  transaction at a terminal during a ``terminal_window_days`` window is
-  fraud (skimming). The rows look ordinary one by one: only the terminal and
-  the time window give them away.
-- **account takeover** (``takeover_fraud_rate``): a burst, mostly at night,
-  of one or two small probe payments seconds to minutes apart, then one or
-  more cash-out payments that drain most of the balance.
-
-Transaction ids are the account id and the transaction's number within the
-account; account and merchant ids are drawn from a 60-bit and a 40-bit
-space, so separate samples (the blocks of a run) do not share accounts.
-Every random number comes from the generator passed to ``_sample``.
-
-The agents are :mod:`~synthgenesis.plugins.fraud.agents`, the purchases and
-fraud scenarios :mod:`~synthgenesis.plugins.fraud.fraud_patterns`, the
-balances and the output table :mod:`~synthgenesis.plugins.fraud.ledger`;
-this module holds the simulator and checks its parameters.
+This module holds the simulator and checks its parameters. Transaction ids
+are the account id and the transaction's number within the account. Every
+random number comes from the generator passed to ``_sample``.
 """
 
 from __future__ import annotations
