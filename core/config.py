@@ -203,12 +203,32 @@ def study_schema() -> dict[str, Any]:
     ``executor = 'dask'``, ...) and the names that plugins register are checked when
     the study is loaded, not by the schema.
     """
-    schema = _adapter().json_schema()
+    schema = _without_null(_adapter().json_schema())
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "description": "A synthgenesis study: domain, generator, reference data, rules, evaluation, output.",
         **schema,
     }
+
+
+def _without_null(node: Any) -> Any:
+    """The schema without ``null``: TOML has no null, an optional key is one that is left out."""
+    if isinstance(node, list):
+        return [_without_null(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: _without_null(v) for k, v in node.items()}
+    options = out.get("anyOf")
+    if isinstance(options, list):
+        kept = [o for o in options if o != {"type": "null"}]
+        if len(kept) == 1:
+            del out["anyOf"]
+            out = {**kept[0], **out}
+        else:
+            out["anyOf"] = kept
+    if "default" in out and out["default"] is None:
+        del out["default"]
+    return out
 
 
 # ----------------------------------------------------------------------------- error messages

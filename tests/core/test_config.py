@@ -153,7 +153,14 @@ def test_study_schema_describes_the_file() -> None:
     seed = defs["StudySection"]["properties"]["seed"]
     assert (seed["minimum"], seed["maximum"]) == (0, 2**32 - 1)
     assert defs["StudySection"]["properties"]["name"]["pattern"] == STUDY_NAME_PATTERN
-    json.dumps(schema)  # plain JSON
+    text = json.dumps(schema)  # plain JSON
+    assert '"null"' not in text  # TOML has no null: an optional key is left out
+    assert defs["ExecutionSection"]["properties"]["executor"]["enum"] == ["local", "dask"]
+    assert defs["RulesSection"]["properties"]["include"] == {
+        "items": {"type": "string"},
+        "type": "array",
+        "title": "Include",
+    }
     # every key of the shipped example studies is a key of the schema
     root = Path(__file__).parents[2]
     studies = [root / "examples/patients/study.toml", root / "core/studies/demo.toml"]
