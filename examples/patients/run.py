@@ -33,6 +33,7 @@ def validate_site_export(pm) -> None:
 
 
 def main() -> None:
+    """Validate the site export, run the study with each patients generator and print their scores."""
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
