@@ -155,6 +155,27 @@ def test_missing_file_and_unknown_suffix(tmp_path: Path) -> None:
         formats.read(tmp_path / "x.xyz")
 
 
+@pytest.mark.parametrize("suffix", [".cif", ".json"])
+def test_compressed_utf16_and_folders_are_refused_with_what_to_do(
+    examples: Path, tmp_path: Path, suffix: str
+) -> None:
+    import gzip
+
+    text = (examples / f"valid{suffix}").read_text(encoding="utf-8")
+    packed = tmp_path / f"packed{suffix}"
+    packed.write_bytes(gzip.compress(text.encode()))
+    with pytest.raises(InvalidDataError, match="gzip-compressed; decompress it first"):
+        formats.read(packed)
+    wide = tmp_path / f"wide{suffix}"
+    wide.write_bytes(text.encode("utf-16"))
+    with pytest.raises(InvalidDataError, match="UTF-16 text; save it as UTF-8"):
+        formats.read(wide)
+    folder = tmp_path / f"folder{suffix}"
+    folder.mkdir()
+    with pytest.raises(InvalidDataError, match="a folder"):
+        formats.read(folder)
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(garbage=st.text(st.characters(blacklist_categories=("Cs",)), max_size=300))
 def test_random_block_never_breaks_neighbours(tmp_path: Path, garbage: str) -> None:
