@@ -45,7 +45,7 @@ BUSY_LOOP = "import time\nend = time.time() + {seconds}\nwhile time.time() < end
 
 
 def _cli() -> list[str]:
-    return [sys.executable, "-m", "synthgenesis.cli"]
+    return [sys.executable, "-m", "synthgenesis"]
 
 
 def run_demo(n: int, env: dict[str, str]) -> float:

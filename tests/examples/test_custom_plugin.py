@@ -48,7 +48,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 def cli(env: dict[str, str], *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "synthgenesis.cli", *args],
+        [sys.executable, "-m", "synthgenesis", *args],
         env=env,
         cwd=cwd,
         capture_output=True,
