@@ -123,7 +123,7 @@ def split_lines(blocks: Iterable[bytes], limit: int, *, newlines: Newlines = "an
     scan = 0  # where the search for a line break resumes (the bytes before it hold none)
     for block in itertools.chain(blocks, [None]):
         final = block is None
-        if not final:
+        if block is not None:
             buf += block
         pos = 0
         while True:
