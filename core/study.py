@@ -662,6 +662,16 @@ def _id_column(domain: Domain) -> str | None:
     return next((c for c in ("record_id", "patient_id", "transaction_id", "id") if c in domain.schema), None)
 
 
+def same_metrics(stored: dict[str, Any], rebuilt: dict[str, Any]) -> bool:
+    """Whether two ``metrics.json`` contents agree on everything but how long each family took."""
+
+    def measured(metrics: dict[str, Any]) -> dict[str, Any]:
+        meta = {k: v for k, v in metrics.get("meta", {}).items() if k != "timings_seconds"}
+        return {**metrics, "meta": meta}
+
+    return measured(stored) == measured(rebuilt)
+
+
 class _Stages:
     """Names the stage a run is in (what a failed run's manifest reports) and times it."""
 

@@ -88,7 +88,7 @@ def report(
     The run is evaluated again exactly as the study evaluated it; the command
     says whether the metrics match the run's metrics.json.
     """
-    from synthgenesis.study import Study
+    from synthgenesis.study import Study, same_metrics
 
     study, manifest = Study.from_run(run_dir, _pm())
     target, metrics = study.rebuild_report(run_dir, manifest, out)
@@ -98,7 +98,7 @@ def report(
         return
     stored = run_dir / "metrics.json"
     if stored.exists():
-        same = json.loads(stored.read_text(encoding="utf-8")) == metrics
+        same = same_metrics(json.loads(stored.read_text(encoding="utf-8")), metrics)
         note = "metrics equal metrics.json" if same else "metrics differ from metrics.json (other versions?)"
         console.print(f"wrote {target} ({note})", markup=False)
     else:
