@@ -1,10 +1,11 @@
 """Hook specifications: what a synthgenesis plugin can provide.
 
 All hooks start with ``synthgenesis_`` and are marked with :data:`hookimpl`
-from this module (or ``pluggy.HookimplMarker("synthgenesis")``). Registration
-hooks take no arguments and return an iterable of typed records from
-:mod:`synthgenesis.types`; every plugin's results are collected. The one
-``firstresult`` hook picks a single answer and says so.
+from this module (or ``pluggy.HookimplMarker("synthgenesis")``). Every hook
+takes no arguments and returns an iterable of typed records from
+:mod:`synthgenesis.types`; every plugin's results are collected. (Which
+generator a domain uses by default is part of its record,
+:attr:`~synthgenesis.types.Domain.default_generator`, not a hook.)
 
 A minimal plugin module::
 
@@ -22,7 +23,8 @@ from collections.abc import Iterable
 
 import pluggy
 
-from synthgenesis.types import ConstraintSpec, Domain, GeneratorSpec, TransferTask, ValidatorSpec
+from synthgenesis.rules import RuleSpec
+from synthgenesis.types import Domain, GeneratorSpec, TransferTask
 
 PROJECT = "synthgenesis"
 
@@ -72,41 +74,29 @@ def synthgenesis_register_generators() -> Iterable[GeneratorSpec]:
 
 
 @hookspec
-def synthgenesis_register_validators() -> Iterable[ValidatorSpec]:
-    """Register per-sample validators: pass, or fail with a reason; never raise.
+def synthgenesis_register_rules() -> Iterable[RuleSpec]:
+    """Register domain rules: ``check(batch)`` gives a mask and reasons; some can ``repair``.
 
-    :returns: an iterable of :class:`~synthgenesis.types.ValidatorSpec` records.
+    :returns: an iterable of :class:`~synthgenesis.rules.RuleSpec` records.
 
-    A validator sees one sample at a time (a row, or the object in the
-    domain's ``sample_column``) and returns ``None`` if it passes, else a
-    sentence naming the offending value.
-
-    Example::
-
-        @hookimpl
-        def synthgenesis_register_validators():
-            yield ValidatorSpec(
-                name="sensors-humidity-range", domain="sensors",
-                validator=FunctionValidator(
-                    lambda row: None if 0 <= row["humidity"] <= 100
-                    else f"humidity {row['humidity']} outside [0, 100]"),
-            )
-    """
-
-
-@hookspec
-def synthgenesis_register_constraints() -> Iterable[ConstraintSpec]:
-    """Register domain constraints: vectorised rules with ``check`` and optional ``repair``.
-
-    :returns: an iterable of :class:`~synthgenesis.types.ConstraintSpec` records.
-
-    ``check(batch)`` returns a :class:`~synthgenesis.types.CheckResult` (mask
-    and reasons). If the constraint is ``repairable``, the pipeline may call
+    A rule is a :class:`~synthgenesis.rules.Rule`: ``check(batch)`` returns a
+    :class:`~synthgenesis.rules.CheckResult` (one pass/fail per row and a
+    reason for each failing row). A rule that judges each sample on its own
+    derives from :class:`~synthgenesis.rules.SampleRule` and implements
+    ``_validate(sample) -> reason | None``; an exception it raises becomes the
+    sample's reason. If the rule is ``repairable``, the pipeline may call
     ``repair(batch)`` and check again before rejecting rows.
+    ``RuleSpec(..., default=False)`` registers an opt-in rule, applied only
+    when named.
 
     Example::
 
-        class NonNegativeTemp(Constraint):
+        class HumidityRange(SampleRule):
+            def _validate(self, row):
+                h = row["humidity"]
+                return None if 0 <= h <= 100 else f"humidity {h} outside [0, 100]"
+
+        class TempPhysical(Rule):
             repairable = True
             def _check(self, batch):
                 return CheckResult.from_mask(batch["temp"] >= -273.15,
@@ -116,9 +106,9 @@ def synthgenesis_register_constraints() -> Iterable[ConstraintSpec]:
                 return batch
 
         @hookimpl
-        def synthgenesis_register_constraints():
-            yield ConstraintSpec(name="sensors-temp-physical", domain="sensors",
-                                 constraint=NonNegativeTemp())
+        def synthgenesis_register_rules():
+            yield RuleSpec("sensors-humidity-range", "sensors", HumidityRange())
+            yield RuleSpec("sensors-temp-physical", "sensors", TempPhysical())
     """
 
 
@@ -142,30 +132,10 @@ def synthgenesis_register_transfer_tasks() -> Iterable[TransferTask]:
     """
 
 
-@hookspec(firstresult=True)
-def synthgenesis_default_generator(domain: str) -> str | None:
-    """Pick the generator used for ``domain`` when none is named (``firstresult``).
-
-    :param domain: the domain name.
-    :returns: a generator name, or ``None`` to let another plugin answer.
-
-    The first non-``None`` answer wins; plugins registered later are asked first
-    (pluggy's LIFO order), so a third-party plugin can override a built-in.
-
-    Example::
-
-        @hookimpl
-        def synthgenesis_default_generator(domain):
-            return "sensors-bootstrap" if domain == "sensors" else None
-    """
-
-
 #: Every hook name, in the order of the reference documentation.
 HOOK_NAMES = (
     "synthgenesis_register_domains",
     "synthgenesis_register_generators",
-    "synthgenesis_register_validators",
-    "synthgenesis_register_constraints",
+    "synthgenesis_register_rules",
     "synthgenesis_register_transfer_tasks",
-    "synthgenesis_default_generator",
 )

@@ -7,7 +7,17 @@ Plugins registered in code with :meth:`PluginManager.register` join the same
 registry.
 
 Core code never calls ``pm.hook`` directly; it uses the typed accessors here
-(:meth:`domains`, :meth:`generator`, :meth:`constraints`...).
+(:meth:`domains`, :meth:`generator`, :meth:`rules`...). The accessors call
+hooks through pluggy, one plugin at a time (:meth:`PluginManager._hook_records`),
+so wrappers, ``tryfirst``/``trylast`` and tracing work, and a plugin whose
+hook raises or returns something else than records is quarantined alone.
+
+A plugin is either a module (or object) with ``@hookimpl`` functions, or a
+:class:`~synthgenesis.lazyplugin.LazyPlugin` declaration, found on the module
+as ``PLUGIN``. What a plugin needs comes from the declaration (``extra``,
+``requires``) or, for a hand-written module, from its ``SYNTHGENESIS_EXTRA``
+and ``SYNTHGENESIS_REQUIRES`` attributes. Loading is logged at debug level
+(logger ``synthgenesis.manager``).
 
 Environment variables:
 
@@ -16,17 +26,19 @@ Environment variables:
 ``SYNTHGENESIS_BLOCK_PLUGINS=name1,name2``
     never load the named plugins (built-in or not); they are listed as ``disabled``.
 ``SYNTHGENESIS_TRACE=1``
-    print every hook call and what it returned to standard error.
+    print every hook call and what it returned to standard error (pluggy's tracing).
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import importlib.metadata as md
+import logging
 import os
 import sys
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from types import ModuleType
 from typing import Any, Literal, TypeVar
@@ -43,14 +55,11 @@ from synthgenesis.errors import (
     PluginLoadError,
     UnknownNameError,
 )
-from synthgenesis.types import (
-    ConstraintSpec,
-    Domain,
-    GeneratorSpec,
-    ReferenceDataset,
-    TransferTask,
-    ValidatorSpec,
-)
+from synthgenesis.lazyplugin import LazyPlugin
+from synthgenesis.rules import RuleSpec
+from synthgenesis.types import Domain, GeneratorSpec, ReferenceDataset, TransferTask
+
+logger = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = hookspecs.PROJECT
 DISTRIBUTION = "synthgenesis"
@@ -75,6 +84,7 @@ class PluginInfo:
     message: str = ""
 
     def to_dict(self) -> dict[str, Any]:
+        """The info as plain JSON-ready data."""
         return asdict(self)
 
 
@@ -86,15 +96,65 @@ def _blocked_from_env() -> set[str]:
     return {p.strip() for p in os.environ.get(ENV_BLOCK, "").split(",") if p.strip()}
 
 
-def plugin_requirements(module: ModuleType) -> tuple[str | None, tuple[str, ...]]:
-    """The extra a plugin module needs and the importable modules that make it up.
+def declared_plugin(plugin: Any) -> Any:
+    """What is registered with pluggy for ``plugin``: its ``PLUGIN`` declaration if it has one."""
+    declaration = getattr(plugin, "PLUGIN", None) if isinstance(plugin, ModuleType) else None
+    return declaration if isinstance(declaration, LazyPlugin) else plugin
 
-    A plugin declares them with module attributes ``SYNTHGENESIS_EXTRA`` and
-    ``SYNTHGENESIS_REQUIRES``; both are optional.
+
+def plugin_requirements(plugin: Any) -> tuple[str | None, tuple[str, ...]]:
+    """The extra a plugin needs and the importable modules it requires.
+
+    A :class:`~synthgenesis.lazyplugin.LazyPlugin` (or a module holding one
+    as ``PLUGIN``) declares them as ``extra`` and ``requires``; a hand-written
+    plugin module as ``SYNTHGENESIS_EXTRA`` and ``SYNTHGENESIS_REQUIRES``.
+    Both are optional.
     """
-    extra = getattr(module, "SYNTHGENESIS_EXTRA", None)
-    requires = tuple(getattr(module, "SYNTHGENESIS_REQUIRES", ()))
+    plugin = declared_plugin(plugin)
+    if isinstance(plugin, LazyPlugin):
+        return plugin.extra, plugin.requires
+    extra = getattr(plugin, "SYNTHGENESIS_EXTRA", None)
+    requires = tuple(getattr(plugin, "SYNTHGENESIS_REQUIRES", ()))
     return extra, requires
+
+
+class _HookFailed(Exception):
+    """A hook call that raised or gave something else than the records it should."""
+
+    def __init__(
+        self,
+        *,
+        error: Exception | None = None,
+        wrong: object = None,
+        iterable: bool = True,
+        note: str = "",
+    ) -> None:
+        super().__init__()
+        self.error, self.wrong, self.iterable, self.note = error, wrong, iterable, note
+
+    def message(self, plugin: str, hook_name: str, record_type: type) -> str:
+        if self.error is not None:
+            return str(
+                HookCallError(
+                    f"plugin {plugin!r} raised in {hook_name}: {type(self.error).__name__}: {self.error}; "
+                    f"fix or upgrade it, or block it with {ENV_BLOCK}={plugin}"
+                )
+            )
+        if self.note:
+            return f"plugin {plugin!r} returned a bad record from {hook_name}: {self.note}"
+        if not self.iterable:
+            return (
+                f"plugin {plugin!r} returned a {type(self.wrong).__name__} from {hook_name}; "
+                f"expected an iterable of {record_type.__name__} records"
+            )
+        return (
+            f"plugin {plugin!r} returned a {type(self.wrong).__name__} from {hook_name}; "
+            f"expected {record_type.__name__} records"
+        )
+
+
+def _is_wrapper(impl: Any) -> bool:
+    return bool(getattr(impl, "wrapper", False) or getattr(impl, "hookwrapper", False))
 
 
 class PluginManager:
@@ -131,6 +191,7 @@ class PluginManager:
             source = "builtin" if builtin else "entry-point"
             if ep.name in self._infos:
                 continue
+            logger.debug("entry point %r -> %s (%s)", ep.name, ep.value, source)
             if ep.name in self._blocked:
                 self._infos[ep.name] = PluginInfo(
                     ep.name, version, "disabled", source=source, message=f"blocked by {ENV_BLOCK}"
@@ -164,16 +225,13 @@ class PluginManager:
                     raise
                 warnings.warn(f"synthgenesis plugin {ep.name!r}: {exc}; it is skipped", stacklevel=2)
                 self._infos[ep.name] = PluginInfo(ep.name, version, "error", source=source, message=str(exc))
+        # Every registration was checked on its own; this catches a hook implemented by
+        # something registered with pluggy directly.
+        self._pm.check_pending()
 
     def _register_module(self, plugin: Any, name: str, *, version: str | None, source: str) -> None:
-        extra, requires = (
-            plugin_requirements(plugin)
-            if isinstance(plugin, ModuleType)
-            else (
-                getattr(plugin, "SYNTHGENESIS_EXTRA", None),
-                tuple(getattr(plugin, "SYNTHGENESIS_REQUIRES", ())),
-            )
-        )
+        extra, requires = plugin_requirements(plugin)
+        plugin = declared_plugin(plugin)
         missing = [m for m in requires if not module_available(m)]
         if missing:
             self._missing[name] = missing
@@ -186,6 +244,7 @@ class PluginManager:
                 source=source,
                 message=f"needs {', '.join(missing)}: {install}",
             )
+            logger.debug("plugin %r (%s) not registered: missing %s", name, source, ", ".join(missing))
             return
         if self._pm.get_plugin(name) is not None or (
             name in self._infos and self._infos[name].status == "active"
@@ -195,17 +254,34 @@ class PluginManager:
             self._pm.register(plugin, name=name)
         except (ValueError, pluggy.PluginValidationError) as exc:
             raise PluginLoadError(f"plugin {name!r} could not be registered: {exc}") from exc
-        callers = self._pm.get_hookcallers(plugin) or []
-        unknown = sorted(h.name for h in callers if not h.has_spec())
-        if unknown:
-            self._pm.unregister(plugin)
-            raise PluginLoadError(
-                f"plugin {name!r} implements unknown hook(s) {', '.join(unknown)}; "
-                f"valid hooks: {', '.join(hookspecs.HOOK_NAMES)}"
-            )
-        hooks = sorted(h.name for h in callers)
+        self._check_pending(name, plugin)
+        hooks = sorted(h.name for h in self._pm.get_hookcallers(plugin) or [])
         self._infos[name] = PluginInfo(name, version, "active", hooks, extra, source)
         self._cache.clear()
+        logger.debug(
+            "plugin %r registered (%s, version %s, extra %s): %s",
+            name,
+            source,
+            version or "-",
+            extra or "-",
+            ", ".join(hooks) or "no hooks",
+        )
+
+    def _check_pending(self, name: str, plugin: Any) -> None:
+        """pluggy's ``check_pending()``: a hook implementation without a specification is refused.
+
+        The plugin is unregistered again and the error names it and its unknown hooks.
+        """
+        try:
+            self._pm.check_pending()
+        except pluggy.PluginValidationError as exc:
+            culprit = self._pm.get_name(exc.plugin) or name
+            unknown = sorted(h.name for h in self._pm.get_hookcallers(exc.plugin) or [] if not h.has_spec())
+            self._pm.unregister(exc.plugin)
+            raise PluginLoadError(
+                f"plugin {culprit!r} implements unknown hook(s) {', '.join(unknown)}; "
+                f"valid hooks: {', '.join(hookspecs.HOOK_NAMES)}"
+            ) from exc
 
     def register(self, plugin: Any, name: str | None = None, *, version: str | None = None) -> str:
         """Register a plugin object or module in code and return its name.
@@ -288,6 +364,7 @@ class PluginManager:
             message,
         )
         self._cache.clear()
+        logger.debug("plugin %r quarantined: %s", plugin_name, message)
         warnings.warn(
             f"synthgenesis plugin {plugin_name!r}: {message}; it is skipped "
             f"(block it with {ENV_BLOCK}={plugin_name} to silence this)",
@@ -295,38 +372,106 @@ class PluginManager:
         )
 
     def _hook_records(self, hook_name: str, record_type: type[R]) -> list[tuple[str, R]]:
-        """Call ``hook_name`` on every plugin: (plugin name, record) pairs of the sound ones.
+        """Call ``hook_name`` through pluggy: (plugin name, record) pairs of the sound plugins.
 
-        A plugin whose implementation raises, returns something that is not a
-        list of ``record_type`` records, or returns records that fail their own
-        checks, is quarantined (:meth:`_quarantine`) and its records are left out.
+        Each plugin's implementation is called on its own, through a pluggy
+        subset caller that keeps every wrapper of the hook: pluggy's
+        ``_multicall`` runs it, so ``wrapper=True``/``hookwrapper`` impls wrap
+        each plugin's call (and see that plugin's records), tracing and
+        hook-call monitoring see every call, and plugins are asked in pluggy's
+        order (``tryfirst`` first, then the latest registered). A plugin whose
+        implementation raises, returns something that is not an iterable of
+        ``record_type`` records, or returns records that fail their own
+        checks, is quarantined (:meth:`_quarantine`) and its records are left
+        out; a wrapper that raises is quarantined the same way.
         """
         caller = getattr(self._pm.hook, hook_name)
-        out: list[tuple[str, R]] = []
-        for impl in reversed(caller.get_hookimpls()):
+        while True:
+            impls = caller.get_hookimpls()
+            wrappers = [i for i in impls if _is_wrapper(i)]
+            providers = [i for i in reversed(impls) if not _is_wrapper(i)]
+            out: list[tuple[str, R]] = []
+            restart = False
+            for impl in providers:
+                others = [i.plugin for i in providers if i is not impl]
+                try:
+                    items = self._call_one(hook_name, others, impl.plugin_name, record_type)
+                except _HookFailed as failed:
+                    culprit = self._blame(hook_name, impl, providers, wrappers, failed)
+                    self._quarantine(culprit, failed.message(culprit, hook_name, record_type))
+                    if culprit != impl.plugin_name:  # a wrapper: what it touched so far is suspect
+                        restart = True
+                        break
+                    continue
+                if self._trace:
+                    sys.stderr.write(
+                        f"synthgenesis trace: {impl.plugin_name}.{hook_name}() -> {len(items)} records\n"
+                    )
+                logger.debug("%s: plugin %r gave %d record(s)", hook_name, impl.plugin_name, len(items))
+                out.extend((impl.plugin_name, item) for item in items)
+            if not restart:
+                return out
+
+    def _call_one(self, hook_name: str, remove: list[Any], plugin_name: str, record_type: type[R]) -> list[R]:
+        """Call the hook through pluggy without the plugins in ``remove``; the flattened records.
+
+        Raises :class:`_HookFailed` when the call raises or gives something else than records.
+        """
+        caller = self._pm.subset_hook_caller(hook_name, remove_plugins=remove)
+        try:
+            results = caller()
+            items: list[Any] = []
+            for result in results or ():
+                if isinstance(result, (str, bytes, Mapping)) or not isinstance(result, Iterable):
+                    raise _HookFailed(wrong=result, iterable=False)
+                items.extend(result)  # a generator implementation runs here
+        except _HookFailed:
+            raise
+        except Exception as exc:
+            raise _HookFailed(error=exc) from exc
+        wrong = next((item for item in items if not isinstance(item, record_type)), None)
+        if wrong is not None:
+            raise _HookFailed(wrong=wrong)
+        if record_type is Domain:
+            items = [self._with_extra(plugin_name, item) for item in items]  # type: ignore[arg-type]
+        return items
+
+    def _blame(
+        self, hook_name: str, impl: Any, providers: list[Any], wrappers: list[Any], failed: _HookFailed
+    ) -> str:
+        """Which plugin made a call fail: the implementation itself, or one of the hook's wrappers."""
+        if not wrappers:
+            return str(impl.plugin_name)
+        everyone = [i.plugin for i in providers + wrappers]
+        alone = [p for p in everyone if p is not impl.plugin]
+        try:
+            self._call_one(hook_name, alone, impl.plugin_name, object)  # type: ignore[arg-type]
+        except _HookFailed:
+            return str(impl.plugin_name)
+        for wrapper in wrappers:
             try:
-                items = list(impl.function() or ())
-            except Exception as exc:
-                error = HookCallError(
-                    f"plugin {impl.plugin_name!r} raised in {hook_name}: {type(exc).__name__}: {exc}; "
-                    f"fix or upgrade it, or block it with {ENV_BLOCK}={impl.plugin_name}"
+                self._call_one(
+                    hook_name,
+                    [p for p in alone if p is not wrapper.plugin],
+                    impl.plugin_name,
+                    object,  # type: ignore[arg-type]
                 )
-                self._quarantine(impl.plugin_name, str(error))
-                continue
-            wrong = next((item for item in items if not isinstance(item, record_type)), None)
-            if wrong is not None:
-                error = PluginError(
-                    f"plugin {impl.plugin_name!r} returned a {type(wrong).__name__} from {hook_name}; "
-                    f"expected {record_type.__name__} records"
-                )
-                self._quarantine(impl.plugin_name, str(error))
-                continue
-            if self._trace:
-                sys.stderr.write(
-                    f"synthgenesis trace: {impl.plugin_name}.{hook_name}() -> {len(items)} records\n"
-                )
-            out.extend((impl.plugin_name, item) for item in items)
-        return out
+            except _HookFailed:
+                return str(wrapper.plugin_name)
+        return str(wrappers[0].plugin_name)  # only the wrappers together fail: take the outermost out
+
+    def _with_extra(self, plugin_name: str, domain: Domain) -> Domain:
+        """The domain record with its plugin's declared extra (the one place an extra is written)."""
+        info = self._infos.get(plugin_name)
+        declared = info.extra if info is not None else None
+        if declared is None or domain.extra == declared:
+            return domain
+        if domain.extra is not None:
+            raise _HookFailed(
+                note=f"domain {domain.name!r} says extra {domain.extra!r} but its plugin declares "
+                f"{declared!r}; leave Domain.extra unset, the plugin declaration is enough"
+            )
+        return dataclasses.replace(domain, extra=declared)
 
     def _collect(self, hook_name: str, kind: str, record_type: type[R]) -> dict[str, R]:
         if hook_name in self._cache:
@@ -394,50 +539,55 @@ class PluginManager:
         raise UnknownNameError("domain", name, domains, hint)
 
     def generators(self, domain: str | None = None) -> dict[str, GeneratorSpec]:
+        """Every available generator (of ``domain``) by name."""
         gens = self._domain_bound("synthgenesis_register_generators", "generator", GeneratorSpec)
         return {n: g for n, g in gens.items() if domain is None or g.domain == domain}
 
     def generator(self, name: str, domain: str | None = None) -> GeneratorSpec:
+        """The generator ``name`` (of ``domain``); an error listing the others if it is missing."""
         gens = self.generators(domain)
         if name not in gens:
             raise UnknownNameError("generator", name, gens, f"for domain {domain!r}" if domain else "")
         return gens[name]
 
     def default_generator(self, domain: str) -> GeneratorSpec:
-        """The generator to use when none is named (asks the ``firstresult`` hook)."""
-        self.domain(domain)
-        name = self._pm.hook.synthgenesis_default_generator(domain=domain)
-        if name is None:
-            gens = sorted(self.generators(domain))
-            if not gens:
+        """The generator to use when none is named: the domain's ``default_generator``.
+
+        A domain that names none gets the alphabetically first generator
+        registered for it.
+        """
+        dom = self.domain(domain)
+        if dom.default_generator is not None:
+            gens = self.generators(domain)
+            if dom.default_generator not in gens:
                 raise UnknownNameError(
                     "generator",
-                    f"<default for {domain}>",
-                    [],
-                    f"no plugin registers a generator for domain {domain!r}",
+                    dom.default_generator,
+                    gens,
+                    f"domain {domain!r} names it as its default generator but no plugin registers it",
                 )
-            name = gens[0]
-        return self.generator(name, domain)
+            return gens[dom.default_generator]
+        names = sorted(self.generators(domain))
+        if not names:
+            raise UnknownNameError(
+                "generator",
+                f"<default for {domain}>",
+                [],
+                f"no plugin registers a generator for domain {domain!r}",
+            )
+        return self.generator(names[0], domain)
 
-    def validators(self, domain: str | None = None) -> dict[str, ValidatorSpec]:
-        recs = self._domain_bound("synthgenesis_register_validators", "validator", ValidatorSpec)
-        return {n: v for n, v in recs.items() if domain is None or v.domain == domain}
+    def all_rules(self, domain: str | None = None) -> dict[str, RuleSpec]:
+        """Every registered rule (of ``domain``), opt-in rules included."""
+        recs = self._domain_bound("synthgenesis_register_rules", "rule", RuleSpec)
+        return {n: r for n, r in recs.items() if domain is None or r.domain == domain}
 
-    def constraints(self, domain: str | None = None) -> dict[str, ConstraintSpec]:
-        recs = self._domain_bound("synthgenesis_register_constraints", "constraint", ConstraintSpec)
-        return {n: c for n, c in recs.items() if domain is None or c.domain == domain}
-
-    def rules(
-        self, domain: str, names: Iterable[str] | None = None
-    ) -> dict[str, ConstraintSpec | ValidatorSpec]:
-        """Constraints and validators of ``domain``: its default rules, or the ones named.
+    def rules(self, domain: str, names: Iterable[str] | None = None) -> dict[str, RuleSpec]:
+        """The rules of ``domain`` to enforce: its default rules, or the ones named.
 
         Opt-in rules (registered with ``default=False``) are left out unless named.
         """
-        available: dict[str, ConstraintSpec | ValidatorSpec] = {
-            **self.constraints(domain),
-            **self.validators(domain),
-        }
+        available = self.all_rules(domain)
         if names is None:
             return {n: r for n, r in available.items() if r.default}
         out = {}
@@ -448,21 +598,25 @@ class PluginManager:
         return out
 
     def transfer_tasks(self, domain: str | None = None) -> dict[str, TransferTask]:
+        """Every available transfer task (of ``domain``) by name."""
         recs = self._domain_bound("synthgenesis_register_transfer_tasks", "transfer task", TransferTask)
         return {n: t for n, t in recs.items() if domain is None or t.domain == domain}
 
     def transfer_task(self, name: str) -> TransferTask:
+        """The transfer task ``name``; an error listing the others if it is missing."""
         tasks = self.transfer_tasks()
         if name not in tasks:
             raise UnknownNameError("transfer task", name, tasks)
         return tasks[name]
 
     def reference_datasets(self, domain: str | None = None) -> dict[str, ReferenceDataset]:
+        """Every reference dataset of the available domains (or of ``domain``) by name."""
         self._all_domains()
         ds: dict[str, ReferenceDataset] = self._cache["_datasets"]
         return {n: d for n, d in ds.items() if domain is None or d.domain == domain}
 
     def reference_dataset(self, name: str, domain: str | None = None) -> ReferenceDataset:
+        """The reference dataset ``name`` (of ``domain``); an error listing the others if it is missing."""
         ds = self.reference_datasets(domain)
         if name not in ds:
             raise UnknownNameError("reference dataset", name, ds, f"for domain {domain!r}" if domain else "")
@@ -471,8 +625,7 @@ class PluginManager:
 
 _DOMAIN_BOUND: tuple[tuple[str, str, type], ...] = (
     ("synthgenesis_register_generators", "generator", GeneratorSpec),
-    ("synthgenesis_register_validators", "validator", ValidatorSpec),
-    ("synthgenesis_register_constraints", "constraint", ConstraintSpec),
+    ("synthgenesis_register_rules", "rule", RuleSpec),
     ("synthgenesis_register_transfer_tasks", "transfer task", TransferTask),
 )
 

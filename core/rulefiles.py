@@ -1,6 +1,6 @@
 """User rules in TOML: ranges, allowed values and expressions, for any domain.
 
-A rule file adds constraints without writing a plugin::
+A rule file adds rules without writing a plugin::
 
     [[rule]]
     name = "site-heart-rate"           # unique; shown in summaries
@@ -49,7 +49,8 @@ from synthgenesis.expressions import EvaluationError, Expression, ExpressionErro
 from synthgenesis.io import read_settings_toml
 from synthgenesis.limits import shown
 from synthgenesis.pipeline import record_label
-from synthgenesis.types import CheckResult, Constraint, ConstraintSpec, Domain, check_name
+from synthgenesis.rules import CheckResult, Rule, RuleSpec
+from synthgenesis.types import Domain, check_name
 
 Columns = Callable[[pd.DataFrame, list[str]], pd.DataFrame]
 
@@ -70,19 +71,28 @@ class MissingColumnsError(KeyError):
         return str(self.args[0])
 
 
-class _FileRule(Constraint):
-    """A rule from a rule file; ``where`` names the file and rule in check-time reasons."""
+class _FileRule(Rule):
+    """A rule from a rule file; ``where`` names the file and rule in check-time reasons.
 
-    def __init__(self, columns: list[str], source: Columns, where: str = "") -> None:
+    Reasons name the record by ``id_column`` (the domain's), else by its row.
+    """
+
+    def __init__(
+        self, columns: list[str], source: Columns, where: str = "", id_column: str | None = None
+    ) -> None:
         self.columns = columns
         self.source = source
         self.where = where
+        self.id_column = id_column
+
+    def _label(self, batch: pd.DataFrame, i: int) -> str:
+        return record_label(batch, i, id_column=self.id_column)
 
     def _view(self, batch: pd.DataFrame) -> pd.DataFrame:
         return self.source(batch, self.columns)
 
     def check(self, batch: pd.DataFrame) -> CheckResult:
-        """Like :meth:`Constraint.check`; a rule that cannot apply to this batch fails every row, saying why.
+        """Like :meth:`Rule.check`; a rule that cannot apply to this batch fails every row, saying why.
 
         A name that is neither a column nor a feature, or a column holding
         the wrong kind of value for the whole rule, is a fault of the rule,
@@ -98,6 +108,8 @@ class _FileRule(Constraint):
 
 
 class RangeRule(_FileRule):
+    """A column's values within ``[low, high]`` (either bound optional); ``clip`` repairs by clipping."""
+
     def __init__(
         self,
         column: str,
@@ -106,8 +118,9 @@ class RangeRule(_FileRule):
         clip: bool,
         source: Columns,
         where: str = "",
+        id_column: str | None = None,
     ) -> None:
-        super().__init__([column], source, where)
+        super().__init__([column], source, where, id_column)
         self.column, self.low, self.high = column, low, high
         self.repairable = clip  # type: ignore[misc]
 
@@ -121,7 +134,7 @@ class RangeRule(_FileRule):
         lo = "-inf" if self.low is None else f"{self.low:g}"
         hi = "inf" if self.high is None else f"{self.high:g}"
         return CheckResult.from_mask(
-            ~bad, lambda i: f"{record_label(batch, i)}: {self.column}={x[i]:g} outside [{lo}, {hi}]"
+            ~bad, lambda i: f"{self._label(batch, i)}: {self.column}={x[i]:g} outside [{lo}, {hi}]"
         )
 
     def _repair(self, batch: pd.DataFrame) -> pd.DataFrame:
@@ -131,8 +144,17 @@ class RangeRule(_FileRule):
 
 
 class AllowedValues(_FileRule):
-    def __init__(self, column: str, allowed: list[Any], source: Columns, where: str = "") -> None:
-        super().__init__([column], source, where)
+    """A column's values among ``allowed`` (missing values pass)."""
+
+    def __init__(
+        self,
+        column: str,
+        allowed: list[Any],
+        source: Columns,
+        where: str = "",
+        id_column: str | None = None,
+    ) -> None:
+        super().__init__([column], source, where, id_column)
         self.column, self.allowed = column, allowed
 
     def _check(self, batch: pd.DataFrame) -> CheckResult:
@@ -140,21 +162,28 @@ class AllowedValues(_FileRule):
         ok = (values.isin(self.allowed) | values.isna()).to_numpy()
         return CheckResult.from_mask(
             ok,
-            lambda i: f"{record_label(batch, i)}: {self.column}={shown(values.iat[i])} not in {self.allowed}",
+            lambda i: f"{self._label(batch, i)}: {self.column}={shown(values.iat[i])} not in {self.allowed}",
         )
 
 
 class ExpressionRule(_FileRule):
     """Rows for which a checked expression is true (or a column it reads is missing)."""
 
-    def __init__(self, expression: Expression, message: str, source: Columns, where: str = "") -> None:
-        super().__init__(list(expression.names), source, where)
+    def __init__(
+        self,
+        expression: Expression,
+        message: str,
+        source: Columns,
+        where: str = "",
+        id_column: str | None = None,
+    ) -> None:
+        super().__init__(list(expression.names), source, where, id_column)
         self.expression, self.message = expression, message
 
     def _check(self, batch: pd.DataFrame) -> CheckResult:
         ok, problems = self.expression.check(self._view(batch))
         return CheckResult.from_mask(
-            ok, lambda i: f"{record_label(batch, i)}: {problems.get(i) or self.message}"
+            ok, lambda i: f"{self._label(batch, i)}: {problems.get(i) or self.message}"
         )
 
 
@@ -176,7 +205,8 @@ def _column_source(domain: Domain) -> Columns:
     return source
 
 
-def _read(path: Path) -> dict[str, Any]:
+def read_rule_file(path: str | Path) -> dict[str, Any]:
+    """The parsed TOML of a rule file (refused with a ConfigError naming the file if unreadable)."""
     return read_settings_toml(path, "rule file")
 
 
@@ -208,16 +238,23 @@ def _kind(rule: dict[str, Any]) -> str | None:
     return None
 
 
-def load_rule_file(path: str | Path, domain: Domain) -> dict[str, ConstraintSpec]:
-    """Constraints from a TOML rule file, checked key by key (errors name ``rule[i].key``).
+def load_rule_file(path: str | Path, domain: Domain) -> dict[str, RuleSpec]:
+    """Rules from a TOML rule file, checked key by key (errors name ``rule[i].key``).
 
     Every problem is a :class:`~synthgenesis.errors.ConfigError` naming the
     file and the rule: unreadable or non-UTF-8 files, invalid TOML, unknown
     or misplaced keys, wrong types, and expressions the language refuses.
     """
     path = Path(path)
-    source_name = str(path)
-    data = _read(path)
+    return rules_from_data(read_rule_file(path), str(path), domain)
+
+
+def rules_from_data(data: dict[str, Any], source_name: str, domain: Domain) -> dict[str, RuleSpec]:
+    """Rules from the parsed TOML of a rule file (what :func:`load_rule_file` read from ``source_name``).
+
+    The execution engine sends this data with the plan, so workers on other
+    machines enforce the same rules without reading the file.
+    """
     unknown_top = set(data) - {"rule"}
     if unknown_top:
         raise ConfigError(
@@ -227,7 +264,7 @@ def load_rule_file(path: str | Path, domain: Domain) -> dict[str, ConstraintSpec
     if not isinstance(entries, list):
         raise ConfigError("rule", "expected [[rule]] tables", source_name)
     source = _column_source(domain)
-    specs: dict[str, ConstraintSpec] = {}
+    specs: dict[str, RuleSpec] = {}
     for i, rule in enumerate(entries):
         where = f"rule[{i}]"
         if not isinstance(rule, dict):
@@ -260,36 +297,47 @@ def load_rule_file(path: str | Path, domain: Domain) -> dict[str, ConstraintSpec
             )
         description = _text(rule, "description", where, source_name)
         label = f"{source_name}, {where} {name!r}"
-        constraint: Constraint
-        if kind == "expression":
-            try:
-                expression = parse_expression(rule["expression"])
-            except ExpressionError as exc:
-                raise ConfigError(f"{where}.expression", f"rule {name!r}: {exc}", source_name) from None
-            message = _text(rule, "message", where, source_name, f"violates {rule['expression']}")
-            constraint = ExpressionRule(expression, message, source, label)
-        else:
-            column = _text(rule, "column", where, source_name)
-            if not column:
-                raise ConfigError(f"{where}.column", "expected a column name", source_name)
-            if kind == "allowed":
-                allowed = rule["allowed"]
-                if not isinstance(allowed, list) or not allowed:
-                    raise ConfigError(f"{where}.allowed", "expected a non-empty list of values", source_name)
-                for j, value in enumerate(allowed):
-                    if not isinstance(value, (str, int, float)):
-                        raise ConfigError(
-                            f"{where}.allowed[{j}]",
-                            f"expected text, a number or true/false, got {shown(value)}",
-                            source_name,
-                        )
-                constraint = AllowedValues(column, allowed, source, label)
-            else:
-                low, high = _number(rule, "min", where, source_name), _number(rule, "max", where, source_name)
-                if low is not None and high is not None and low > high:
-                    raise ConfigError(where, f"min {low:g} is above max {high:g}", source_name)
-                if rule.get("repair") not in (None, "clip"):
-                    raise ConfigError(f"{where}.repair", "the only repair is 'clip'", source_name)
-                constraint = RangeRule(column, low, high, rule.get("repair") == "clip", source, label)
-        specs[name] = ConstraintSpec(name, domain.name, constraint, description)
+        rule_object = _build(rule, kind, where, source_name, source, label, domain.id_column)
+        specs[name] = RuleSpec(name, domain.name, rule_object, description)
     return specs
+
+
+def _build(
+    rule: dict[str, Any],
+    kind: str,
+    where: str,
+    source_name: str,
+    source: Columns,
+    label: str,
+    ids: str | None,
+) -> Rule:
+    """The rule object of a checked ``[[rule]]`` table of kind ``kind``."""
+    name = rule["name"]
+    if kind == "expression":
+        try:
+            expression = parse_expression(rule["expression"])
+        except ExpressionError as exc:
+            raise ConfigError(f"{where}.expression", f"rule {name!r}: {exc}", source_name) from None
+        message = _text(rule, "message", where, source_name, f"violates {rule['expression']}")
+        return ExpressionRule(expression, message, source, label, ids)
+    column = _text(rule, "column", where, source_name)
+    if not column:
+        raise ConfigError(f"{where}.column", "expected a column name", source_name)
+    if kind == "allowed":
+        allowed = rule["allowed"]
+        if not isinstance(allowed, list) or not allowed:
+            raise ConfigError(f"{where}.allowed", "expected a non-empty list of values", source_name)
+        for j, value in enumerate(allowed):
+            if not isinstance(value, (str, int, float)):
+                raise ConfigError(
+                    f"{where}.allowed[{j}]",
+                    f"expected text, a number or true/false, got {shown(value)}",
+                    source_name,
+                )
+        return AllowedValues(column, allowed, source, label, ids)
+    low, high = _number(rule, "min", where, source_name), _number(rule, "max", where, source_name)
+    if low is not None and high is not None and low > high:
+        raise ConfigError(where, f"min {low:g} is above max {high:g}", source_name)
+    if rule.get("repair") not in (None, "clip"):
+        raise ConfigError(f"{where}.repair", "the only repair is 'clip'", source_name)
+    return RangeRule(column, low, high, rule.get("repair") == "clip", source, label, ids)

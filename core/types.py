@@ -9,17 +9,19 @@ while each sample stays in its field's own type.
 
 Hooks return the records defined here. Every record checks its ``name`` on
 creation, so a typo in a plugin fails when the plugin registers, not later.
+The rule contract (:class:`Rule`, :class:`SampleRule`, :class:`RuleSpec`,
+:class:`CheckResult`) lives in :mod:`synthgenesis.rules` and is re-exported
+here.
 """
 
 from __future__ import annotations
 
 import inspect
 import math
-import re
 import types
 import typing
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -28,9 +30,25 @@ import numpy as np
 import pandas as pd
 
 from synthgenesis.errors import InvalidDataError, NotFittedError
-from synthgenesis.limits import cap_reason, limits
+from synthgenesis.names import check_name
+from synthgenesis.rules import CheckResult, FunctionRule, Rule, RuleSpec, SampleRule
 
-_NAME = re.compile(r"^[a-z][a-z0-9_.-]*$")
+__all__ = [
+    "READ_ERROR_COLUMN",
+    "RECORD_ID_COLUMN",
+    "Batch",
+    "CheckResult",
+    "Domain",
+    "FunctionRule",
+    "Generator",
+    "GeneratorSpec",
+    "ReferenceDataset",
+    "Rule",
+    "RuleSpec",
+    "SampleRule",
+    "TransferTask",
+    "check_name",
+]
 
 Batch = pd.DataFrame
 
@@ -38,54 +56,10 @@ Batch = pd.DataFrame
 #: read (``None`` for records read fine). Such rows fail the ``read`` rule in
 #: validation instead of aborting the whole file.
 READ_ERROR_COLUMN = "_read_error"
+#: Column the built-in readers put each record's id in (a CIF block name, a
+#: scenario id); a domain names its id column with :attr:`Domain.id_column`.
+RECORD_ID_COLUMN = "record_id"
 TaskKind = Literal["classification", "regression", "survival"]
-
-
-def check_name(name: object, kind: str) -> str:
-    """Return ``name`` if it is a valid registration name, else raise ``ValueError``."""
-    if not isinstance(name, str) or not _NAME.match(name):
-        raise ValueError(
-            f"{kind} name {name!r} is invalid: use lower-case letters, digits, '_', '-' or '.', "
-            f"starting with a letter"
-        )
-    return name
-
-
-# --------------------------------------------------------------------------- results
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    """Outcome of a rule over a batch: which rows pass, and why the others fail.
-
-    ``reasons[i]`` is ``None`` where ``mask[i]`` is True and a short sentence
-    naming the offending values otherwise.
-    """
-
-    mask: np.ndarray
-    reasons: list[str | None]
-
-    def __post_init__(self) -> None:
-        mask = np.asarray(self.mask, dtype=bool)
-        object.__setattr__(self, "mask", mask)
-        if mask.ndim != 1 or len(self.reasons) != len(mask):
-            raise ValueError(
-                f"CheckResult needs a 1-D mask and one reason per row "
-                f"(got {mask.shape} mask, {len(self.reasons)} reasons)"
-            )
-        limit = limits().max_reason_chars
-        if any(r is not None and len(r) > limit for r in self.reasons):
-            object.__setattr__(self, "reasons", [r if r is None else cap_reason(r) for r in self.reasons])
-
-    @classmethod
-    def from_mask(cls, mask: np.ndarray | pd.Series, reason: Callable[[int], str]) -> CheckResult:
-        """Build from a boolean mask, calling ``reason(i)`` for each failing row."""
-        mask = np.asarray(mask, dtype=bool)
-        return cls(mask, [None if ok else reason(i) for i, ok in enumerate(mask)])
-
-    @property
-    def n_failed(self) -> int:
-        return int((~self.mask).sum())
 
 
 # --------------------------------------------------------------------------- contracts
@@ -110,9 +84,11 @@ class Generator(ABC):
 
     @property
     def fitted(self) -> bool:
+        """Whether :meth:`fit` has run."""
         return self._fitted
 
     def fit(self, reference: Batch) -> Generator:
+        """Learn from a non-empty reference batch; returns the generator."""
         if not isinstance(reference, pd.DataFrame):
             raise InvalidDataError(
                 f"{type(self).__name__}.fit expects a pandas DataFrame batch, got {type(reference).__name__}"
@@ -124,6 +100,7 @@ class Generator(ABC):
         return self
 
     def sample(self, n: int, seed: int) -> Batch:
+        """Exactly ``n`` samples, the same ones for the same ``seed``."""
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
             raise ValueError(f"n must be a non-negative integer, got {n!r}")
         if self.requires_fit and not self._fitted:
@@ -148,83 +125,6 @@ class Generator(ABC):
     def from_state(cls, state: Mapping[str, Any]) -> Generator:
         """Rebuild a generator from :meth:`get_state` output."""
         raise NotImplementedError(f"{cls.__name__} does not support loading a state")
-
-
-class Validator(ABC):
-    """A per-sample check. Returns ``None`` when the sample passes, else the reason.
-
-    Validators never raise on a bad sample: any exception raised by ``_validate``
-    is caught by :meth:`validate` and becomes the reason, so one bad record never
-    kills a batch.
-    """
-
-    @abstractmethod
-    def _validate(self, sample: Any) -> str | None: ...
-
-    def validate(self, sample: Any) -> str | None:
-        try:
-            return self._validate(sample)
-        except Exception as exc:  # a malformed sample is a failing sample
-            return f"could not be checked: {type(exc).__name__}: {exc}"
-
-    def check(self, batch: Batch, sample_column: str | None) -> CheckResult:
-        """Apply :meth:`validate` to every sample of ``batch``."""
-        if sample_column is None:
-            samples: Sequence[Any] = [row for _, row in batch.iterrows()]
-        else:
-            samples = batch[sample_column].tolist()
-        reasons = [self.validate(s) for s in samples]
-        return CheckResult(np.array([r is None for r in reasons], dtype=bool), reasons)
-
-
-class FunctionValidator(Validator):
-    """Wrap a plain function ``sample -> reason | None`` as a :class:`Validator`."""
-
-    def __init__(self, func: Callable[[Any], str | None]) -> None:
-        self.func = func
-
-    def _validate(self, sample: Any) -> str | None:
-        return self.func(sample)
-
-
-class Constraint(ABC):
-    """A vectorised domain rule over a batch, with optional repair.
-
-    ``check`` returns a :class:`CheckResult`. ``repair`` returns a batch of the
-    same length where failing rows were fixed where possible; rows it cannot
-    fix are returned unchanged (the pipeline re-checks after repair). A repair
-    may reorder rows within the batch (sorting an account's transactions by
-    time, say): the pipeline judges the batch it gets back, by position.
-
-    A rule that compares records with each other (unique ids, order within an
-    account) sets ``compares_records = True``: when a large file is checked in
-    chunks it only sees one chunk at a time, and the result says so.
-    """
-
-    repairable: ClassVar[bool] = False
-    compares_records: ClassVar[bool] = False
-
-    @abstractmethod
-    def _check(self, batch: Batch) -> CheckResult: ...
-
-    def check(self, batch: Batch) -> CheckResult:
-        result = self._check(batch)
-        if len(result.mask) != len(batch):
-            raise RuntimeError(
-                f"{type(self).__name__}.check returned {len(result.mask)} results for {len(batch)} rows"
-            )
-        return result
-
-    def _repair(self, batch: Batch) -> Batch:
-        raise NotImplementedError(f"{type(self).__name__} cannot repair")
-
-    def repair(self, batch: Batch) -> Batch:
-        if not self.repairable:
-            raise NotImplementedError(f"{type(self).__name__} cannot repair")
-        repaired = self._repair(batch.copy())
-        if len(repaired) != len(batch):
-            raise RuntimeError(f"{type(self).__name__}.repair changed the number of rows")
-        return repaired
 
 
 # --------------------------------------------------------------------------- records
@@ -265,6 +165,17 @@ class Domain:
       record ids and read errors), so large files are validated with bounded
       memory (:func:`synthgenesis.execution.validate_file`). Without it the
       file is read whole with ``read`` and then cut into batches.
+    - ``id_column`` names the column that identifies a record (``record_id``,
+      ``patient_id``); messages about a record name it by that column, and
+      rows without one (or domains without an id column, ``None``) by their
+      position.
+    - ``default_generator`` is the generator used when a study or command
+      names none; without it the alphabetically first generator registered
+      for the domain is used.
+    - ``extra`` is the ``synthgenesis`` extra that installs the domain's
+      libraries. Leave it unset: the plugin manager fills it in from the
+      plugin's declaration (:class:`synthgenesis.lazyplugin.LazyPlugin`, or
+      a module's ``SYNTHGENESIS_EXTRA``).
     """
 
     name: str
@@ -285,9 +196,15 @@ class Domain:
     to_storage: Callable[[Batch], pd.DataFrame] | None = None
     from_storage: Callable[[pd.DataFrame], Batch] | None = None
     read_chunks: Callable[[Path, int], Iterator[Batch]] | None = None
+    id_column: str | None = None
+    default_generator: str | None = None
 
     def __post_init__(self) -> None:
         check_name(self.name, "domain")
+        if self.default_generator is not None:
+            check_name(self.default_generator, "default generator")
+        if self.id_column is not None and (not isinstance(self.id_column, str) or not self.id_column):
+            raise ValueError(f"domain {self.name!r}: id_column must be a column name or None")
         for ds in self.reference_datasets:
             if ds.domain != self.name:
                 raise ValueError(
@@ -300,7 +217,12 @@ class Domain:
 
 @dataclass(frozen=True)
 class GeneratorSpec:
-    """A generator a plugin offers: ``factory(**params) -> Generator``."""
+    """A generator a plugin offers: ``factory(**params) -> Generator``.
+
+    ``factory`` may be a :class:`synthgenesis.lazyplugin.lazy` reference, so
+    that registering the generator does not import its module; its parameters
+    are read from the target.
+    """
 
     name: str
     domain: str
@@ -321,6 +243,7 @@ class GeneratorSpec:
         }
 
     def create(self, **params: Any) -> Generator:
+        """A generator made with ``params``, each checked against the factory's parameters first."""
         accepted = self.parameters()
         takes_any = any(p.kind is p.VAR_KEYWORD for p in inspect.signature(self.factory).parameters.values())
         unknown = sorted(set(params) - set(accepted))
@@ -335,7 +258,8 @@ class GeneratorSpec:
         return self.factory(**params)
 
     def _hints(self) -> dict[str, Any]:
-        target = self.factory.__init__ if inspect.isclass(self.factory) else self.factory  # type: ignore[misc]
+        factory = inspect.unwrap(self.factory)
+        target = factory.__init__ if inspect.isclass(factory) else factory  # type: ignore[misc]
         try:
             return typing.get_type_hints(target)
         except Exception:  # annotations a plugin wrote that cannot be resolved: no type check
@@ -366,42 +290,6 @@ def _check_parameter(generator: str, key: str, value: Any, hint: Any) -> None:
         raise ValueError(f"{where} expects a number, got {value!r}")
     if hint is str and not isinstance(value, str):
         raise ValueError(f"{where} expects a string, got {value!r}")
-
-
-@dataclass(frozen=True)
-class ValidatorSpec:
-    """A per-sample validator registered for a domain."""
-
-    name: str
-    domain: str
-    validator: Validator
-    description: str = ""
-    #: Enforced unless a study or command names its rules; ``False`` makes an opt-in rule,
-    #: applied only when named (``--rule NAME``, ``[rules] include``).
-    default: bool = True
-
-    def __post_init__(self) -> None:
-        check_name(self.name, "validator")
-        if not isinstance(self.validator, Validator):
-            raise TypeError(f"validator {self.name!r} must be a Validator instance")
-
-
-@dataclass(frozen=True)
-class ConstraintSpec:
-    """A vectorised domain rule registered for a domain."""
-
-    name: str
-    domain: str
-    constraint: Constraint
-    description: str = ""
-    #: Enforced unless a study or command names its rules; ``False`` makes an opt-in rule,
-    #: applied only when named (``--rule NAME``, ``[rules] include``).
-    default: bool = True
-
-    def __post_init__(self) -> None:
-        check_name(self.name, "constraint")
-        if not isinstance(self.constraint, Constraint):
-            raise TypeError(f"constraint {self.name!r} must be a Constraint instance")
 
 
 @dataclass(frozen=True)

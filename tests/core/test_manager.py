@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import types
 import warnings
@@ -11,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pluggy
 import pytest
 
 from synthgenesis import hookimpl, manager
@@ -22,20 +24,20 @@ from synthgenesis.errors import (
     PluginLoadError,
     UnknownNameError,
 )
+from synthgenesis.lazyplugin import LazyPlugin, lazy
 from synthgenesis.manager import PluginManager
 from synthgenesis.types import (
     CheckResult,
-    Constraint,
-    ConstraintSpec,
     Domain,
-    FunctionValidator,
+    FunctionRule,
     Generator,
     GeneratorSpec,
-    ValidatorSpec,
+    Rule,
+    RuleSpec,
 )
 
 
-def make_domain(name: str = "toy") -> Domain:
+def make_domain(name: str = "toy", **fields: Any) -> Domain:
     return Domain(
         name=name,
         description="toy numbers",
@@ -43,6 +45,7 @@ def make_domain(name: str = "toy") -> Domain:
         read=lambda p: pd.read_csv(p),
         write=lambda b, p: b.to_csv(p, index=False),
         formats=(".csv",),
+        **fields,
     )
 
 
@@ -58,7 +61,7 @@ class Shift(Generator):
         return pd.DataFrame({"x": rng.normal(self.loc, 1.0, size=n)})
 
 
-class Positive(Constraint):
+class Positive(Rule):
     def _check(self, batch: pd.DataFrame) -> CheckResult:
         return CheckResult.from_mask(batch["x"] > 0, lambda i: f"x={batch['x'].iat[i]:.2f} <= 0")
 
@@ -76,17 +79,14 @@ def toy_plugin(name: str = "toy") -> types.SimpleNamespace:
             return [GeneratorSpec(f"{name}-shift", name, Shift)]
 
         @hookimpl
-        def synthgenesis_register_constraints(self):
-            return [ConstraintSpec(f"{name}-positive", name, Positive())]
-
-        @hookimpl
-        def synthgenesis_register_validators(self):
+        def synthgenesis_register_rules(self):
             return [
-                ValidatorSpec(
+                RuleSpec(f"{name}-positive", name, Positive()),
+                RuleSpec(
                     f"{name}-finite",
                     name,
-                    FunctionValidator(lambda row: None if np.isfinite(row["x"]) else "x is not finite"),
-                )
+                    FunctionRule(lambda row: None if np.isfinite(row["x"]) else "x is not finite"),
+                ),
             ]
 
     return Plugin()
@@ -204,8 +204,13 @@ def test_unknown_hook_name_is_rejected(empty_pm: PluginManager) -> None:
         def synthgenesis_register_domain(self):  # missing "s"
             return []
 
-    with pytest.raises(PluginLoadError, match="typo"):
+    with pytest.raises(
+        PluginLoadError, match=r"plugin 'typo' implements unknown hook\(s\) synthgenesis_register_domain;"
+    ) as exc:
         empty_pm.register(Typo(), name="typo")
+    assert "valid hooks: synthgenesis_register_domains" in str(exc.value)
+    assert isinstance(exc.value.__cause__, pluggy.PluginValidationError)  # found by check_pending()
+    assert empty_pm.plugin_infos() == []  # and unregistered again
 
 
 def test_records_for_unavailable_domain_warn_and_are_ignored(empty_pm: PluginManager) -> None:
@@ -219,21 +224,32 @@ def test_records_for_unavailable_domain_warn_and_are_ignored(empty_pm: PluginMan
     assert empty_pm.generators() == {}
 
 
-def test_default_generator_firstresult_and_fallback(empty_pm: PluginManager) -> None:
+def test_default_generator_comes_from_the_domain_else_the_first_by_name(empty_pm: PluginManager) -> None:
     empty_pm.register(toy_plugin(), name="toy")
     assert empty_pm.default_generator("toy").name == "toy-shift"
 
-    class Other:
+    class Named:
+        @hookimpl
+        def synthgenesis_register_domains(self):
+            return [make_domain("named", default_generator="named-zeta")]
+
         @hookimpl
         def synthgenesis_register_generators(self):
-            return [GeneratorSpec("toy-zero", "toy", Shift)]
+            return [GeneratorSpec("named-alpha", "named", Shift), GeneratorSpec("named-zeta", "named", Shift)]
 
+    empty_pm.register(Named(), name="named")
+    assert empty_pm.default_generator("named").name == "named-zeta"
+
+
+def test_a_default_generator_nobody_registers_is_a_clear_error(empty_pm: PluginManager) -> None:
+    class Dangling:
         @hookimpl
-        def synthgenesis_default_generator(self, domain):
-            return "toy-zero" if domain == "toy" else None
+        def synthgenesis_register_domains(self):
+            return [make_domain("dangling", default_generator="dangling-gone")]
 
-    empty_pm.register(Other(), name="other")
-    assert empty_pm.default_generator("toy").name == "toy-zero"
+    empty_pm.register(Dangling(), name="dangling")
+    with pytest.raises(UnknownNameError, match=r"'dangling-gone'.*names it as its default generator"):
+        empty_pm.default_generator("dangling")
 
 
 # ---------------------------------------------------------------------------- entry points
@@ -318,7 +334,7 @@ def test_trace_env_writes_hook_calls(
     pm.default_generator("toy")
     err = capsys.readouterr().err
     assert "synthgenesis trace: toy.synthgenesis_register_domains() -> 1 records" in err
-    assert "synthgenesis_default_generator" in err
+    assert "synthgenesis_register_generators [hook]" in err  # pluggy's own tracing
 
 
 def test_real_builtins_import_no_domain_library() -> None:
@@ -427,11 +443,239 @@ def test_builtin_whose_hook_raises_does_not_take_down_the_other_domains(
 def test_opt_in_rules_apply_only_when_named(empty_pm: PluginManager) -> None:
     class Strict:
         @hookimpl
-        def synthgenesis_register_constraints(self):
-            return [ConstraintSpec("toy-strict", "toy", Positive(), default=False)]
+        def synthgenesis_register_rules(self):
+            return [RuleSpec("toy-strict", "toy", Positive(), default=False)]
 
     empty_pm.register(toy_plugin(), name="toy")
     empty_pm.register(Strict(), name="strict")
     assert set(empty_pm.rules("toy")) == {"toy-positive", "toy-finite"}
     assert set(empty_pm.rules("toy", ["toy-strict"])) == {"toy-strict"}
-    assert "toy-strict" in empty_pm.constraints("toy")
+    assert "toy-strict" in empty_pm.all_rules("toy")
+
+
+# ---------------------------------------------------------------------------- hooks are called through pluggy
+
+
+def test_a_wrapper_impl_wraps_each_plugins_records(empty_pm: PluginManager) -> None:
+    seen: list[int] = []
+
+    class Renamer:
+        @hookimpl(wrapper=True)
+        def synthgenesis_register_rules(self):
+            results = yield
+            seen.append(len(results))
+            # drop the opt-out rule of every plugin, the way a site policy plugin would
+            return [[r for r in result if not r.name.endswith("-finite")] for result in results]
+
+    empty_pm.register(toy_plugin(), name="toy")
+    empty_pm.register(Renamer(), name="renamer")
+    assert set(empty_pm.rules("toy")) == {"toy-positive"}
+    assert seen == [1]  # one call per plugin that implements the hook
+    assert {i.name: i.status for i in empty_pm.plugin_infos()} == {"toy": "active", "renamer": "active"}
+
+
+def test_an_old_style_hookwrapper_runs_too(empty_pm: PluginManager) -> None:
+    calls: list[str] = []
+
+    class Watcher:
+        @hookimpl(hookwrapper=True)
+        def synthgenesis_register_domains(self):
+            calls.append("before")
+            yield
+            calls.append("after")
+
+    empty_pm.register(Watcher(), name="watcher")
+    empty_pm.register(toy_plugin(), name="toy")
+    assert list(empty_pm.domains()) == ["toy"]
+    assert calls == ["before", "after"]
+
+
+def test_a_wrapper_that_raises_is_quarantined_and_the_records_still_load(empty_pm: PluginManager) -> None:
+    class Clumsy:
+        @hookimpl(wrapper=True)
+        def synthgenesis_register_generators(self):
+            yield
+            raise RuntimeError("wrapper broke")
+
+    empty_pm.register(toy_plugin(), name="toy")
+    with pytest.raises(HookCallError, match=r"plugin 'clumsy' raised in synthgenesis_register_generators"):
+        empty_pm.register(Clumsy(), name="clumsy")
+    assert set(empty_pm.generators()) == {"toy-shift"}
+
+
+def test_tryfirst_and_trylast_order_the_plugins(empty_pm: PluginManager) -> None:
+    def plugin(gen: str, **opts: bool) -> object:
+        class One:
+            @hookimpl(**opts)
+            def synthgenesis_register_generators(self):
+                return [GeneratorSpec(gen, "toy", Shift)]
+
+        return One()
+
+    class Base:
+        @hookimpl
+        def synthgenesis_register_domains(self):
+            return [make_domain("toy")]
+
+    empty_pm.register(Base(), name="base")
+    empty_pm.register(plugin("toy-early", tryfirst=True), name="early")
+    empty_pm.register(plugin("toy-middle"), name="middle")
+    empty_pm.register(plugin("toy-late", trylast=True), name="late")
+    # Without the markers pluggy asks the latest registered first (late, middle, early).
+    assert list(empty_pm.generators("toy")) == ["toy-early", "toy-middle", "toy-late"]
+
+
+def test_pluggy_tracing_sees_every_hook_call(empty_pm: PluginManager) -> None:
+    lines: list[str] = []
+    empty_pm._pm.trace.root.setwriter(lines.append)
+    undo = empty_pm._pm.enable_tracing()
+    try:
+        empty_pm.register(toy_plugin(), name="toy")
+        empty_pm.rules("toy")
+    finally:
+        undo()
+    text = "".join(lines)
+    for hook in ("synthgenesis_register_domains", "synthgenesis_register_rules"):
+        assert f"{hook} [hook]" in text
+    assert "finish synthgenesis_register_rules" in text
+
+
+def test_hook_call_monitoring_sees_the_implementations(empty_pm: PluginManager) -> None:
+    called: list[tuple[str, list[str]]] = []
+    undo = empty_pm._pm.add_hookcall_monitoring(
+        lambda name, impls, kwargs: called.append((name, [i.plugin_name for i in impls])),
+        lambda outcome, name, impls, kwargs: None,
+    )
+    try:
+        empty_pm.register(toy_plugin(), name="toy")
+    finally:
+        undo()
+    assert ("synthgenesis_register_domains", ["toy"]) in called
+
+
+def test_a_generator_implementation_that_raises_midway_is_quarantined(empty_pm: PluginManager) -> None:
+    class Halfway:
+        @hookimpl
+        def synthgenesis_register_generators(self):
+            yield GeneratorSpec("toy-half", "toy", Shift)
+            raise ValueError("second record broke")
+
+    empty_pm.register(toy_plugin(), name="toy")
+    with pytest.raises(HookCallError, match="ValueError: second record broke"):
+        empty_pm.register(Halfway(), name="halfway")
+    assert set(empty_pm.generators()) == {"toy-shift"}
+
+
+def test_a_single_record_instead_of_a_list_is_reported(empty_pm: PluginManager) -> None:
+    class Bare:
+        @hookimpl
+        def synthgenesis_register_domains(self):
+            return make_domain("bare")
+
+    with pytest.raises(PluginError, match=r"'bare' returned a Domain .* expected an iterable of Domain"):
+        empty_pm.register(Bare(), name="bare")
+
+
+def test_loading_is_logged_at_debug_level(empty_pm: PluginManager, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.DEBUG, logger="synthgenesis.manager"):
+        empty_pm.register(toy_plugin(), name="toy")
+    text = caplog.text
+    assert "plugin 'toy' registered (code" in text
+    assert "synthgenesis_register_rules: plugin 'toy' gave 2 record(s)" in text
+
+
+# ---------------------------------------------------------------------------- declared (lazy) plugins
+
+
+def _write_package(root: Any, name: str) -> None:
+    pkg = root / name
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "records.py").write_text(
+        "import pandas as pd\n"
+        "from synthgenesis.types import Domain, RuleSpec, FunctionRule\n"
+        f"DOMAIN = Domain(name={name!r}, description='lazy', featurize=lambda b: b, read=pd.read_csv,\n"
+        "    write=lambda b, p: None, formats=('.csv',))\n"
+        "def rules():\n"
+        f"    return [RuleSpec({name + '-any'!r}, {name!r}, FunctionRule(lambda s: None))]\n"
+    )
+    (pkg / "gen.py").write_text(
+        "from synthgenesis.types import Generator\n"
+        "import pandas as pd\n"
+        "class Zeros(Generator):\n"
+        "    requires_fit = False\n"
+        "    def __init__(self, width: int = 1):\n"
+        "        super().__init__()\n"
+        "        self.width = width\n"
+        "    def _sample(self, n, rng):\n"
+        "        return pd.DataFrame({'x': [0.0] * n})\n"
+    )
+
+
+def test_a_lazy_plugin_imports_its_modules_only_when_asked(
+    empty_pm: PluginManager, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    _write_package(tmp_path, "lazytoy")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = types.ModuleType("lazytoy_plugin")
+    module.PLUGIN = LazyPlugin(  # type: ignore[attr-defined]
+        extra="lazytoy",
+        domains="lazytoy.records:DOMAIN",
+        rules="lazytoy.records:rules",
+        generators=[GeneratorSpec("lazytoy-zeros", "lazytoy", lazy("lazytoy.gen:Zeros"))],
+    )
+    for mod in ("lazytoy.records", "lazytoy.gen"):
+        monkeypatch.delitem(sys.modules, mod, raising=False)
+    empty_pm.register(module, name="lazytoy")
+    assert "lazytoy.gen" not in sys.modules  # registering read the records, not the generator module
+    info = {i.name: i for i in empty_pm.plugin_infos()}["lazytoy"]
+    assert info.extra == "lazytoy"
+    assert info.hooks == [
+        "synthgenesis_register_domains",
+        "synthgenesis_register_generators",
+        "synthgenesis_register_rules",
+    ]
+    assert empty_pm.domain("lazytoy").extra == "lazytoy"  # the domain takes the declared extra
+    assert set(empty_pm.rules("lazytoy")) == {"lazytoy-any"}
+    spec = empty_pm.generator("lazytoy-zeros")
+    assert "lazytoy.gen" not in sys.modules
+    assert set(spec.parameters()) == {"width"}
+    assert len(spec.create(width=2).sample(3, seed=0)) == 3
+
+
+def test_a_lazy_plugin_missing_a_module_is_listed_without_importing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    declared = LazyPlugin(extra="heavy", requires=("no_such_module_xyz",), domains="no_such_module_xyz:D")
+    fake_entry_points(monkeypatch, FakeEntryPoint("heavy", "heavy:PLUGIN", FakeDist("ext-pkg"), declared))
+    pm = PluginManager()
+    (info,) = pm.plugin_infos()
+    assert info.status == "missing-extra" and 'pip install "synthgenesis[heavy]"' in info.message
+
+
+def test_a_domain_stating_another_extra_than_its_plugin_is_refused(empty_pm: PluginManager) -> None:
+    module = types.ModuleType("clash")
+    module.PLUGIN = LazyPlugin(extra="one", domains=[make_domain("clash", extra="two")])  # type: ignore[attr-defined]
+    with pytest.raises(PluginError, match="domain 'clash' says extra 'two' but its plugin declares 'one'"):
+        empty_pm.register(module, name="clash")
+
+
+def test_lazy_plugin_refuses_a_malformed_reference() -> None:
+    with pytest.raises(ValueError, match=r"must look like 'package\.module:attribute'"):
+        LazyPlugin(domains="just_a_module")
+    with pytest.raises(TypeError, match="must be records, a function or 'module:attribute'"):
+        LazyPlugin(rules=42)  # type: ignore[arg-type]
+
+
+def test_every_builtin_plugin_is_declared_the_same_way() -> None:
+    import importlib
+
+    for name in ("crystals", "molecules", "patients", "fraud", "driving"):
+        module = importlib.import_module(f"synthgenesis.plugins.{name}")
+        declared = manager.declared_plugin(module)
+        assert isinstance(declared, LazyPlugin) and declared.extra == name
+        assert {"domains", "generators", "rules"} <= set(declared.sources)
+        hooks = [n for n in vars(module) if n.startswith("synthgenesis_")]
+        assert hooks == [], f"{name} implements hooks by hand: {hooks}"

@@ -1,22 +1,14 @@
-"""Generate -> validate with reject, repair and bounded re-sampling; per-rule counts."""
+"""Validation: rules with reject and repair, per-rule counts, reasons naming the record."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
-import pytest
 
-from synthgenesis.pipeline import REASON_COLUMN, derive_seed, generate, validate_batch
-from synthgenesis.types import (
-    READ_ERROR_COLUMN,
-    CheckResult,
-    Constraint,
-    ConstraintSpec,
-    Domain,
-    FunctionValidator,
-    Generator,
-    ValidatorSpec,
-)
+from synthgenesis.pipeline import REASON_COLUMN, _with_label, record_label, validate_batch
+from synthgenesis.types import READ_ERROR_COLUMN, CheckResult, Domain, FunctionRule, Rule, RuleSpec
 
 DOMAIN = Domain(
     name="toy",
@@ -25,22 +17,16 @@ DOMAIN = Domain(
     read=pd.read_csv,
     write=lambda b, p: b.to_csv(p),
     formats=(".csv",),
+    id_column="id",
 )
 
 
-class Normal(Generator):
-    requires_fit = False
-
-    def _sample(self, n: int, rng: np.random.Generator) -> pd.DataFrame:
-        return pd.DataFrame({"id": np.arange(n), "x": rng.normal(size=n)})
-
-
-class Positive(Constraint):
+class Positive(Rule):
     def _check(self, batch: pd.DataFrame) -> CheckResult:
         return CheckResult.from_mask(batch["x"] > 0, lambda i: f"x={batch['x'].iat[i]:.2f} is not positive")
 
 
-class AtMostOne(Constraint):
+class AtMostOne(Rule):
     repairable = True
 
     def _check(self, batch: pd.DataFrame) -> CheckResult:
@@ -51,14 +37,8 @@ class AtMostOne(Constraint):
         return batch
 
 
-def rules(*constraints: tuple[str, Constraint]) -> dict:
-    return {n: ConstraintSpec(n, "toy", c) for n, c in constraints}
-
-
-def test_derive_seed_is_stable_and_distinct() -> None:
-    assert derive_seed(7, 0) == derive_seed(7, 0)
-    assert len({derive_seed(7, r) for r in range(100)}) == 100
-    assert derive_seed(7, 1) != derive_seed(8, 1)
+def rules(*pairs: tuple[str, Rule]) -> dict[str, RuleSpec]:
+    return {n: RuleSpec(n, "toy", r) for n, r in pairs}
 
 
 def test_validate_counts_and_reasons() -> None:
@@ -92,7 +72,7 @@ def test_read_errors_fail_the_read_rule_only() -> None:
 
 
 def test_a_rule_that_crashes_on_one_record_does_not_kill_the_batch() -> None:
-    class Fragile(Constraint):
+    class Fragile(Rule):
         def _check(self, batch: pd.DataFrame) -> CheckResult:
             if (batch["x"] == 13).any():
                 raise ValueError("unlucky number")
@@ -104,47 +84,61 @@ def test_a_rule_that_crashes_on_one_record_does_not_kill_the_batch() -> None:
     assert "could not check this record: ValueError: unlucky number" in out.reasons[1][0]
 
 
-def test_validators_see_rows_or_sample_column() -> None:
-    spec = ValidatorSpec("small", "toy", FunctionValidator(lambda row: None if abs(row["x"]) < 1 else "big"))
+def test_sample_rules_see_rows_and_their_kind_is_reported() -> None:
+    spec = RuleSpec("small", "toy", FunctionRule(lambda row: None if abs(row["x"]) < 1 else "big"))
     out = validate_batch(DOMAIN, pd.DataFrame({"x": [0.1, 5.0]}), {"small": spec})
-    assert out.valid.tolist() == [True, False] and out.stats["small"].kind == "validator"
+    assert out.valid.tolist() == [True, False] and out.stats["small"].kind == "sample"
+    out = validate_batch(DOMAIN, pd.DataFrame({"id": [1], "x": [0.1]}), rules(("pos", Positive())))
+    assert out.stats["pos"].kind == "batch"
 
 
-def test_generate_resamples_until_enough_valid() -> None:
-    res = generate(DOMAIN, Normal(), 200, seed=3, rules=rules(("pos", Positive())))
-    assert len(res.samples) == 200 and res.complete and (res.samples["x"] > 0).all()
-    assert res.rounds >= 2 and res.drawn > 200
-    assert 0.3 < res.acceptance_rate < 0.7  # about half of a standard normal is positive
-    assert res.stats["pos"].checked == res.drawn
+def test_sample_rules_see_the_sample_column() -> None:
+    objects = Domain(
+        name="objs",
+        description="dicts",
+        featurize=lambda b: b,
+        read=pd.read_csv,
+        write=lambda b, p: None,
+        formats=(".json",),
+        sample_column="obj",
+        id_column="record_id",
+    )
+    rule = FunctionRule(lambda obj: None if obj.get("ok") else f"not ok: {obj}", sample_column="obj")
+    batch = pd.DataFrame({"record_id": ["a", "b"], "obj": [{"ok": True}, {"ok": False}]})
+    out = validate_batch(objects, batch, {"ok": RuleSpec("ok", "objs", rule)})
+    assert out.valid.tolist() == [True, False]
+    assert out.stats["ok"].examples == ["record_id=b: not ok: {'ok': False}"]
 
 
-def test_generate_is_deterministic_for_a_seed() -> None:
-    a = generate(DOMAIN, Normal(), 50, seed=11, rules=rules(("pos", Positive())))
-    b = generate(DOMAIN, Normal(), 50, seed=11, rules=rules(("pos", Positive())))
-    pd.testing.assert_frame_equal(a.samples, b.samples)
+def test_a_repairable_sample_rule_repairs_too() -> None:
+    class Clip(FunctionRule):
+        repairable = True
+
+        def _repair(self, batch: pd.DataFrame) -> pd.DataFrame:
+            batch["x"] = batch["x"].clip(-1, 1)
+            return batch
+
+    spec = RuleSpec("clip", "toy", Clip(lambda row: None if abs(row["x"]) <= 1 else f"|x|={abs(row['x'])}"))
+    out = validate_batch(DOMAIN, pd.DataFrame({"id": [1, 2], "x": [0.5, -3.0]}), {"clip": spec}, repair=True)
+    assert out.valid.all() and out.batch["x"].tolist() == [0.5, -1.0] and out.stats["clip"].repaired == 1
 
 
-def test_generate_keeps_what_it_has_when_the_budget_runs_out() -> None:
-    class Never(Constraint):
-        def _check(self, batch: pd.DataFrame) -> CheckResult:
-            return CheckResult.from_mask(batch["x"] > 3.5, lambda i: "too small")
-
-    res = generate(DOMAIN, Normal(), 100, seed=0, rules=rules(("never", Never())), max_rounds=2)
-    assert not res.complete and res.rounds == 2
-    assert len(res.samples) < 100 and (res.samples["x"] > 3.5).all()
-    assert len(res.rejected) == res.drawn - len(res.samples)
-    assert res.summary()["complete"] is False
-
-
-def test_generate_rejects_bad_policy() -> None:
-    with pytest.raises(ValueError, match="policy"):
-        generate(DOMAIN, Normal(), 1, seed=0, rules={}, policy="fix")  # type: ignore[arg-type]
+def test_records_are_named_by_the_domains_id_column_only() -> None:
+    batch = pd.DataFrame({"patient_id": ["p1", None], "record_id": ["r1", "r2"], "x": [1, 2]})
+    assert record_label(batch, 0, id_column="patient_id") == "patient_id=p1"
+    assert record_label(batch, 1, id_column="patient_id") == "row 1"  # missing id: named by its row
+    assert record_label(batch, 1, offset=10, id_column="patient_id") == "row 11"
+    assert record_label(batch, 0) == "row 0"  # a domain without an id column
+    assert record_label(batch, 0, id_column="record_id") == "record_id=r1"
+    no_ids = dataclasses.replace(DOMAIN, id_column=None)
+    out = validate_batch(no_ids, pd.DataFrame({"id": [7], "x": [-1.0]}), rules(("pos", Positive())))
+    assert out.stats["pos"].examples == ["row 0: x=-1.00 is not positive"]
 
 
 def test_a_reason_that_already_names_its_row_is_not_prefixed_twice() -> None:
-    from synthgenesis.pipeline import _with_label
-
     batch = pd.DataFrame({"patient_id": [None, "p2"], "age": [1, 2]})
-    assert _with_label(batch, 0, "row 0: patient_id is missing") == "row 0: patient_id is missing"
-    assert _with_label(batch, 0, "age is missing") == "row 0: age is missing"
-    assert _with_label(batch, 1, "age is missing") == "patient_id=p2: age is missing"
+    ids = "patient_id"
+    assert _with_label(batch, 0, "row 0: patient_id is missing", 0, ids) == "row 0: patient_id is missing"
+    assert _with_label(batch, 0, "age is missing", 0, ids) == "row 0: age is missing"
+    assert _with_label(batch, 1, "age is missing", 0, ids) == "patient_id=p2: age is missing"
+    assert _with_label(batch, 1, "patient p2: age is missing", 0, ids) == "patient p2: age is missing"

@@ -23,6 +23,7 @@ DOMAIN = Domain(
     read=pd.read_csv,
     write=lambda b, p: b.to_csv(p),
     formats=(".csv",),
+    id_column="id",
 )
 
 
@@ -121,6 +122,7 @@ def test_unknown_name_in_expression_fails_every_row_with_file_and_rule(tmp_path:
         read=pd.read_csv,
         write=lambda b, p: b.to_csv(p),
         formats=(".csv",),
+        id_column="id",
     )
     specs = load_rule_file(tmp_path / "rules.toml", domain)
     out = validate_batch(domain, BATCH, specs)

@@ -7,12 +7,16 @@ import pandas as pd
 import pytest
 
 from synthgenesis.errors import InvalidDataError, NotFittedError
+from synthgenesis.lazyplugin import lazy
 from synthgenesis.types import (
     CheckResult,
-    Constraint,
-    FunctionValidator,
+    Domain,
+    FunctionRule,
     Generator,
     GeneratorSpec,
+    Rule,
+    RuleSpec,
+    SampleRule,
     check_name,
 )
 
@@ -70,16 +74,46 @@ def test_generator_spec_checks_parameters() -> None:
         spec.create(beta=2)
 
 
-def test_validator_turns_exceptions_into_reasons() -> None:
-    v = FunctionValidator(lambda s: None if s["x"] > 0 else "x <= 0")
-    batch = pd.DataFrame({"x": [1, -1]})
-    result = v.check(batch, None)
+def test_generator_spec_reads_a_lazy_factorys_parameters_without_importing_it_first() -> None:
+    spec = GeneratorSpec("gm", "toy", lazy("synthgenesis.tabular.mixture:GaussianMixture"))
+    assert spec.factory._target is None  # nothing imported yet
+    assert "n_components" in spec.parameters()
+    with pytest.raises(TypeError, match="does not take colour"):
+        spec.create(colour=1)
+
+
+def test_lazy_reference_errors_name_the_reference() -> None:
+    with pytest.raises(ValueError, match=r"must look like 'package\.module:attribute'"):
+        lazy("no_colon")
+    missing = lazy("synthgenesis.types:NoSuchThing")
+    with pytest.raises(AttributeError, match="NoSuchThing"):
+        missing()
+
+
+def test_sample_rule_turns_exceptions_into_reasons() -> None:
+    rule = FunctionRule(lambda s: None if s["x"] > 0 else "x <= 0")
+    result = rule.check(pd.DataFrame({"x": [1, -1]}))
     assert result.mask.tolist() == [True, False] and result.reasons[1] == "x <= 0"
-    assert "could not be checked: KeyError" in v.validate({"y": 1})
+    assert "could not be checked: KeyError" in rule.validate({"y": 1})
+    crashing = rule.check(pd.DataFrame({"y": [1, 2]}))  # every row raises KeyError, the batch does not
+    assert crashing.n_failed == 2 and all("KeyError" in r for r in crashing.reasons if r)
 
 
-def test_constraint_length_mismatch_is_a_plugin_bug() -> None:
-    class Wrong(Constraint):
+def test_sample_rule_reads_its_sample_column_and_names_it_when_absent() -> None:
+    class Short(SampleRule):
+        sample_column = "text"
+
+        def _validate(self, sample: str) -> str | None:
+            return None if len(sample) < 4 else f"{sample!r} is too long"
+
+    batch = pd.DataFrame({"text": ["ab", "abcdef"], "other": [1, 2]})
+    assert Short().check(batch).reasons == [None, "'abcdef' is too long"]
+    absent = Short().check(batch[["other"]])
+    assert absent.reasons == ["batch has no 'text' column"] * 2
+
+
+def test_rule_length_mismatch_is_a_plugin_bug() -> None:
+    class Wrong(Rule):
         def _check(self, batch: pd.DataFrame) -> CheckResult:
             return CheckResult(np.array([True]), [None])
 
@@ -87,3 +121,41 @@ def test_constraint_length_mismatch_is_a_plugin_bug() -> None:
         Wrong().check(pd.DataFrame({"x": [1, 2]}))
     with pytest.raises(NotImplementedError, match="cannot repair"):
         Wrong().repair(pd.DataFrame({"x": [1]}))
+
+    class NotAResult(Rule):
+        def _check(self, batch: pd.DataFrame) -> CheckResult:
+            return [True] * len(batch)  # type: ignore[return-value]
+
+    with pytest.raises(TypeError, match="not a CheckResult"):
+        NotAResult().check(pd.DataFrame({"x": [1]}))
+
+
+def test_rule_spec_checks_its_fields() -> None:
+    rule = FunctionRule(lambda s: None)
+    spec = RuleSpec("toy-ok", "toy", rule)
+    assert spec.default is True and spec.kind == "sample"
+    with pytest.raises(ValueError, match="rule name 'Bad Name'"):
+        RuleSpec("Bad Name", "toy", rule)
+    with pytest.raises(TypeError, match=r"must be a synthgenesis\.rules\.Rule instance, got function"):
+        RuleSpec("toy-fn", "toy", lambda b: None)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="default must be true or false"):
+        RuleSpec("toy-x", "toy", rule, default="no")  # type: ignore[arg-type]
+
+    class Batchwise(Rule):
+        def _check(self, batch: pd.DataFrame) -> CheckResult:
+            return CheckResult.from_reasons([None] * len(batch))
+
+    assert RuleSpec("toy-b", "toy", Batchwise()).kind == "batch"
+
+
+def test_domain_checks_id_column_and_default_generator() -> None:
+    def make(**kw: object) -> Domain:
+        return Domain("toy", "numbers", lambda b: b, pd.read_csv, lambda b, p: None, (".csv",), **kw)  # type: ignore[arg-type]
+
+    dom = make(id_column="record_id", default_generator="toy-gen")
+    assert dom.id_column == "record_id" and dom.default_generator == "toy-gen" and dom.extra is None
+    assert make().id_column is None
+    with pytest.raises(ValueError, match="default generator name 'Toy Gen'"):
+        make(default_generator="Toy Gen")
+    with pytest.raises(ValueError, match="id_column"):
+        make(id_column="")
