@@ -48,7 +48,7 @@ import functools
 import types
 import typing
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, Literal
 
 import annotated_types
 from pydantic import ConfigDict, Field, Strict, TypeAdapter, ValidationError
@@ -177,13 +177,15 @@ class StudyConfig:
     evaluation: EvaluationSection = dataclasses.field(default_factory=EvaluationSection)
     output: OutputSection = dataclasses.field(default_factory=OutputSection)
     execution: ExecutionSection = dataclasses.field(default_factory=ExecutionSection)
-    #: The file the study was read from ("command line" for one built from options). Not a
-    #: field: it is neither a key of the file nor part of :meth:`to_dict`.
-    source: ClassVar[str] = ""
+    #: The file the study was read from ("command line" for one built from options). Set after
+    #: validation: it is neither a key of the file nor part of :meth:`to_dict` or the schema.
+    source: str = dataclasses.field(default="", init=False, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """The sections as plain dictionaries (for manifests), without :attr:`source`."""
-        return dataclasses.asdict(self)
+        data = dataclasses.asdict(self)
+        data.pop("source", None)
+        return data
 
     def error(self, key_path: str, message: str) -> ConfigError:
         """A :class:`ConfigError` for ``key_path`` that names this study's file."""
@@ -204,6 +206,7 @@ def study_schema() -> dict[str, Any]:
     the study is loaded, not by the schema.
     """
     schema = _without_null(_adapter().json_schema())
+    schema["properties"].pop("source", None)  # set by the loader, not written in the file
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "description": "A synthgenesis study: domain, generator, reference data, rules, evaluation, output.",
@@ -292,7 +295,7 @@ def _annotation_at(loc: tuple[Any, ...]) -> tuple[Any, list[str]]:
         bare = _strip(tp)
         if dataclasses.is_dataclass(bare):
             hints = typing.get_type_hints(bare, include_extras=True)
-            keys = [f.name for f in dataclasses.fields(bare)]
+            keys = [f.name for f in dataclasses.fields(bare) if f.init]
             if part not in hints:
                 return None, keys
             tp = hints[part]
@@ -311,7 +314,8 @@ def _path(loc: tuple[Any, ...]) -> str:
 
 
 def _bounds_message(tp: Any, value: Any) -> str:
-    low = high = None
+    low: Any = None
+    high: Any = None
     low_open = high_open = False
     for m in _metadata(tp):
         if isinstance(m, annotated_types.Gt):

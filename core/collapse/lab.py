@@ -338,19 +338,21 @@ def _draw(
 ) -> tuple[Batch, dict[str, Any]]:
     if filter_valid and rules:
         gen = generate(domain, generator, n, seed=seed, rules=rules, policy="reject")
+        accepted = gen.samples
+        assert accepted is not None  # in-memory generation keeps its samples
         validity: dict[str, Any] = {
             "filtered": True,
             "pass_rate": gen.acceptance_rate,
-            "accepted": len(gen.samples),
+            "accepted": len(accepted),
             "drawn": gen.drawn,
             "complete": gen.complete,
         }
-        if len(gen.samples) < 2:
+        if len(accepted) < 2:
             raise InvalidDataError(
-                f"only {len(gen.samples)} of {gen.drawn} samples passed the {domain.name} rules; "
+                f"only {len(accepted)} of {gen.drawn} samples passed the {domain.name} rules; "
                 "too few to go on (run without --filter-valid to see the collapse unfiltered)"
             )
-        return gen.samples, validity
+        return accepted, validity
     samples = generator.sample(n, seed=seed)
     validity = {"filtered": False, "pass_rate": None}
     if rules:

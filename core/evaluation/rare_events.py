@@ -122,7 +122,7 @@ def minority_label(data: PreparedData) -> dict[str, Any] | None:
     minority = min(real.items(), key=lambda kv: (kv[1], str(kv[0])))[0]
     vanished = [k for k in real.index if ratios[k] == 0.0]
     label = max(vanished, key=lambda k: (real[k], str(k))) if vanished else minority
-    rate = float(real[label])
+    rate = float(dict(real.items())[label])
     return {
         "label": str(label),
         "real_rate": rate,

@@ -127,8 +127,8 @@ class GaussianCopula(Generator):
                 missing = u[:, j] > 1 - col.missing_rate
                 j += 1
                 values = values.astype(object) if values.dtype.kind in "biu" else values
-                values = pd.Series(values).mask(missing)
-                values = col.restore_dtype(values)
+                out[col.name] = col.restore_dtype(pd.Series(values).mask(missing))
+                continue
             out[col.name] = values
         for name in self.exclude:
             if name in self.column_order:
