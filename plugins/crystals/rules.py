@@ -18,9 +18,9 @@ and one opt-in rule, the stricter ionic check:
   definition accepts (LiAlO3, CaYO3 and KBO3 perovskites need a state outside
   those lists), so it is not a default; name it to use it.
 
-The validators are per structure; the volume rule is a vectorised
-constraint over the batch. None of them can be repaired: moving atoms or
-changing the composition would invent a different crystal.
+Every rule judges one structure at a time (a :class:`~synthgenesis.rules.SampleRule`
+on the domain's ``structure`` column). None of them can be repaired: moving
+atoms or changing the composition would invent a different crystal.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ from synthgenesis.plugins.crystals.charge import (
     charge_balance,
     charge_neutrality,
 )
+from synthgenesis.plugins.crystals.formats import SAMPLE_COLUMN
 from synthgenesis.plugins.crystals.geometry import (
     DegenerateLatticeError,
     check_lattice,
@@ -48,10 +49,9 @@ from synthgenesis.plugins.crystals.geometry import (
     pairs_within,
     reduced,
 )
-from synthgenesis.types import CheckResult, Constraint, ConstraintSpec, Validator, ValidatorSpec
+from synthgenesis.rules import RuleSpec, SampleRule
 
 DOMAIN = "crystals"
-SAMPLE_COLUMN = "structure"
 NO_SAMPLE = "no sample (read error)"
 #: Expected neighbours per atom within the clash cutoff above which a cell is
 #: rejected without listing pairs (real solids have about ten within 2.5 Å).
@@ -109,10 +109,26 @@ def site_radius(site: Any) -> float:
     return total / weight if weight > 0 else math.nan
 
 
-# ----------------------------------------------------------------------------- validators
+# ----------------------------------------------------------------------------- rules
 
 
-class MinDistance(Validator):
+class StructureRule(SampleRule):
+    """A rule on one structure of the ``structure`` column; rows without a structure fail it."""
+
+    sample_column = SAMPLE_COLUMN
+
+    def _validate(self, sample: Any) -> str | None:
+        structure, reason = as_structure(sample)
+        if structure is None:
+            return reason
+        return self.structure_reason(structure)
+
+    @abstractmethod
+    def structure_reason(self, structure: IStructure) -> str | None:
+        """Why ``structure`` fails the rule, or ``None`` when it passes."""
+
+
+class MinDistance(StructureRule):
     """Fail structures with atoms closer than ``max(absolute, relative × (r_i + r_j))``.
 
     ``absolute`` (Å) is the fixed floor used by CDVAE-style validity checks;
@@ -129,10 +145,8 @@ class MinDistance(Validator):
         self.absolute = float(absolute)
         self.relative = float(relative)
 
-    def _validate(self, sample: Any) -> str | None:
-        structure, reason = as_structure(sample)
-        if structure is None:
-            return reason
+    def structure_reason(self, structure: IStructure) -> str | None:
+        """The closest clashing pair described, or ``None`` when no atoms clash."""
         try:
             red = reduced(structure)
         except DegenerateLatticeError as exc:
@@ -188,7 +202,7 @@ class MinDistance(Validator):
         return f"{who} are {d:.3f} Å apart, below {limit}{more}"
 
 
-class KnownElements(Validator):
+class KnownElements(StructureRule):
     """Fail structures with species that are not chemical elements.
 
     pymatgen reads an unknown symbol (a typo such as ``Qq``, a vacancy written
@@ -196,10 +210,8 @@ class KnownElements(Validator):
     then reason about an atom that does not exist.
     """
 
-    def _validate(self, sample: Any) -> str | None:
-        structure, reason = as_structure(sample)
-        if structure is None:
-            return reason
+    def structure_reason(self, structure: IStructure) -> str | None:
+        """The species that are not elements, with their sites, or ``None``."""
         unknown = dummy_species(structure)
         if unknown:
             sites = [
@@ -230,13 +242,11 @@ def _given_states_reason(comp: Composition) -> tuple[bool, str | None]:
     return True, None
 
 
-class _CompositionRule(Validator):
+class _CompositionRule(StructureRule):
     """A rule on the composition of a structure; dummy species fail it."""
 
-    def _validate(self, sample: Any) -> str | None:
-        structure, reason = as_structure(sample)
-        if structure is None:
-            return reason
+    def structure_reason(self, structure: IStructure) -> str | None:
+        """Dummy species fail; otherwise the composition's verdict."""
         unknown = dummy_species(structure)
         if unknown:
             return f"cannot be charge balanced: {', '.join(unknown)} not a chemical element"
@@ -341,10 +351,7 @@ class ChargeBalance(_CompositionRule):
         )
 
 
-# ----------------------------------------------------------------------------- constraints
-
-
-class VolumePerAtom(Constraint):
+class VolumePerAtom(StructureRule):
     """Cell volume per atom (Å³) within ``[low, high]``.
 
     Real solids at ambient pressure lie between about 5 Å³/atom (diamond,
@@ -359,10 +366,8 @@ class VolumePerAtom(Constraint):
         self.low = float(low)
         self.high = float(high)
 
-    def _one(self, sample: Any) -> str | None:
-        structure, reason = as_structure(sample)
-        if structure is None:
-            return reason
+    def structure_reason(self, structure: IStructure) -> str | None:
+        """The volume per atom when it is outside the range (or the lattice is degenerate), else ``None``."""
         try:
             check_lattice(structure)
         except DegenerateLatticeError as exc:
@@ -382,79 +387,46 @@ class VolumePerAtom(Constraint):
             return f"{formula}: {vpa:.1f} Å³ per atom, above {self.high:g} (exploded cell)"
         return None
 
-    def _check(self, batch: pd.DataFrame) -> CheckResult:
-        if SAMPLE_COLUMN not in batch.columns:
-            reasons: list[str | None] = [f"batch has no {SAMPLE_COLUMN!r} column"] * len(batch)
-        else:
-            reasons = []
-            for sample in batch[SAMPLE_COLUMN].tolist():
-                try:
-                    reasons.append(self._one(sample))
-                except Exception as exc:  # one malformed sample must not stop the batch
-                    reasons.append(f"could not be checked: {type(exc).__name__}: {exc}")
-        return CheckResult(np.array([r is None for r in reasons], dtype=bool), reasons)
-
 
 # ----------------------------------------------------------------------------- registration
 
 
-#: Rules that are registered but not checked unless named (``--rule``, ``rules.include``).
-OPT_IN_RULES = ("crystals-charge-balance",)
-
-
-def validators() -> list[ValidatorSpec]:
-    """The per-structure rules of the crystals domain, with default thresholds.
-
-    The opt-in rules of :func:`opt_in_validators` are registered with
-    ``default=False``: checked only when named.
-    """
-    specs = [
-        ValidatorSpec(
-            name="crystals-elements",
-            domain=DOMAIN,
-            validator=KnownElements(),
-            description="every species is a chemical element (no dummy species from unknown symbols)",
-        ),
-        ValidatorSpec(
-            name="crystals-min-distance",
-            domain=DOMAIN,
-            validator=MinDistance(),
-            description="no two atoms (periodic images included) closer than "
-            "max(0.5 Å, 0.5 × sum of covalent radii)",
-        ),
-        ValidatorSpec(
-            name="crystals-charge-neutrality",
-            domain=DOMAIN,
-            validator=ChargeNeutrality(),
-            description="SMACT compositional validity: a charge-neutral assignment of known oxidation "
-            "states with every cation less electronegative (Pauling) than every anion; single elements "
-            "and all-metal compositions pass",
-        ),
-    ]
-    return specs + opt_in_validators()
-
-
-def opt_in_validators() -> list[ValidatorSpec]:
-    """Rules not checked by default: the stricter ionic charge balance."""
-    return [
-        ValidatorSpec(
-            name="crystals-charge-balance",
-            domain=DOMAIN,
-            validator=ChargeBalance(),
-            description="opt-in, stricter ionic check: a charge-neutral assignment of ICSD-observed or "
-            "common oxidation states, no electronegativity test (all-metal compositions pass)",
-            default=False,
-        )
-    ]
-
-
-def constraints() -> list[ConstraintSpec]:
-    """The batch-level rules of the crystals domain, with default thresholds."""
-    return [
-        ConstraintSpec(
-            name="crystals-volume-per-atom",
-            domain=DOMAIN,
-            constraint=VolumePerAtom(),
-            description="cell volume per atom within [3, 150] Å³",
-        )
-    ]
+#: Every rule of the crystals domain, with default thresholds. Opt-in rules
+#: (``default=False``) are checked only when named (``--rule``, ``rules.include``).
+RULES: tuple[RuleSpec, ...] = (
+    RuleSpec(
+        name="crystals-elements",
+        domain=DOMAIN,
+        rule=KnownElements(),
+        description="every species is a chemical element (no dummy species from unknown symbols)",
+    ),
+    RuleSpec(
+        name="crystals-min-distance",
+        domain=DOMAIN,
+        rule=MinDistance(),
+        description="no two atoms (periodic images included) closer than "
+        "max(0.5 Å, 0.5 × sum of covalent radii)",
+    ),
+    RuleSpec(
+        name="crystals-charge-neutrality",
+        domain=DOMAIN,
+        rule=ChargeNeutrality(),
+        description="SMACT compositional validity: a charge-neutral assignment of known oxidation "
+        "states with every cation less electronegative (Pauling) than every anion; single elements "
+        "and all-metal compositions pass",
+    ),
+    RuleSpec(
+        name="crystals-volume-per-atom",
+        domain=DOMAIN,
+        rule=VolumePerAtom(),
+        description="cell volume per atom within [3, 150] Å³",
+    ),
+    RuleSpec(
+        name="crystals-charge-balance",
+        domain=DOMAIN,
+        rule=ChargeBalance(),
+        description="opt-in, stricter ionic check: a charge-neutral assignment of ICSD-observed or "
+        "common oxidation states, no electronegativity test (all-metal compositions pass)",
+        default=False,
+    ),
+)

@@ -6,7 +6,7 @@ from synthgenesis.plugins.driving import files
 from synthgenesis.plugins.driving.features import featurize
 from synthgenesis.plugins.driving.fleet import SAMPLE_COLUMN
 from synthgenesis.plugins.driving.schema import FIELDS, SCHEMA_VERSION
-from synthgenesis.types import Domain
+from synthgenesis.types import RECORD_ID_COLUMN, Domain
 
 SCHEMA: dict[str, str] = {
     files.RECORD_ID: "scenario id (or the file position of a record that has none)",
@@ -27,7 +27,8 @@ DOMAIN = Domain(
     formats=files.FORMATS,
     sample_column=SAMPLE_COLUMN,
     sample_type="dict (driving scenario JSON, schema_version 1)",
-    extra="driving",
+    id_column=RECORD_ID_COLUMN,
+    default_generator="driving-naturalistic",
     schema=SCHEMA,
     reference_datasets=(),
     to_storage=files.to_storage,

@@ -4,7 +4,7 @@ Each failing scenario gets one reason listing its offending vehicles by id
 with the values at fault (the first three, then a count). Rows without a
 scenario fail every rule with "no sample (read error)"; scenarios that do
 not follow the format fail every rule with "malformed: ..." (the
-``driving-scenario-schema`` validator names the key). Thresholds are
+``driving-scenario-schema`` rule names the key). Thresholds are
 constructor arguments so a study can tighten or relax them.
 """
 
@@ -20,6 +20,7 @@ import pandas as pd
 
 from synthgenesis.plugins.driving.criticality import min_gap_when_braking
 from synthgenesis.plugins.driving.fleet import (
+    SAMPLE_COLUMN,
     Fleet,
     build_fleet,
     first_overlaps,
@@ -28,7 +29,7 @@ from synthgenesis.plugins.driving.fleet import (
     reason_prefixes,
 )
 from synthgenesis.plugins.driving.schema import ScenarioError, parse_scenario
-from synthgenesis.types import CheckResult, Constraint, ConstraintSpec, Validator, ValidatorSpec
+from synthgenesis.rules import CheckResult, Rule, RuleSpec, SampleRule
 
 DOMAIN = "driving"
 _SHOWN = 3  # offending vehicles named per reason
@@ -45,8 +46,10 @@ def _positive(value: float, name: str) -> float:
     return float(value)
 
 
-class ScenarioSchema(Validator):
+class ScenarioSchema(SampleRule):
     """The scenario follows the format: keys, types, finite numbers, unique vehicle ids."""
+
+    sample_column = SAMPLE_COLUMN
 
     def _validate(self, sample: Any) -> str | None:
         if is_missing(sample):
@@ -58,7 +61,7 @@ class ScenarioSchema(Validator):
         return None
 
 
-class FleetConstraint(Constraint):
+class FleetRule(Rule):
     """Shared frame: flatten the batch once, collect per-vehicle findings into per-row reasons."""
 
     def _check(self, batch: pd.DataFrame) -> CheckResult:
@@ -89,7 +92,7 @@ def _group(rows: np.ndarray, messages: list[str]) -> dict[int, list[str]]:
     return out
 
 
-class SingleEgo(FleetConstraint):
+class SingleEgo(FleetRule):
     """Exactly one vehicle is the ego: replay hands control of one vehicle to the policy."""
 
     def _findings(self, fleet: Fleet) -> dict[int, list[str]]:
@@ -107,7 +110,7 @@ class SingleEgo(FleetConstraint):
         return out
 
 
-class NoOverlap(FleetConstraint):
+class NoOverlap(FleetRule):
     """No two vehicles' oriented bounding boxes intersect at the start (separating-axis test)."""
 
     def _findings(self, fleet: Fleet) -> dict[int, list[str]]:
@@ -122,7 +125,7 @@ class NoOverlap(FleetConstraint):
         return out
 
 
-class SpeedLimits(FleetConstraint):
+class SpeedLimits(FleetRule):
     """0 <= speed <= speed_limit * tolerance, and speed <= max_speed whatever the limit.
 
     Real traffic exceeds posted limits (free-flow speeds of 10-20 % above the
@@ -153,7 +156,7 @@ class SpeedLimits(FleetConstraint):
         return _group(fleet.row[bad], messages)
 
 
-class RoadBounds(FleetConstraint):
+class RoadBounds(FleetRule):
     """Vehicles are on the road: a valid lane index, 0 <= x <= length, centre within its lane.
 
     A lateral offset of more than half a lane width puts the vehicle's centre
@@ -183,7 +186,7 @@ class RoadBounds(FleetConstraint):
         return _group(np.asarray(rows, dtype=int), messages)
 
 
-class VehicleDimensions(FleetConstraint):
+class VehicleDimensions(FleetRule):
     """Length and width within road-vehicle bounds, and no vehicle wider than it is long.
 
     Defaults: length 1.0-30.0 m (a kick scooter to a long truck combination;
@@ -231,7 +234,7 @@ class VehicleDimensions(FleetConstraint):
         return _group(np.asarray(rows, dtype=int), messages)
 
 
-class AccelerationLimits(FleetConstraint):
+class AccelerationLimits(FleetRule):
     """-max_deceleration <= acceleration <= max_acceleration (absent accelerations count as 0).
 
     Defaults: 6 m/s^2 forward (a sports car's full throttle; highway-env caps
@@ -254,7 +257,7 @@ class AccelerationLimits(FleetConstraint):
         return _group(fleet.row[bad], messages)
 
 
-class KinematicFeasibility(FleetConstraint):
+class KinematicFeasibility(FleetRule):
     """Every vehicle can still stop behind the one ahead in its lane by braking at ``braking``.
 
     The leader is taken to keep braking at its own deceleration (its negative
@@ -296,43 +299,39 @@ class KinematicFeasibility(FleetConstraint):
         return _group(fleet.row[follower[bad]], messages)
 
 
-def validators() -> list[ValidatorSpec]:
-    """The per-scenario structural check."""
-    return [
-        ValidatorSpec(
-            name="driving-scenario-schema",
-            domain=DOMAIN,
-            validator=ScenarioSchema(),
-            description="scenario follows the format (schema_version 1): keys, types, numbers, unique ids",
-        )
-    ]
+_SPECS = (
+    (
+        "driving-scenario-schema",
+        ScenarioSchema(),
+        "scenario follows the format (schema_version 1): keys, types, numbers, unique ids",
+    ),
+    ("driving-single-ego", SingleEgo(), "exactly one vehicle has is_ego true"),
+    ("driving-no-overlap", NoOverlap(), "no two vehicles' oriented bounding boxes intersect"),
+    ("driving-speed-limits", SpeedLimits(), "0 <= speed <= 1.2 x speed limit and <= 70 m/s"),
+    (
+        "driving-road-bounds",
+        RoadBounds(),
+        "lane index valid, 0 <= x <= road length, |y| <= lane width / 2",
+    ),
+    (
+        "driving-vehicle-dimensions",
+        VehicleDimensions(),
+        "length 1-30 m, width 0.4-3 m, width <= length",
+    ),
+    (
+        "driving-acceleration-limits",
+        AccelerationLimits(),
+        "-10 m/s² <= acceleration <= 6 m/s²",
+    ),
+    (
+        "driving-kinematic-feasibility",
+        KinematicFeasibility(),
+        "every vehicle can stop behind the one ahead in its lane by braking at 8 m/s²",
+    ),
+)
 
-
-def constraints() -> list[ConstraintSpec]:
-    """Every vectorised driving rule with its default thresholds."""
-    specs = [
-        ("driving-single-ego", SingleEgo(), "exactly one vehicle has is_ego true"),
-        ("driving-no-overlap", NoOverlap(), "no two vehicles' oriented bounding boxes intersect"),
-        ("driving-speed-limits", SpeedLimits(), "0 <= speed <= 1.2 x speed limit and <= 70 m/s"),
-        (
-            "driving-road-bounds",
-            RoadBounds(),
-            "lane index valid, 0 <= x <= road length, |y| <= lane width / 2",
-        ),
-        (
-            "driving-vehicle-dimensions",
-            VehicleDimensions(),
-            "length 1-30 m, width 0.4-3 m, width <= length",
-        ),
-        (
-            "driving-acceleration-limits",
-            AccelerationLimits(),
-            "-10 m/s² <= acceleration <= 6 m/s²",
-        ),
-        (
-            "driving-kinematic-feasibility",
-            KinematicFeasibility(),
-            "every vehicle can stop behind the one ahead in its lane by braking at 8 m/s²",
-        ),
-    ]
-    return [ConstraintSpec(name=n, domain=DOMAIN, constraint=c, description=d) for n, c, d in specs]
+#: Every driving rule with its default thresholds: the per-scenario structural check, then the
+#: vectorised rules over every vehicle of the batch.
+RULES: tuple[RuleSpec, ...] = tuple(
+    RuleSpec(name=n, domain=DOMAIN, rule=r, description=d) for n, r, d in _SPECS
+)

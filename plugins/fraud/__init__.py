@@ -10,46 +10,21 @@ compromised-terminal and account-takeover fraud. pandas is the only library
 it needs.
 """
 
-from __future__ import annotations
+from synthgenesis.lazyplugin import LazyPlugin, lazy
+from synthgenesis.types import GeneratorSpec
 
-from typing import Any
-
-from synthgenesis.hookspecs import hookimpl
-
-SYNTHGENESIS_EXTRA = "fraud"
-SYNTHGENESIS_REQUIRES = ("pandas",)
-
-
-@hookimpl
-def synthgenesis_register_domains() -> list[Any]:
-    from synthgenesis.plugins.fraud.domain import DOMAIN
-
-    return [DOMAIN]
-
-
-@hookimpl
-def synthgenesis_register_constraints() -> list[Any]:
-    from synthgenesis.plugins.fraud import rules
-
-    return list(rules.constraints())
-
-
-@hookimpl
-def synthgenesis_register_generators() -> list[Any]:
-    from synthgenesis.plugins.fraud.simulator import FraudSimulator
-    from synthgenesis.types import GeneratorSpec
-
-    return [
+PLUGIN = LazyPlugin(
+    extra="fraud",
+    requires=("pandas",),
+    domains="synthgenesis.plugins.fraud.domain:DOMAIN",
+    rules="synthgenesis.plugins.fraud.rules:RULES",
+    generators=[
         GeneratorSpec(
             name="fraud-simulator",
             domain="fraud",
-            factory=FraudSimulator,
+            factory=lazy("synthgenesis.plugins.fraud.simulator:FraudSimulator"),
             description="agent-based simulator: customers buy at nearby merchants and online, with "
             "exact balances, plus compromised-card, compromised-terminal and account-takeover fraud",
         )
-    ]
-
-
-@hookimpl
-def synthgenesis_default_generator(domain: str) -> str | None:
-    return "fraud-simulator" if domain == "fraud" else None
+    ],
+)

@@ -1,4 +1,4 @@
-"""Rules a transaction table must obey, as vectorised constraints with reasons.
+"""Rules a transaction table must obey, vectorised over the batch, with reasons.
 
 Each rule fails a row with one sentence that starts with the transaction id
 and names the offending values. Rows the reader could not parse fail every
@@ -17,7 +17,8 @@ import pandas as pd
 
 from synthgenesis.plugins.fraud.currencies import MINOR_UNITS, currency_problem
 from synthgenesis.plugins.fraud.schema import as_float, as_text, as_utc, is_text, reason_prefixes, show
-from synthgenesis.types import READ_ERROR_COLUMN, CheckResult, Constraint, ConstraintSpec
+from synthgenesis.rules import CheckResult, Rule, RuleSpec
+from synthgenesis.types import READ_ERROR_COLUMN
 
 DOMAIN = "fraud"
 
@@ -49,7 +50,7 @@ def _on_grid(amount: np.ndarray, decimals: np.ndarray) -> np.ndarray:
         return np.abs(scaled - np.rint(scaled)) <= 4 * np.spacing(np.abs(scaled))
 
 
-class TransactionConstraint(Constraint):
+class TransactionRule(Rule):
     """Shared frame: missing columns, read errors and reason prefixes; subclasses find failures."""
 
     columns: ClassVar[tuple[str, ...]] = ()
@@ -79,7 +80,7 @@ class TransactionConstraint(Constraint):
         """Reasons for the failing rows among ``active`` ones, by position."""
 
 
-class NonNegativeAmount(TransactionConstraint):
+class NonNegativeAmount(TransactionRule):
     """A transaction moves a finite, non-negative amount; negative amounts are refused.
 
     Zero is a real amount: card networks carry zero-amount authorisations
@@ -122,7 +123,7 @@ class PositiveAmount(NonNegativeAmount):
     strict = True
 
 
-class CurrencyPrecision(TransactionConstraint):
+class CurrencyPrecision(TransactionRule):
     """Amounts carry no more decimals than the currency's ISO 4217 minor unit (JPY 0, USD 2, KWD 3).
 
     Repair rounds the amount to the minor unit (half to even, as ``numpy.rint``);
@@ -161,7 +162,7 @@ class CurrencyPrecision(TransactionConstraint):
         return batch
 
 
-class AccountTimeOrder(TransactionConstraint):
+class AccountTimeOrder(TransactionRule):
     """Within each account, transactions are listed in time order (equal times allowed).
 
     Velocity features and sequence models read an account's history in file
@@ -229,7 +230,7 @@ class AccountTimeOrder(TransactionConstraint):
         return batch.iloc[order]
 
 
-class UniqueTransactionId(TransactionConstraint):
+class UniqueTransactionId(TransactionRule):
     """Every transaction id occurs once; repeats after the first occurrence fail (so one copy is kept)."""
 
     columns = ("transaction_id",)
@@ -251,7 +252,7 @@ class UniqueTransactionId(TransactionConstraint):
         return out
 
 
-class BalanceArithmetic(TransactionConstraint):
+class BalanceArithmetic(TransactionRule):
     """When balances are recorded: balance_after = balance_before - amount, to the currency's minor unit.
 
     Amounts are debits, so the balance falls by the amount. The difference
@@ -299,7 +300,7 @@ class BalanceArithmetic(TransactionConstraint):
         return out
 
 
-class MerchantCategoryFormat(TransactionConstraint):
+class MerchantCategoryFormat(TransactionRule):
     """The merchant category is an ISO 18245 MCC: exactly four ASCII digits, kept as text."""
 
     columns = ("merchant_category",)
@@ -320,7 +321,7 @@ class MerchantCategoryFormat(TransactionConstraint):
         }
 
 
-class BinaryLabel(TransactionConstraint):
+class BinaryLabel(TransactionRule):
     """``is_fraud`` is 0 or 1: classifiers and transfer metrics read it as a binary label."""
 
     columns = ("is_fraud",)
@@ -334,40 +335,40 @@ class BinaryLabel(TransactionConstraint):
         }
 
 
-def constraints() -> list[ConstraintSpec]:
-    """Every fraud rule, as registered."""
-    specs = [
-        (
-            "fraud-non-negative-amount",
-            NonNegativeAmount(),
-            "amount is a finite number >= 0 (zero-amount authorisations pass; negative amounts fail)",
-        ),
-        (
-            "fraud-currency-precision",
-            CurrencyPrecision(),
-            "amount has no more decimals than the ISO 4217 minor unit of its currency (repair: round)",
-        ),
-        (
-            "fraud-account-time-order",
-            AccountTimeOrder(),
-            "each account's transactions are listed in non-decreasing time (repair: reorder within account)",
-        ),
-        ("fraud-unique-transaction-id", UniqueTransactionId(), "no transaction id occurs twice"),
-        (
-            "fraud-balance-arithmetic",
-            BalanceArithmetic(),
-            "balance_after = balance_before - amount to half a minor unit, where balances are recorded",
-        ),
-        ("fraud-mcc-format", MerchantCategoryFormat(), "merchant_category is a 4-digit MCC"),
-        ("fraud-label-binary", BinaryLabel(), "is_fraud is 0 or 1"),
-    ]
-    opt_in = ConstraintSpec(
+_SPECS = (
+    (
+        "fraud-non-negative-amount",
+        NonNegativeAmount(),
+        "amount is a finite number >= 0 (zero-amount authorisations pass; negative amounts fail)",
+    ),
+    (
+        "fraud-currency-precision",
+        CurrencyPrecision(),
+        "amount has no more decimals than the ISO 4217 minor unit of its currency (repair: round)",
+    ),
+    (
+        "fraud-account-time-order",
+        AccountTimeOrder(),
+        "each account's transactions are listed in non-decreasing time (repair: reorder within account)",
+    ),
+    ("fraud-unique-transaction-id", UniqueTransactionId(), "no transaction id occurs twice"),
+    (
+        "fraud-balance-arithmetic",
+        BalanceArithmetic(),
+        "balance_after = balance_before - amount to half a minor unit, where balances are recorded",
+    ),
+    ("fraud-mcc-format", MerchantCategoryFormat(), "merchant_category is a 4-digit MCC"),
+    ("fraud-label-binary", BinaryLabel(), "is_fraud is 0 or 1"),
+)
+
+#: Every fraud rule, as registered; ``fraud-positive-amount`` is opt-in (checked only when named).
+RULES: tuple[RuleSpec, ...] = (
+    *(RuleSpec(name=n, domain=DOMAIN, rule=r, description=d) for n, r, d in _SPECS),
+    RuleSpec(
         name="fraud-positive-amount",
         domain=DOMAIN,
-        constraint=PositiveAmount(),
+        rule=PositiveAmount(),
         description="opt-in: amount > 0 (zero-amount authorisations fail too); apply with --rule",
         default=False,
-    )
-    return [ConstraintSpec(name=n, domain=DOMAIN, constraint=c, description=d) for n, c, d in specs] + [
-        opt_in
-    ]
+    ),
+)

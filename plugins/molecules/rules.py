@@ -12,26 +12,25 @@
   most 2 in magnitude;
 - ``molecules-size``: between 1 and 150 heavy atoms.
 
-The first two are per-molecule validators; the last two are batch
-constraints. None is repairable: changing atoms, charges or bonds would make
+Each rule judges one molecule at a time (a :class:`~synthgenesis.rules.SampleRule`
+on the domain's ``smiles`` column); a SMILES string that does not parse
+fails every rule with the parser's reason. None is repairable: changing atoms, charges or bonds would make
 a different molecule, and which one is intended cannot be known.
 """
 
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
-import numpy as np
-import pandas as pd
 from rdkit import Chem
 
+from synthgenesis.plugins.molecules.formats import SAMPLE_COLUMN
 from synthgenesis.plugins.molecules.parsing import Parsed, captured_rdkit_log, parse_smiles, sanitized
-from synthgenesis.types import CheckResult, Constraint, ConstraintSpec, Validator, ValidatorSpec
+from synthgenesis.rules import RuleSpec, SampleRule
 
 DOMAIN = "molecules"
-SAMPLE_COLUMN = "smiles"
 #: Elements of typical organic chemistry; the generators learn from molecules made of these only.
 ORGANIC_ELEMENTS = ("H", "B", "C", "N", "O", "F", "Si", "P", "S", "Cl", "Br", "I")
 #: Default of ``molecules-allowed-elements``: the elements GuacaMol keeps when it filters ChEMBL for
@@ -108,16 +107,28 @@ def chemistry_problems(parsed: Parsed) -> list[str]:
     return described
 
 
-# ----------------------------------------------------------------------------- validators
+# ----------------------------------------------------------------------------- rules
 
 
-class Sanitization(Validator):
-    """Fail molecules RDKit cannot sanitize: bad valences, unkekulizable rings, unparseable SMILES."""
+class MoleculeRule(SampleRule):
+    """A rule on one SMILES of the ``smiles`` column; a SMILES that does not parse fails it."""
+
+    sample_column = SAMPLE_COLUMN
 
     def _validate(self, sample: Any) -> str | None:
         parsed = parse_smiles(sample)
-        if parsed.mol is None:
-            return parsed.reason
+        return parsed.reason if parsed.mol is None else self.molecule_reason(parsed)
+
+    @abstractmethod
+    def molecule_reason(self, parsed: Parsed) -> str | None:
+        """Why the parsed molecule (``parsed.mol`` is set) fails the rule, or ``None``."""
+
+
+class Sanitization(MoleculeRule):
+    """Fail molecules RDKit cannot sanitize: bad valences, unkekulizable rings, unparseable SMILES."""
+
+    def molecule_reason(self, parsed: Parsed) -> str | None:
+        """RDKit's problems with the molecule, described, or ``None`` when it sanitizes."""
         problems = chemistry_problems(parsed)
         if not problems:
             return None
@@ -125,7 +136,7 @@ class Sanitization(Validator):
         return "; ".join(problems[:MAX_PROBLEMS_SHOWN]) + more
 
 
-class AllowedElements(Validator):
+class AllowedElements(MoleculeRule):
     """Fail molecules with an element outside ``allowed`` (implicit hydrogens are not atoms here).
 
     A single-atom ion of an element in ``counter_ions`` is the counter-ion of
@@ -151,10 +162,9 @@ class AllowedElements(Validator):
         #: Any atom outside the allowed set, dummy atoms (atomic number 0) included.
         self._outside = Chem.MolFromSmarts("[" + ";".join(f"!#{z}" for z in numbers) + "]")
 
-    def _validate(self, sample: Any) -> str | None:
-        parsed = parse_smiles(sample)
-        if parsed.mol is None:
-            return parsed.reason
+    def molecule_reason(self, parsed: Parsed) -> str | None:
+        """The atoms of elements outside the allowed set, or ``None``."""
+        assert parsed.mol is not None
         if not parsed.mol.HasSubstructMatch(self._outside):  # one C++ pass; names the atoms only on failure
             return None
         has_carbon = any(atom.GetAtomicNum() == 6 for atom in parsed.mol.GetAtoms())
@@ -180,33 +190,7 @@ class AllowedElements(Validator):
         return sorted(self.allowed, key=table.GetAtomicNumber)
 
 
-# ----------------------------------------------------------------------------- constraints
-
-
-class _PerMolecule(Constraint):
-    """A batch constraint that judges each SMILES of the ``smiles`` column on its own."""
-
-    @abstractmethod
-    def _one(self, parsed: Parsed) -> str | None:
-        """The reason this molecule fails, or None."""
-
-    def _check(self, batch: pd.DataFrame) -> CheckResult:
-        if SAMPLE_COLUMN not in batch.columns:
-            reasons: list[str | None] = [f"batch has no {SAMPLE_COLUMN!r} column"] * len(batch)
-        else:
-            reasons = [self._safe(sample, self._one) for sample in batch[SAMPLE_COLUMN].tolist()]
-        return CheckResult(np.array([r is None for r in reasons], dtype=bool), reasons)
-
-    @staticmethod
-    def _safe(sample: Any, judge: Callable[[Parsed], str | None]) -> str | None:
-        try:
-            parsed = parse_smiles(sample)
-            return parsed.reason if parsed.mol is None else judge(parsed)
-        except Exception as exc:  # one malformed sample must not stop the batch
-            return f"could not be checked: {type(exc).__name__}: {exc}"
-
-
-class NetCharge(_PerMolecule):
+class NetCharge(MoleculeRule):
     """Net formal charge that acids and bases do not explain within ``[-max_abs, +max_abs]``.
 
     Drug-like molecules are written neutral, with one or two charged groups,
@@ -224,7 +208,8 @@ class NetCharge(_PerMolecule):
             raise ValueError("max_abs must be non-negative")
         self.max_abs = int(max_abs)
 
-    def _one(self, parsed: Parsed) -> str | None:
+    def molecule_reason(self, parsed: Parsed) -> str | None:
+        """The net charge left after neutralising acids and bases, when it exceeds the bound."""
         assert parsed.mol is not None
         net = Chem.GetFormalCharge(parsed.mol)
         if abs(net) <= self.max_abs:
@@ -262,7 +247,7 @@ def _uncharged_net_charge(parsed: Parsed) -> int | None:
         return None
 
 
-class MoleculeSize(_PerMolecule):
+class MoleculeSize(MoleculeRule):
     """Number of heavy (non-hydrogen) atoms within ``[min_heavy, max_heavy]``."""
 
     def __init__(self, min_heavy: int = 1, max_heavy: int = 150) -> None:
@@ -271,7 +256,8 @@ class MoleculeSize(_PerMolecule):
         self.min_heavy = int(min_heavy)
         self.max_heavy = int(max_heavy)
 
-    def _one(self, parsed: Parsed) -> str | None:
+    def molecule_reason(self, parsed: Parsed) -> str | None:
+        """The heavy-atom count when it is outside the bounds, else ``None``."""
         assert parsed.mol is not None
         heavy = parsed.mol.GetNumHeavyAtoms()  # atoms with atomic number > 1
         if heavy < self.min_heavy:
@@ -284,38 +270,31 @@ class MoleculeSize(_PerMolecule):
 # ----------------------------------------------------------------------------- registration
 
 
-def validators() -> list[ValidatorSpec]:
-    """The per-molecule rules of the molecules domain, with default settings."""
-    return [
-        ValidatorSpec(
-            name="molecules-sanitization",
-            domain=DOMAIN,
-            validator=Sanitization(),
-            description="RDKit parses and sanitizes the SMILES (valences, aromaticity, rings)",
-        ),
-        ValidatorSpec(
-            name="molecules-allowed-elements",
-            domain=DOMAIN,
-            validator=AllowedElements(),
-            description=f"only the elements {', '.join(DRUG_LIKE_ELEMENTS)} "
-            f"({', '.join(COUNTER_IONS)} also as counter-ions of salts)",
-        ),
-    ]
-
-
-def constraints() -> list[ConstraintSpec]:
-    """The batch rules of the molecules domain, with default bounds."""
-    return [
-        ConstraintSpec(
-            name="molecules-net-charge",
-            domain=DOMAIN,
-            constraint=NetCharge(),
-            description="net formal charge between -2 and +2 once acids and bases are neutralised",
-        ),
-        ConstraintSpec(
-            name="molecules-size",
-            domain=DOMAIN,
-            constraint=MoleculeSize(),
-            description="between 1 and 150 heavy atoms",
-        ),
-    ]
+#: Every rule of the molecules domain, with default settings.
+RULES: tuple[RuleSpec, ...] = (
+    RuleSpec(
+        name="molecules-sanitization",
+        domain=DOMAIN,
+        rule=Sanitization(),
+        description="RDKit parses and sanitizes the SMILES (valences, aromaticity, rings)",
+    ),
+    RuleSpec(
+        name="molecules-allowed-elements",
+        domain=DOMAIN,
+        rule=AllowedElements(),
+        description=f"only the elements {', '.join(DRUG_LIKE_ELEMENTS)} "
+        f"({', '.join(COUNTER_IONS)} also as counter-ions of salts)",
+    ),
+    RuleSpec(
+        name="molecules-net-charge",
+        domain=DOMAIN,
+        rule=NetCharge(),
+        description="net formal charge between -2 and +2 once acids and bases are neutralised",
+    ),
+    RuleSpec(
+        name="molecules-size",
+        domain=DOMAIN,
+        rule=MoleculeSize(),
+        description="between 1 and 150 heavy atoms",
+    ),
+)

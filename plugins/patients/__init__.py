@@ -2,66 +2,45 @@
 
 Registers the ``patients`` domain (CSV/Parquet tables following the patient
 contract), real reference cohorts that load offline (ACTG 175, GBSG-2,
-diabetes), a Gaussian-copula generator, validity constraints and transfer
-tasks. Domain libraries are imported inside the hooks, never at import time.
+diabetes), a Gaussian-copula generator, validity rules and transfer
+tasks. Domain libraries are imported when the manager first asks for these
+records, never at import time.
 """
 
-from synthgenesis.hookspecs import hookimpl
+from synthgenesis.lazyplugin import LazyPlugin, lazy
+from synthgenesis.types import GeneratorSpec, TransferTask
 
-SYNTHGENESIS_EXTRA = "patients"
-SYNTHGENESIS_REQUIRES = ("lifelines",)
+SURVIVAL_TRANSFER = lazy("synthgenesis.plugins.patients.transfer:survival_transfer")
 
-
-@hookimpl
-def synthgenesis_register_domains():
-    from synthgenesis.plugins.patients.domain import DOMAIN
-
-    return [DOMAIN]
-
-
-@hookimpl
-def synthgenesis_register_generators():
-    from synthgenesis.plugins.patients import generators
-    from synthgenesis.types import GeneratorSpec
-
-    return [
+PLUGIN = LazyPlugin(
+    extra="patients",
+    requires=("lifelines",),
+    domains="synthgenesis.plugins.patients.domain:DOMAIN",
+    rules="synthgenesis.plugins.patients.rules:RULES",
+    generators=[
         GeneratorSpec(
             name="patients-gaussian-copula",
             domain="patients",
-            factory=generators.gaussian_copula,
+            factory=lazy("synthgenesis.plugins.patients.generators:gaussian_copula"),
             description="per-column marginals (numeric, integer, categorical, dates, missingness) "
             "joined by a Gaussian copula",
         ),
         GeneratorSpec(
             name="patients-survival",
             domain="patients",
-            factory=generators.survival_aware,
+            factory=lazy("synthgenesis.plugins.patients.generators:survival_aware"),
             description="covariates from a table generator; event and censoring times from Weibull "
             "AFT models, so time and event are consistent and follow the covariates",
         ),
         GeneratorSpec(
             name="patients-bayesian-network",
             domain="patients",
-            factory=generators.bayesian_network,
+            factory=lazy("synthgenesis.plugins.patients.generators:bayesian_network"),
             description="Chow-Liu tree Bayesian network over discretised columns; keeps multi-modal "
             "and conditional structure",
         ),
-    ]
-
-
-@hookimpl
-def synthgenesis_register_constraints():
-    from synthgenesis.plugins.patients import rules
-
-    return rules.constraints()
-
-
-@hookimpl
-def synthgenesis_register_transfer_tasks():
-    from synthgenesis.plugins.patients.transfer import survival_transfer
-    from synthgenesis.types import TransferTask
-
-    return [
+    ],
+    transfer_tasks=[
         TransferTask(
             name="actg175-survival",
             domain="patients",
@@ -70,7 +49,7 @@ def synthgenesis_register_transfer_tasks():
             kind="survival",
             description="Cox model of time to AIDS, death or CD4 decline; concordance on real patients",
             sensitive=("sex", "race"),
-            evaluator=survival_transfer,
+            evaluator=SURVIVAL_TRANSFER,
         ),
         TransferTask(
             name="gbsg2-survival",
@@ -79,7 +58,7 @@ def synthgenesis_register_transfer_tasks():
             target="time",
             kind="survival",
             description="Cox model of recurrence-free survival; concordance on real patients",
-            evaluator=survival_transfer,
+            evaluator=SURVIVAL_TRANSFER,
         ),
         TransferTask(
             name="actg175-event",
@@ -116,9 +95,5 @@ def synthgenesis_register_transfer_tasks():
             description="predict one-year disease progression in the diabetes cohort",
             sensitive=("sex_code",),
         ),
-    ]
-
-
-@hookimpl
-def synthgenesis_default_generator(domain):
-    return "patients-gaussian-copula" if domain == "patients" else None
+    ],
+)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from synthgenesis.plugins.patients.schema import ID_COLUMN, LONG_FORMAT_KEYS, REQUIRED_ANY, measure_for
-from synthgenesis.types import CheckResult, Constraint, ConstraintSpec
+from synthgenesis.rules import CheckResult, Rule, RuleSpec
 
 # ICD-10 (WHO and ICD-10-CM): letter, two digits (CM allows a letter in third
 # place for a few categories, e.g. C4A, O9A), optional dot and 1-4 characters.
@@ -52,17 +52,16 @@ def _missing(value: object) -> bool:
 
 
 def _result(batch: pd.DataFrame, failing: dict[int, list[str]]) -> CheckResult:
-    reasons: list[str | None] = [
-        f"{_label(batch, i)}: " + "; ".join(failing[i]) if i in failing else None for i in range(len(batch))
-    ]
-    return CheckResult(np.array([r is None for r in reasons], dtype=bool), reasons)
+    return CheckResult.from_reasons(
+        [f"{_label(batch, i)}: " + "; ".join(failing[i]) if i in failing else None for i in range(len(batch))]
+    )
 
 
 def _num(batch: pd.DataFrame, column: str) -> np.ndarray:
     return pd.to_numeric(batch[column], errors="coerce").to_numpy(dtype=float)
 
 
-class RequiredFields(Constraint):
+class RequiredFields(Rule):
     """Each record has its required fields: an age (``age`` or ``birth_date``) and, where the table
     has a ``patient_id`` column, an id.
 
@@ -93,7 +92,7 @@ class RequiredFields(Constraint):
         return _result(batch, failing)
 
 
-class DuplicatePatientIds(Constraint):
+class DuplicatePatientIds(Rule):
     """A patient appears once, unless the table is in long format and the rows differ in a column that
     tells them apart (``visit``, ``event_type``, ``encounter_date``, ``start``/``stop``).
 
@@ -138,7 +137,7 @@ class DuplicatePatientIds(Constraint):
         return _result(batch, failing)
 
 
-class PhysiologicalRanges(Constraint):
+class PhysiologicalRanges(Rule):
     """Every measured value lies within the plausibility limits of its measure (see the schema).
 
     The limits are the most extreme values recorded in real patients, each
@@ -165,7 +164,7 @@ class PhysiologicalRanges(Constraint):
         return _result(batch, failing)
 
 
-class BloodPressureOrder(Constraint):
+class BloodPressureOrder(Rule):
     """Systolic pressure is above diastolic pressure (not repairable: no value to trust)."""
 
     def _check(self, batch: pd.DataFrame) -> CheckResult:
@@ -177,7 +176,7 @@ class BloodPressureOrder(Constraint):
         return _result(batch, failing)
 
 
-class BMIConsistency(Constraint):
+class BMIConsistency(Rule):
     """BMI equals weight / height^2 within ``tolerance`` kg/m2. Repair recomputes BMI."""
 
     repairable = True
@@ -217,7 +216,7 @@ def _years_between(start: pd.Series, end: pd.Series) -> np.ndarray:
     return (years - before_birthday.astype(float)).to_numpy(dtype=float)
 
 
-class AgeMatchesDates(Constraint):
+class AgeMatchesDates(Rule):
     """Age in whole years equals the time from birth_date to encounter_date; no birth is in the future.
 
     Repair recomputes age from the dates (a birth date after today cannot be repaired).
@@ -272,7 +271,7 @@ def _in_blocks(code: str, blocks: tuple[tuple[str, str], ...]) -> bool:
     return any(lo <= head <= hi for lo, hi in blocks)
 
 
-class ICD10Format(Constraint):
+class ICD10Format(Rule):
     """Every diagnosis code has ICD-10 shape (``A00``, ``E11.9``, ``C4A.1``)."""
 
     def _check(self, batch: pd.DataFrame) -> CheckResult:
@@ -285,7 +284,7 @@ class ICD10Format(Constraint):
         return _result(batch, failing)
 
 
-class SexSpecificDiagnosis(Constraint):
+class SexSpecificDiagnosis(Rule):
     """Diagnoses that apply to one sex only (pregnancy, prostate, ovary...) match the patient's sex."""
 
     def _check(self, batch: pd.DataFrame) -> CheckResult:
@@ -302,7 +301,7 @@ class SexSpecificDiagnosis(Constraint):
         return _result(batch, failing)
 
 
-class SexCoding(Constraint):
+class SexCoding(Rule):
     """Sex is coded 'F' or 'M' (the contract's coding; map other codings when reading)."""
 
     def _check(self, batch: pd.DataFrame) -> CheckResult:
@@ -314,7 +313,7 @@ class SexCoding(Constraint):
         return _result(batch, failing)
 
 
-class SurvivalConsistency(Constraint):
+class SurvivalConsistency(Rule):
     """Time-to-event data is coherent: event is 0 or 1, and a follow-up time is present and positive.
 
     A row with an event indicator but no time (or a non-positive time) cannot
@@ -336,7 +335,7 @@ class SurvivalConsistency(Constraint):
         return _result(batch, failing)
 
 
-_RULES: tuple[tuple[str, Callable[[], Constraint], str], ...] = (
+_SPECS: tuple[tuple[str, Callable[[], Rule], str], ...] = (
     ("patients-required-fields", RequiredFields, "age (or birth_date) and patient_id filled in"),
     (
         "patients-duplicate-ids",
@@ -358,5 +357,7 @@ _RULES: tuple[tuple[str, Callable[[], Constraint], str], ...] = (
 )
 
 
-def constraints() -> list[ConstraintSpec]:
-    return [ConstraintSpec(name, "patients", factory(), desc) for name, factory, desc in _RULES]
+#: Every rule of the patients domain.
+RULES: tuple[RuleSpec, ...] = tuple(
+    RuleSpec(name, "patients", factory(), desc) for name, factory, desc in _SPECS
+)

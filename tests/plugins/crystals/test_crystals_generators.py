@@ -208,8 +208,8 @@ def test_substitution_acceptance_on_aflow(pm: PluginManager, aflow_substitution:
     assert failed["crystals-elements"] == 0
     assert rate >= 0.9
     # Charge balance holds by construction (same charges, states of the ionic rule's lists) ...
-    ionic = next(spec for spec in rules.opt_in_validators() if spec.name == "crystals-charge-balance")
-    assert ionic.validator.check(batch, "structure").n_failed == 0
+    ionic = next(spec for spec in rules.RULES if spec.name == "crystals-charge-balance")
+    assert ionic.rule.check(batch).n_failed == 0
     # ... but a substituted cation can end up more electronegative than an anion (Ag+ in ZrCuSiAs,
     # Ag 1.93 > Si 1.90), which the default SMACT rule rejects: each of its failures is that test.
     reasons = [rules.ChargeNeutrality().validate(s) for s in batch["structure"]]

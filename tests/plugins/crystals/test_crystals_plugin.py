@@ -25,8 +25,8 @@ def aflow() -> pd.DataFrame:
 
 
 def test_plugin_declares_its_extra() -> None:
-    assert crystals_plugin.SYNTHGENESIS_EXTRA == "crystals"
-    assert crystals_plugin.SYNTHGENESIS_REQUIRES == ("pymatgen",)
+    assert crystals_plugin.PLUGIN.extra == "crystals"
+    assert crystals_plugin.PLUGIN.requires == ("pymatgen",)
 
 
 def test_domain_record(pm: PluginManager) -> None:
@@ -34,7 +34,9 @@ def test_domain_record(pm: PluginManager) -> None:
     assert domain.sample_column == "structure"
     assert domain.sample_type == "pymatgen.core.Structure"
     assert set(domain.formats) == {".cif", ".json"}
-    assert domain.extra == "crystals"
+    assert domain.extra == "crystals"  # from the plugin's declaration
+    assert domain.id_column == "record_id"
+    assert domain.default_generator == "crystals-substitution"
     assert {"record_id", "structure", READ_ERROR_COLUMN} <= set(domain.schema)
 
 
@@ -47,12 +49,12 @@ def test_rules_are_registered(pm: PluginManager) -> None:
         "crystals-charge-neutrality",
         "crystals-volume-per-atom",
     }
-    assert [spec.name for spec in rules.opt_in_validators()] == list(rules.OPT_IN_RULES)
-    assert isinstance(rules.opt_in_validators()[0].validator, rules.ChargeBalance)
+    assert [spec.name for spec in rules.RULES if not spec.default] == ["crystals-charge-balance"]
+    assert all(spec.kind == "sample" for spec in rules.RULES)  # every crystal rule judges one structure
     # registered, and applied when named
     named = pm.rules("crystals", ["crystals-charge-balance"])
     assert not named["crystals-charge-balance"].default
-    assert isinstance(named["crystals-charge-balance"].validator, rules.ChargeBalance)
+    assert isinstance(named["crystals-charge-balance"].rule, rules.ChargeBalance)
 
 
 def test_validate_flow_on_invalid_example(pm: PluginManager) -> None:
@@ -62,10 +64,7 @@ def test_validate_flow_on_invalid_example(pm: PluginManager) -> None:
     batch = domain.read(path)
     failed = {}
     for name, spec in pm.rules("crystals").items():
-        if hasattr(spec, "validator"):
-            result = spec.validator.check(batch, domain.sample_column)
-        else:
-            result = spec.constraint.check(batch)
+        result = spec.rule.check(batch)
         assert len(result.mask) == len(batch)
         failed[name] = {rid for rid, ok in zip(batch["record_id"], result.mask, strict=True) if not ok}
     read_errors = {"missing-cell-length", "truncated-atom-loop"}
@@ -93,11 +92,11 @@ def test_aflow_prototypes_load(aflow: pd.DataFrame) -> None:
 
 def test_aflow_prototypes_mostly_pass_the_rules(aflow: pd.DataFrame) -> None:
     """Real crystals: the geometric rules pass almost all; charge balance fails only metallic compounds."""
-    clash = rules.MinDistance().check(aflow, "structure")
+    clash = rules.MinDistance().check(aflow)
     assert clash.n_failed <= 3
     volume = rules.VolumePerAtom().check(aflow)
     assert volume.n_failed == 0
-    balance = rules.ChargeBalance().check(aflow, "structure")
+    balance = rules.ChargeBalance().check(aflow)
     assert balance.n_failed <= 0.15 * len(aflow)
     failed = [s for s, ok in zip(aflow["structure"], balance.mask, strict=True) if not ok]
     # every failure contains a metal (silicides, borides, carbides, interstitial nitrides/hydrides)
@@ -107,7 +106,7 @@ def test_aflow_prototypes_mostly_pass_the_rules(aflow: pd.DataFrame) -> None:
 def test_importing_the_plugin_does_not_import_pymatgen() -> None:
     code = (
         "import sys, synthgenesis, synthgenesis.plugins.crystals as c; "
-        "assert 'pymatgen' not in sys.modules, 'pymatgen imported'; print(c.SYNTHGENESIS_EXTRA)"
+        "assert 'pymatgen' not in sys.modules, 'pymatgen imported'; print(c.PLUGIN.extra)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr

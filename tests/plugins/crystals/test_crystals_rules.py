@@ -258,7 +258,7 @@ def test_volume_bounds_are_checked() -> None:
 # ----------------------------------------------------------------------------- every rule, bad input
 
 
-ALL_VALIDATORS = [spec.validator for spec in rules.validators()]
+ALL_VALIDATORS = [spec.rule for spec in rules.RULES]
 
 
 @pytest.mark.parametrize("validator", ALL_VALIDATORS, ids=lambda v: type(v).__name__)

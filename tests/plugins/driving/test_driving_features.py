@@ -6,8 +6,6 @@ import math
 
 import pytest
 
-pytest.importorskip("gymnasium", reason='needs the driving extra: pip install "synthgenesis[driving]"')
-
 from synthgenesis.plugins.driving.features import FEATURES, featurize
 
 

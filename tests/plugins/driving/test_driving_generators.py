@@ -9,9 +9,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
-pytest.importorskip("gymnasium", reason='needs the driving extra: pip install "synthgenesis[driving]"')
-
 from typer.testing import CliRunner
 
 from synthgenesis import manager
@@ -175,7 +172,7 @@ def test_fit_recovers_the_traffic_parameters() -> None:
 def test_naturalistic_scenarios_pass_every_rule(pm: PluginManager, natural: pd.DataFrame) -> None:
     outcome = validate(pm, natural)
     assert outcome.valid.mean() >= 0.995, [e for st in outcome.stats.values() for e in st.examples]
-    assert len(outcome.stats) == 9  # read + schema + 7 constraints
+    assert len(outcome.stats) == 9  # read + schema + 7 fleet rules
 
 
 def test_critical_scenarios_are_mostly_valid_and_the_rest_rejected(

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import math
 
-import pytest
-
-pytest.importorskip("gymnasium", reason='needs the driving extra: pip install "synthgenesis[driving]"')
-
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from matplotlib.path import Path as PolyPath

@@ -6,9 +6,6 @@ import math
 
 import numpy as np
 import pytest
-
-pytest.importorskip("gymnasium", reason='needs the driving extra: pip install "synthgenesis[driving]"')
-
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -7,11 +7,8 @@ import resource
 import time
 from pathlib import Path
 
-import pytest
-
-pytest.importorskip("gymnasium", reason='needs the driving extra: pip install "synthgenesis[driving]"')
-
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

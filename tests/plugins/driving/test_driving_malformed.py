@@ -21,9 +21,6 @@ from typing import Any
 
 import pandas as pd
 import pytest
-
-pytest.importorskip("gymnasium", reason='needs the driving extra: pip install "synthgenesis[driving]"')
-
 from typer.testing import CliRunner
 
 from synthgenesis.cli import app

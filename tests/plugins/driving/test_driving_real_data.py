@@ -15,12 +15,9 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
-import pytest
-
-pytest.importorskip("gymnasium", reason='needs the driving extra: pip install "synthgenesis[driving]"')
-
 import numpy as np
 import pandas as pd
+import pytest
 
 from synthgenesis.pipeline import validate_batch
 from synthgenesis.plugins.driving import rules

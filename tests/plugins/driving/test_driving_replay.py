@@ -14,7 +14,7 @@ import gymnasium
 
 from synthgenesis.plugins.driving import generators, rules
 
-RULES = [spec.constraint for spec in rules.constraints()]
+RULES = [spec.rule for spec in rules.RULES if isinstance(spec.rule, rules.FleetRule)]
 
 
 def place(env: Any, scenario: dict[str, Any]) -> dict[Any, Any]:

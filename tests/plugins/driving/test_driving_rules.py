@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import math
 
-import pytest
-
-pytest.importorskip("gymnasium", reason='needs the driving extra: pip install "synthgenesis[driving]"')
-
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -16,7 +13,7 @@ from synthgenesis.plugins.driving import rules
 
 
 def check(rule, batch: pd.DataFrame) -> list[str | None]:
-    result = rule.check(batch) if hasattr(rule, "_check") else rule.check(batch, "scenario")
+    result = rule.check(batch)
     assert [r is None for r in result.reasons] == result.mask.tolist()
     return result.reasons
 
@@ -155,8 +152,8 @@ def test_schema_validator(scenario) -> None:
 
 # ----------------------------------------------------------------------------- shared behaviour
 
-CONSTRAINTS = [spec.constraint for spec in rules.constraints()]
-ALL = CONSTRAINTS + [spec.validator for spec in rules.validators()]
+ALL = [spec.rule for spec in rules.RULES]
+FLEET_RULES = [rule for rule in ALL if isinstance(rule, rules.FleetRule)]
 
 
 @pytest.mark.parametrize("rule", ALL, ids=lambda r: type(r).__name__)
@@ -177,17 +174,25 @@ def test_missing_and_malformed_scenarios_fail_every_rule(rule, batch_of, scenari
     assert "vehicles[0] is missing key(s) 'width'" in got[2]
 
 
-@pytest.mark.parametrize("rule", CONSTRAINTS, ids=lambda r: type(r).__name__)
+@pytest.mark.parametrize("rule", FLEET_RULES, ids=lambda r: type(r).__name__)
 def test_batch_without_scenario_column(rule) -> None:
     got = check(rule, pd.DataFrame({"record_id": ["a", "b"]}))
     assert got == ["column 'scenario' missing from the batch"] * 2
 
 
+def test_schema_rule_without_scenario_column() -> None:
+    assert check(rules.ScenarioSchema(), pd.DataFrame({"record_id": ["a"]})) == [
+        "batch has no 'scenario' column"
+    ]
+
+
 def test_registered_names() -> None:
-    names = [s.name for s in rules.constraints()] + [s.name for s in rules.validators()]
+    names = [s.name for s in rules.RULES]
     assert len(set(names)) == len(names) == 8
     assert all(n.startswith("driving-") for n in names)
-    assert not any(s.constraint.repairable for s in rules.constraints())
+    assert not any(s.rule.repairable for s in rules.RULES)
+    assert [s.name for s in rules.RULES if s.kind == "sample"] == ["driving-scenario-schema"]
+    assert len(FLEET_RULES) == 7
 
 
 _json = st.recursive(
@@ -228,7 +233,7 @@ def test_random_fleets_have_consistent_results(batch_of, scenario, vehicle, spec
         for k, (lane, x, speed, heading) in enumerate(specs)
     ]
     batch = batch_of(scenario(*vehicles))
-    for rule in CONSTRAINTS:
+    for rule in FLEET_RULES:
         reason = check(rule, batch)[0]
         assert reason is None or reason.startswith("scenario 's1': ")
     speeding = any(s < 0 or s > 36.0 for _, _, s, _ in specs)

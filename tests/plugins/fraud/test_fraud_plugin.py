@@ -41,8 +41,8 @@ def test_registers_domain_and_rules(pm: PluginManager) -> None:
 
 
 def test_plugin_module_declares_its_extra() -> None:
-    assert fraud_plugin.SYNTHGENESIS_EXTRA == "fraud"
-    assert fraud_plugin.SYNTHGENESIS_REQUIRES == ("pandas",)
+    assert fraud_plugin.PLUGIN.extra == "fraud"
+    assert fraud_plugin.PLUGIN.requires == ("pandas",)
 
 
 def test_importing_the_plugin_loads_no_submodule() -> None:

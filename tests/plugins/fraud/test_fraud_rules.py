@@ -65,10 +65,10 @@ def test_amount_rules_refuse_non_finite_values(transaction) -> None:
 def test_the_registered_amount_rule_is_the_non_negative_one(pm) -> None:
     registered = pm.rules("fraud")
     assert "fraud-positive-amount" not in registered
-    assert type(registered["fraud-non-negative-amount"].constraint) is rules.NonNegativeAmount
+    assert type(registered["fraud-non-negative-amount"].rule) is rules.NonNegativeAmount
     # the strict rule is registered as opt-in: applied only when named
     strict = pm.rules("fraud", ["fraud-positive-amount"])["fraud-positive-amount"]
-    assert type(strict.constraint) is rules.PositiveAmount and not strict.default
+    assert type(strict.rule) is rules.PositiveAmount and not strict.default
 
 
 # ----------------------------------------------------------------------------- currency precision
@@ -249,7 +249,7 @@ def test_binary_label() -> None:
 # ----------------------------------------------------------------------------- shared behaviour
 
 
-ALL = [spec.constraint for spec in rules.constraints()]
+ALL = [spec.rule for spec in rules.RULES]
 
 
 @pytest.mark.parametrize("constraint", ALL, ids=lambda c: type(c).__name__)
@@ -281,10 +281,10 @@ def test_missing_column_fails_every_row(constraint, make_batch, transaction) -> 
 
 
 def test_registered_names_are_prefixed_and_unique() -> None:
-    names = [spec.name for spec in rules.constraints()]
+    names = [spec.name for spec in rules.RULES]
     assert len(set(names)) == len(names) == 8  # seven default rules and the opt-in strict amount rule
     assert all(n.startswith("fraud-") for n in names)
-    assert {n for n, spec in ((s.name, s) for s in rules.constraints()) if spec.constraint.repairable} == {
+    assert {spec.name for spec in rules.RULES if spec.rule.repairable} == {
         "fraud-currency-precision",
         "fraud-account-time-order",
     }

@@ -24,8 +24,8 @@ def nci() -> pd.DataFrame:
 
 
 def test_plugin_declares_its_extra() -> None:
-    assert molecules_plugin.SYNTHGENESIS_EXTRA == "molecules"
-    assert molecules_plugin.SYNTHGENESIS_REQUIRES == ("rdkit",)
+    assert molecules_plugin.PLUGIN.extra == "molecules"
+    assert molecules_plugin.PLUGIN.requires == ("rdkit",)
 
 
 def test_domain_record(pm: PluginManager) -> None:
@@ -52,10 +52,7 @@ def test_validate_flow_on_invalid_example(pm: PluginManager) -> None:
     batch = domain.read(path)
     failed = {}
     for name, spec in pm.rules("molecules").items():
-        if hasattr(spec, "validator"):
-            result = spec.validator.check(batch, domain.sample_column)
-        else:
-            result = spec.constraint.check(batch)
+        result = spec.rule.check(batch)
         assert len(result.mask) == len(batch)
         failed[name] = {rid for rid, ok in zip(batch["record_id"], result.mask, strict=True) if not ok}
     common = {"line 9", "unclosed branch (SMILES syntax error)"}
@@ -87,7 +84,7 @@ def test_nci_loads(nci: pd.DataFrame) -> None:
 def test_nci_through_rules_and_features(nci: pd.DataFrame) -> None:
     """Real molecules: almost all sanitize; RDKit's TPSA agrees with the Daylight values shipped alongside."""
     sample = nci.iloc[::10].reset_index(drop=True)
-    sanitization = rules.Sanitization().check(sample, "smiles")
+    sanitization = rules.Sanitization().check(sample)
     assert sanitization.n_failed <= 0.01 * len(sample)
     out = features.featurize(sample)
     ok = out["tpsa"].notna()
@@ -98,7 +95,7 @@ def test_nci_through_rules_and_features(nci: pd.DataFrame) -> None:
 def test_importing_the_plugin_does_not_import_rdkit() -> None:
     code = (
         "import sys, synthgenesis, synthgenesis.plugins.molecules as m; "
-        "assert 'rdkit' not in sys.modules, 'rdkit imported'; print(m.SYNTHGENESIS_EXTRA)"
+        "assert 'rdkit' not in sys.modules, 'rdkit imported'; print(m.PLUGIN.extra)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr

@@ -204,9 +204,26 @@ def test_size(make_batch) -> None:
         rules.MoleculeSize(min_heavy=5, max_heavy=2)
 
 
-def test_constraints_need_the_smiles_column() -> None:
-    for constraint in (CHARGE, SIZE):
-        assert constraint.check(pd.DataFrame({"x": [1]})).reasons == ["batch has no 'smiles' column"]
+def test_every_rule_needs_the_smiles_column() -> None:
+    for rule in (SANITIZATION, ELEMENTS, CHARGE, SIZE):
+        assert rule.check(pd.DataFrame({"x": [1]})).reasons == ["batch has no 'smiles' column"]
+
+
+def test_every_rule_judges_one_molecule_and_a_crash_fails_only_that_molecule() -> None:
+    from synthgenesis.plugins.molecules.rules import RULES, MoleculeRule
+
+    assert all(isinstance(spec.rule, MoleculeRule) for spec in RULES)
+
+    class Fussy(MoleculeRule):
+        def molecule_reason(self, parsed):  # type: ignore[no-untyped-def]
+            if parsed.mol.GetNumAtoms() == 2:
+                raise RuntimeError("two atoms confuse this rule")
+            return None
+
+    result = Fussy().check(pd.DataFrame({"smiles": ["C", "CC", "CCC", "C1CC"]}))
+    assert result.mask.tolist() == [True, False, True, False]
+    assert result.reasons[1] == "could not be checked: RuntimeError: two atoms confuse this rule"
+    assert result.reasons[3] == "SMILES could not be parsed: unclosed ring for input: 'C1CC'"
 
 
 # ----------------------------------------------------------------------------- example files

@@ -175,7 +175,7 @@ def test_lifelines_clinical_cohorts_pass_every_default_rule(patients_pm, name: s
 def test_long_format_cohorts_repeat_ids_with_distinct_intervals(patients_pm, name: str) -> None:
     table = LIFELINES[name][0]()
     assert table["patient_id"].duplicated().sum() > 50  # really several rows per patient
-    rule = patients_pm.rules("patients")["patients-duplicate-ids"].constraint
+    rule = patients_pm.rules("patients")["patients-duplicate-ids"].rule
     assert rule.check(table).mask.all()
     # Without the interval columns the same real table is not one row per patient.
     flat = rule.check(table.drop(columns=["start", "stop"]))

@@ -34,7 +34,7 @@ def one(**changes: object) -> pd.DataFrame:
     return pd.DataFrame([{**GOOD, **changes}])
 
 
-ALL = {spec.name: spec.constraint for spec in rules.constraints()}
+ALL = {spec.name: spec.rule for spec in rules.RULES}
 
 
 def test_a_healthy_patient_passes_every_rule() -> None:
