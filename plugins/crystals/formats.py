@@ -432,9 +432,9 @@ def read_json(path: Path) -> pd.DataFrame:
             continue
         try:
             check_structure_dict(entry)
-            structure, rid = structure_from_dict(entry)
+            structure, stored_id = structure_from_dict(entry)
             check_structure(structure)
-            rows.append(_row(rid or fallback, structure, None))
+            rows.append(_row(stored_id or fallback, structure, None))
         except Exception as exc:
             rid = _json_id(entry) or fallback
             kind = "" if isinstance(exc, CifRecordError) else f"{type(exc).__name__}: "
@@ -453,7 +453,7 @@ def _json_entries(text: str, path: Path) -> Iterator[tuple[int, Any, str | None]
         raise InvalidDataError(f"{path}: empty file, expected a JSON list of Structure dicts")
     if text[pos] == "{":
         entry, end, error = _decode_at(decoder, text, pos)
-        if error is None and _skip_space(text, end) < len(text):
+        if error is None and end is not None and _skip_space(text, end) < len(text):
             error = f"text after the structure at character {end} is not JSON"
         yield 0, entry, error
         return
@@ -496,13 +496,13 @@ def _decode_at(decoder: json.JSONDecoder, text: str, pos: int) -> tuple[Any, int
     except json.JSONDecodeError as exc:
         return None, None, f"not valid JSON from here on ({exc.msg} at line {exc.lineno} column {exc.colno})"
     except RecursionError:
-        end = _value_end(text, pos)
+        stop = _value_end(text, pos)
         lim = limits().max_json_depth
-        if end is None:
+        if stop is None:
             return None, None, f"nested too deep to decode (over {lim} levels) and never closed"
         return (
             None,
-            end,
+            stop,
             f"nests JSON too deep to decode (limit {lim} levels; raise SYNTHGENESIS_MAX_JSON_DEPTH)",
         )
     too_big = check_record_bytes(len(text[pos:end].encode("utf-8", "surrogatepass")), "entry")
@@ -571,7 +571,7 @@ def check_structure_dict(entry: Any) -> None:
         total = 0.0
         for sp in species:
             occu = sp.get("occu", 1) if isinstance(sp, dict) else None
-            if not _finite(occu) or not 0 <= occu <= 1 + OCCUPANCY_TOLERANCE:
+            if occu is None or not _finite(occu) or not 0 <= occu <= 1 + OCCUPANCY_TOLERANCE:
                 raise CifRecordError(f"site {n}: occupancy {shown(occu)} is outside [0, 1]")
             total += occu
         if total > 1 + OCCUPANCY_TOLERANCE:

@@ -338,20 +338,20 @@ def _one_element(text: str, start: int, what: str) -> tuple[Item, int | None]:
     try:
         value, end = _DECODER.raw_decode(text, start)
     except (ValueError, RecursionError) as exc:
-        end, _ = _element_end(text, start)
+        stop, _ = _element_end(text, start)
         if isinstance(exc, _DuplicateKey):
             reason = f"not valid scenario JSON: {exc}"
         elif isinstance(exc, json.JSONDecodeError):
             reason = f"not valid JSON at {_position(text, exc.pos)}: {exc.msg}"
         else:
             reason = f"not valid JSON: {exc}"
-        if end is None:
+        if stop is None:
             reason += "; the file ends inside this element (truncated?)"
-        elif end == start:
+        elif stop == start:
             reason = f"empty element at {_position(text, start)}"
-        return (what, None, reason), end
-    reason = check_record_bytes(_utf8_size(text, start, end), "the scenario")
-    return (what, None if reason else value, reason), end
+        return (what, None, reason), stop
+    too_big = check_record_bytes(_utf8_size(text, start, end), "the scenario")
+    return (what, None if too_big else value, too_big), end
 
 
 # ----------------------------------------------------------------------------- writing

@@ -16,6 +16,7 @@ reads back to the same table:
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -128,7 +129,7 @@ def _validation_reason(resource: str, exc: Exception) -> str:
     return "; ".join(parts) or f"{resource}: invalid"
 
 
-def _patient_resources(row: dict[str, Any], i: int, models: tuple[Any, Any, Any]) -> tuple[str, list[Any]]:
+def _patient_resources(row: Mapping[Any, Any], i: int, models: tuple[Any, Any, Any]) -> tuple[str, list[Any]]:
     """The validated resources of one table row; raises ``ValueError`` naming the resource and field."""
     patient_model, observation_model, condition_model = models
     pid = str(row.get(schema.ID_COLUMN, i + 1))
