@@ -340,7 +340,7 @@ class Study:
             generator_params=config.generator.params,
             conditions=config.sampling.conditions,
             enrich=config.sampling.enrich,
-            id_column=_id_column(self.domain),
+            id_column=self.domain.id_column,
             rule_files=self.rule_files,
         )
         return plan, live
@@ -652,14 +652,6 @@ class Study:
         with tempfile.TemporaryDirectory() as tmp:  # as metrics.json holds them
             metrics = json.loads(evaluation.to_json(Path(tmp) / "metrics.json").read_text(encoding="utf-8"))
         return target, metrics
-
-
-def _id_column(domain: Domain) -> str | None:
-    """The column naming the domain's records (renumbered 1..n across blocks when it holds integers)."""
-    declared = getattr(domain, "id_column", None)
-    if declared is not None:
-        return declared
-    return next((c for c in ("record_id", "patient_id", "transaction_id", "id") if c in domain.schema), None)
 
 
 def same_metrics(stored: dict[str, Any], rebuilt: dict[str, Any]) -> bool:

@@ -45,7 +45,7 @@ def test_domains_json() -> None:
         "patients-gaussian-copula",
         "patients-survival",
     ]
-    assert "patients-physiological-ranges" in patients["constraints"]
+    assert "patients-physiological-ranges" in patients["rules"]
     assert {d["name"] for d in patients["reference_datasets"]} == {
         "actg175",
         "gbsg2",
@@ -162,7 +162,8 @@ def test_run_writes_a_complete_run_directory(tmp_path: Path) -> None:
     names = {p.name for p in out.iterdir()}
     assert {
         "manifest.json",
-        "samples.parquet",
+        "samples",
+        "chunks.json",
         "samples.csv",
         "validation.json",
         "generator.json",
@@ -192,7 +193,7 @@ def test_same_seed_same_samples(tmp_path: Path) -> None:
     for name in ("a", "b"):
         assert invoke("run", str(study), "--out", str(tmp_path / name)).exit_code == 0
     pd.testing.assert_frame_equal(
-        pd.read_parquet(tmp_path / "a/samples.parquet"), pd.read_parquet(tmp_path / "b/samples.parquet")
+        pd.read_parquet(tmp_path / "a/samples"), pd.read_parquet(tmp_path / "b/samples")
     )
 
 
@@ -229,16 +230,16 @@ def test_incomplete_generation_keeps_samples_and_exits_5(tmp_path: Path) -> None
     pytest.importorskip("lifelines")
     from synthgenesis import hookimpl
     from synthgenesis.manager import PluginManager, reset_plugin_manager
-    from synthgenesis.types import CheckResult, Constraint, ConstraintSpec
+    from synthgenesis.rules import CheckResult, Rule, RuleSpec
 
-    class OnlyOld(Constraint):
+    class OnlyOld(Rule):
         def _check(self, batch):
             return CheckResult.from_mask(batch["age"] >= 65, lambda i: f"age={batch['age'].iat[i]} below 65")
 
     class Strict:
         @hookimpl
-        def synthgenesis_register_constraints(self):
-            return [ConstraintSpec("strict-age", "patients", OnlyOld())]
+        def synthgenesis_register_rules(self):
+            return [RuleSpec("strict-age", "patients", OnlyOld())]
 
     pm = PluginManager()
     pm.register(Strict(), name="strict")
@@ -274,7 +275,7 @@ def test_failure_mid_run_keeps_what_was_written(tmp_path: Path, monkeypatch: pyt
     assert "metric exploded" in result.stderr and f"partial results kept in {out}" in result.stderr
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == "failed" and manifest["failed_step"] == "evaluate"
-    assert (out / "samples.parquet").exists()
+    assert list((out / "samples").glob("part-*.parquet"))
 
 
 def test_evaluate_command(tmp_path: Path) -> None:
@@ -356,7 +357,7 @@ def test_exact_copies_of_patients_are_not_exported(tmp_path: Path) -> None:
     result = invoke("run", str(study), "--out", str(out))
     assert result.exit_code == 8, result.output
     assert "exact copies of real records; the samples were not exported" in result.stderr
-    assert not (out / "samples.parquet").exists() and not (out / "samples.csv").exists()
+    assert not (out / "samples").exists() and not (out / "samples.csv").exists()
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == "failed" and manifest["counts"]["exact_copies_of_real_records"] > 150
     allowed = write_study(
@@ -451,8 +452,13 @@ def test_resume_reuses_finished_blocks(tmp_path: Path) -> None:
     assert {p.name: p.read_bytes() for p in (out / "samples").iterdir()} == original
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["execution"]["resumed_blocks"] == 2 and manifest["execution"]["blocks"] == 4
-    in_process = invoke("run", str(study), "--out", str(tmp_path / "x"), "--resume")
-    assert in_process.exit_code == 2 and "resuming needs the block engine" in in_process.stderr
+    # One engine: a run without --executor (in this process) resumes the same way.
+    assert invoke("run", str(study), "--out", str(tmp_path / "x"), "--block-size", "64").exit_code == 0
+    (tmp_path / "x" / "samples" / "part-000002.parquet").unlink()
+    again = invoke("run", str(study), "--out", str(tmp_path / "x"), "--block-size", "64", "--resume")
+    assert again.exit_code == 0, again.output
+    assert json.loads((tmp_path / "x" / "manifest.json").read_text())["execution"]["resumed_blocks"] == 3
+    assert {p.name: p.read_bytes() for p in (tmp_path / "x" / "samples").iterdir()} == original
 
 
 def test_demo_writes_into_the_current_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -284,7 +284,7 @@ def test_reference_records_with_infinite_values_are_dropped_and_reported(tmp_pat
     assert check["checked"] == 60 and check["invalid"] == 2 and check["policy"] == "drop"
     assert check["by_rule"]["finite-values"] == 1
     assert any("p3" in e for e in check["examples"]) and any("p7" in e for e in check["examples"])
-    samples = pd.read_parquet(out / "samples.parquet")
+    samples = pd.read_parquet(out / "samples")
     assert samples["age"].between(0, 125).all()
 
 
