@@ -67,7 +67,7 @@ def test_entry_point_plugin_is_listed_active(installed: dict[str, str]) -> None:
     assert "synthgenesis_register_generators" in infos["cytology"]["hooks"]
     domains = {d["name"]: d for d in json.loads(cli(installed, "domains", "--json").stdout)}
     assert domains["cytology"]["generators"] == ["cytology-class-gaussian"]
-    assert "cytology-isoperimetric" in domains["cytology"]["constraints"]
+    assert "cytology-isoperimetric" in domains["cytology"]["rules"]
 
 
 @pytest.mark.slow

@@ -1,52 +1,31 @@
 """synthgenesis-cytology: a third-party synthgenesis plugin for breast-cancer cytology.
 
-Everything a domain needs, through the same hooks the built-in domains use.
+Everything a domain needs, through the same declaration the built-in domains use:
+the records live in their own modules (``domain.py``, ``generators.py``,
+``rules.py``) and are imported the first time synthgenesis asks for them.
 """
 
 from __future__ import annotations
 
-from synthgenesis import hookimpl
+from synthgenesis.lazyplugin import LazyPlugin, lazy
+from synthgenesis.types import GeneratorSpec, TransferTask
 
 __version__ = "0.1.0"
 
-# scikit-learn is a core dependency of synthgenesis, so nothing extra is required.
-SYNTHGENESIS_REQUIRES = ("sklearn",)
-
-
-@hookimpl
-def synthgenesis_register_domains():
-    from synthgenesis_cytology.domain import DOMAIN
-
-    return [DOMAIN]
-
-
-@hookimpl
-def synthgenesis_register_generators():
-    from synthgenesis import GeneratorSpec
-    from synthgenesis_cytology.generator import ClassGaussian
-
-    return [
+PLUGIN = LazyPlugin(
+    # scikit-learn is a core dependency of synthgenesis, so no extra installs anything more.
+    requires=("sklearn",),
+    domains="synthgenesis_cytology.domain:DOMAIN",
+    rules="synthgenesis_cytology.rules:RULES",
+    generators=[
         GeneratorSpec(
             name="cytology-class-gaussian",
             domain="cytology",
-            factory=ClassGaussian,
+            factory=lazy("synthgenesis_cytology.generators:ClassGaussian"),
             description="multivariate normal of log measurements, one per diagnosis class",
         )
-    ]
-
-
-@hookimpl
-def synthgenesis_register_constraints():
-    from synthgenesis_cytology.rules import constraints
-
-    return constraints()
-
-
-@hookimpl
-def synthgenesis_register_transfer_tasks():
-    from synthgenesis import TransferTask
-
-    return [
+    ],
+    transfer_tasks=[
         TransferTask(
             name="wdbc-malignant",
             domain="cytology",
@@ -55,4 +34,5 @@ def synthgenesis_register_transfer_tasks():
             kind="classification",
             description="tell malignant from benign masses from nuclear measurements",
         )
-    ]
+    ],
+)

@@ -45,6 +45,7 @@ def load_wdbc() -> pd.DataFrame:
 
 
 def read(path: Path) -> pd.DataFrame:
+    """A CSV or Parquet table of aspirates; refused, naming the columns, if measurements are missing."""
     table = read_table(path)
     missing = [c for c in COLUMNS if c not in table.columns]
     if missing:
@@ -56,6 +57,7 @@ def read(path: Path) -> pd.DataFrame:
 
 
 def write(batch: pd.DataFrame, path: Path) -> None:
+    """Write the batch as CSV or Parquet, by the suffix of ``path``."""
     write_table(batch, path)
 
 

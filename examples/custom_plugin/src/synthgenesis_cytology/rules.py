@@ -1,15 +1,24 @@
-"""Geometric validity of nuclear measurements."""
+"""Geometric validity of nuclear measurements, and a well-formed diagnosis label.
+
+Three rules look at whole columns at once (:class:`~synthgenesis.rules.Rule`);
+the label rule judges one row at a time (:class:`~synthgenesis.rules.SampleRule`),
+and the base class turns anything it raises into that row's reason. The
+pipeline names the record in front of every reason, so reasons name only the
+values at fault.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from synthgenesis import CheckResult, Constraint, ConstraintSpec
+from synthgenesis.rules import CheckResult, Rule, RuleSpec, SampleRule
 from synthgenesis_cytology.domain import COLUMNS, FEATURES
 
 
-class Isoperimetric(Constraint):
+class Isoperimetric(Rule):
     """area <= perimeter^2 / (4 pi): a circle encloses the most area for its perimeter.
 
     Holds for each nucleus, so for the mean and the worst values too (up to a
@@ -24,14 +33,12 @@ class Isoperimetric(Constraint):
             area, per = batch[f"area_{stat}"].to_numpy(float), batch[f"perimeter_{stat}"].to_numpy(float)
             limit = per**2 / (4 * np.pi) * self.tolerance
             for i in np.flatnonzero(area > limit):
-                reasons[i] = (
-                    f"row {i}: area_{stat}={area[i]:.1f} exceeds perimeter_{stat}^2/4pi="
-                    f"{limit[i] / self.tolerance:.1f}"
-                )
-        return CheckResult(np.array([r is None for r in reasons]), reasons)
+                circle = limit[i] / self.tolerance
+                reasons[i] = f"area_{stat}={area[i]:.1f} exceeds perimeter_{stat}^2/4pi={circle:.1f}"
+        return CheckResult.from_reasons(reasons)
 
 
-class WorstNotBelowMean(Constraint):
+class WorstNotBelowMean(Rule):
     """The worst value (mean of the three largest nuclei) is never below the mean of all nuclei."""
 
     repairable = True
@@ -41,8 +48,8 @@ class WorstNotBelowMean(Constraint):
         for f in FEATURES:
             worst, mean = batch[f"{f}_worst"].to_numpy(float), batch[f"{f}_mean"].to_numpy(float)
             for i in np.flatnonzero(worst < mean):
-                reasons[i] = f"row {i}: {f}_worst={worst[i]:.4g} is below {f}_mean={mean[i]:.4g}"
-        return CheckResult(np.array([r is None for r in reasons]), reasons)
+                reasons[i] = f"{f}_worst={worst[i]:.4g} is below {f}_mean={mean[i]:.4g}"
+        return CheckResult.from_reasons(reasons)
 
     def _repair(self, batch: pd.DataFrame) -> pd.DataFrame:
         for f in FEATURES:
@@ -50,7 +57,7 @@ class WorstNotBelowMean(Constraint):
         return batch
 
 
-class PositiveSizes(Constraint):
+class PositiveSizes(Rule):
     """Sizes and counts are not negative (radius, perimeter and area strictly positive)."""
 
     def _check(self, batch: pd.DataFrame) -> CheckResult:
@@ -58,12 +65,21 @@ class PositiveSizes(Constraint):
         bad = (values < 0).any(axis=1)
         for f in ("radius", "perimeter", "area"):
             bad |= batch[f"{f}_mean"].to_numpy(float) <= 0
-        return CheckResult.from_mask(~bad, lambda i: f"row {i}: a size is negative or zero")
+        return CheckResult.from_mask(~bad, lambda i: "a size is negative or zero")
 
 
-def constraints() -> list[ConstraintSpec]:
-    return [
-        ConstraintSpec("cytology-isoperimetric", "cytology", Isoperimetric(), "area <= perimeter^2 / 4pi"),
-        ConstraintSpec("cytology-worst-not-below-mean", "cytology", WorstNotBelowMean(), "worst >= mean"),
-        ConstraintSpec("cytology-positive-sizes", "cytology", PositiveSizes(), "no negative sizes"),
-    ]
+class DiagnosisLabel(SampleRule):
+    """``malignant`` is 0 or 1 where a row has it (each sample is the row: ``sample_column = None``)."""
+
+    def _validate(self, sample: Any) -> str | None:
+        if "malignant" not in sample.index or pd.isna(sample["malignant"]):
+            return None
+        return None if sample["malignant"] in (0, 1) else f"malignant={sample['malignant']!r} is not 0 or 1"
+
+
+RULES = (
+    RuleSpec("cytology-isoperimetric", "cytology", Isoperimetric(), "area <= perimeter^2 / 4pi"),
+    RuleSpec("cytology-worst-not-below-mean", "cytology", WorstNotBelowMean(), "worst >= mean"),
+    RuleSpec("cytology-positive-sizes", "cytology", PositiveSizes(), "no negative sizes"),
+    RuleSpec("cytology-diagnosis-label", "cytology", DiagnosisLabel(), "malignant is 0 or 1"),
+)

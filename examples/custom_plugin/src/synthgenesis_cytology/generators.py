@@ -56,10 +56,12 @@ class ClassGaussian(Generator):
         return out.iloc[rng.permutation(len(out))].reset_index(drop=True)
 
     def get_state(self) -> dict[str, Any]:
+        """The fitted class means and covariances, as JSON-ready data."""
         return {"shrinkage": self.shrinkage, "classes": self.classes}
 
     @classmethod
     def from_state(cls, state: Mapping[str, Any]) -> ClassGaussian:
+        """The generator :meth:`get_state` described."""
         gen = cls(shrinkage=state["shrinkage"])
         gen.classes = dict(state["classes"])
         gen._fitted = True
