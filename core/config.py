@@ -56,7 +56,6 @@ from pydantic.dataclasses import dataclass
 
 from synthgenesis.errors import ConfigError, SynthgenesisError
 from synthgenesis.io import read_settings_toml
-from synthgenesis.limits import limits
 from synthgenesis.manager import PluginManager
 
 #: Seeds reach NumPy and scikit-learn, which take 0 .. 2**32 - 1.
@@ -155,10 +154,10 @@ class OutputSection:
 
 @dataclass(config=_SECTION)
 class ExecutionSection:
-    """``[execution]``: in-process (no executor) or the block engine, local or on Dask."""
+    """``[execution]``: where the seeded blocks run: this machine ("local") or a Dask cluster."""
 
-    #: None: in-process; "local" or "dask": the block engine.
-    executor: Literal["local", "dask"] | None = None
+    #: "local" with one worker (the default) runs the blocks in this process.
+    executor: Literal["local", "dask"] = "local"
     workers: Positive = 1
     scheduler: Str | None = None
     block_size: Positive = 10_000
@@ -429,14 +428,6 @@ def _check_values(c: StudyConfig) -> None:
     """The rules that need more than one key, or the limits in force, which a schema cannot state."""
     if ".." in c.study.name:
         raise c.error("study.name", f"{c.study.name!r} cannot name a run folder: {_STUDY_NAME_RULE}")
-    in_memory = limits().max_samples_in_memory
-    if c.execution.executor is None and c.sampling.n > in_memory:
-        raise c.error(
-            "sampling.n",
-            f"{c.sampling.n:,} samples are more than the {in_memory:,} an in-process run holds in memory; "
-            "use the block engine, which streams them to disk (--executor local, or [execution] "
-            "executor = 'local'), or raise SYNTHGENESIS_MAX_SAMPLES_IN_MEMORY",
-        )
     if c.sampling.enrich:
         unknown = set(c.sampling.enrich) - {"column", "value", "rate"}
         missing = {"column", "value", "rate"} - set(c.sampling.enrich)

@@ -109,11 +109,6 @@ def write_json(path: str | os.PathLike[str], data: Any, *, strict: bool = False)
     return write_text(path, json_text(data, strict=strict))
 
 
-def _json_default(obj: Any) -> Any:
-    """``default=`` hook for :func:`json.dumps` callers: the conversion of :func:`to_jsonable`."""
-    return to_jsonable(obj)
-
-
 #: Largest settings file (study, rule or schema TOML) read, in bytes: they are written by hand.
 MAX_SETTINGS_FILE_BYTES = 5_000_000
 

@@ -51,7 +51,7 @@ class Limits:
     max_shown_chars: int = 200
     #: Characters of one reason sentence.
     max_reason_chars: int = 1_000
-    #: Samples one in-process run holds in memory; larger runs use the block engine, which streams.
+    #: Samples the in-memory ``execution.generate`` holds; runs (``execute``, studies) stream to disk.
     max_samples_in_memory: int = 5_000_000
 
     def __post_init__(self) -> None:

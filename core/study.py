@@ -42,6 +42,7 @@ import pandas as pd
 
 from synthgenesis.config import StudyConfig, check_against_plugins, parse_config, resolve
 from synthgenesis.errors import EXIT_CODES, ConfigError, InvalidDataError, PrivacyError
+from synthgenesis.evaluation.copies import exact_copies as count_exact_copies
 from synthgenesis.execution import GenerationPlan, GenerationResult, execute, read_samples
 from synthgenesis.execution.chunks import REJECTED_DIR, SAMPLES_DIR, WorkerContext, plan_rules
 from synthgenesis.io import check_data_file, csv_formula_policy, read_table, write_json, write_table
@@ -151,15 +152,6 @@ def split_reference(
             strat = reference[stratify]
     train, holdout = train_test_split(reference, test_size=fraction, random_state=seed, stratify=strat)
     return train.reset_index(drop=True), holdout.reset_index(drop=True)
-
-
-def count_exact_copies(real: pd.DataFrame, synthetic: pd.DataFrame) -> int:
-    """Synthetic rows whose features equal some real row's features in every column."""
-    columns = [c for c in synthetic.columns if c in real.columns]
-    if not columns or real.empty or synthetic.empty:
-        return 0
-    hashes = pd.util.hash_pandas_object(real[columns].astype(str), index=False)
-    return int(pd.util.hash_pandas_object(synthetic[columns].astype(str), index=False).isin(hashes).sum())
 
 
 class Study:
@@ -319,7 +311,7 @@ class Study:
         try:
             state: dict[str, Any] | None = generator.get_state()
         except NotImplementedError as exc:
-            if (ex.executor or "local") != "local" or ex.workers > 1:
+            if ex.executor != "local" or ex.workers > 1:
                 raise ConfigError(
                     "execution.workers",
                     f"generator {self.generator_spec.name!r} cannot save its state, which worker processes "
@@ -357,7 +349,7 @@ class Study:
         result = execute(
             plan,
             run.stage,
-            executor=ex.executor or "local",  # type: ignore[arg-type]
+            executor=ex.executor,
             workers=ex.workers,
             scheduler=ex.scheduler,
             retries=ex.retries,
@@ -748,6 +740,26 @@ def run_study(
 ) -> StudyResult:
     """Resolve ``config`` and run it: ``Study(config, pm).run(...)``."""
     return Study(config, pm).run(out=out, overwrite=overwrite, progress=progress, resume=resume)
+
+
+def default_reference(
+    pm: PluginManager, domain: str, generator: str | None, params: dict[str, Any]
+) -> dict[str, Any]:
+    """The ``[reference]`` of a study given no reference: the domain's first registered dataset.
+
+    A simulator runs without one when the domain registers none; a generator
+    that learns from real data then needs a reference file.
+    """
+    pm.domain(domain)  # an unknown or unavailable domain is the first thing to report
+    datasets = sorted(pm.reference_datasets(domain))
+    if datasets:
+        return {"dataset": datasets[0]}
+    spec = pm.generator(generator, domain) if generator else pm.default_generator(domain)
+    if spec.create(**params).requires_fit:
+        raise ConfigError(
+            "--reference", f"domain {domain!r} has no registered reference; pass --reference-file"
+        )
+    return {}
 
 
 def default_demo_config() -> Path:

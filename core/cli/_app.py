@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import json
 import os
 import sys
 from collections.abc import Callable
@@ -97,9 +96,9 @@ def _pm() -> Any:
 
 
 def _print_json(data: Any) -> None:
-    from synthgenesis.io import _json_default
+    from synthgenesis.io import json_text
 
-    sys.stdout.write(json.dumps(data, indent=2, default=_json_default) + "\n")
+    sys.stdout.write(json_text(data, strict=True))
 
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on standard output.")]

@@ -89,6 +89,7 @@ def generate(
 
     from synthgenesis.config import parse_config
     from synthgenesis.errors import ConfigError
+    from synthgenesis.study import default_reference
 
     def parse(option: str, item: str) -> tuple[str, Any]:
         key, sep, value = item.partition("=")
@@ -109,22 +110,12 @@ def generate(
             enrich_spec = {"column": column, "value": value, "rate": float(rate)}
         except ValueError:
             raise ConfigError(f"--enrich {enrich}", "expected COLUMN=VALUE:RATE, e.g. event=1:0.3") from None
-    _pm().domain(domain)  # an unknown or unavailable domain is the first thing to report
-    reference_section: dict[str, Any] = {}
     if reference_file is not None:
-        reference_section = {"path": str(reference_file)}
+        reference_section: dict[str, Any] = {"path": str(reference_file)}
     elif reference is not None:
         reference_section = {"dataset": reference}
     else:
-        datasets = sorted(_pm().reference_datasets(domain))
-        spec = _pm().generator(generator, domain) if generator else _pm().default_generator(domain)
-        if datasets:
-            reference_section = {"dataset": datasets[0]}
-        elif spec.create(**params).requires_fit:
-            raise ConfigError(
-                "--reference", f"domain {domain!r} has no registered reference; pass --reference-file"
-            )
-        # else: a simulator, which runs without real data
+        reference_section = default_reference(_pm(), domain, generator, params)
     data: dict[str, Any] = {
         "study": {"name": f"generate-{domain}", "domain": domain, "seed": seed},
         "reference": reference_section,
@@ -151,10 +142,11 @@ def demo(
     from synthgenesis.config import load_config
     from synthgenesis.study import default_demo_config
 
-    config = load_config(default_demo_config())
+    overrides: dict[str, dict[str, Any]] = {}
     if n is not None:
-        config.sampling.n = n
+        overrides["sampling"] = {"n": n}
     if seed is not None:
-        config.study.seed = seed
+        overrides["study"] = {"seed": seed}
+    config = load_config(default_demo_config(), overrides)  # checked like the file itself
     # The built-in study lives in the installed package: its output goes to the current folder.
     _run_config(config, out or Path(config.output.dir or "synthgenesis-demo"), overwrite, as_json)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from synthgenesis.io import write_json, write_text
+from synthgenesis.io import write_json
 
 Status = Literal["pass", "warn", "fail", "insufficient", "n/a"]
 #: Verdict states. ``insufficient`` ("insufficient evidence"): the family was asked for but
@@ -108,10 +108,6 @@ class OverallVerdict:
     def to_dict(self) -> dict[str, Any]:
         """Status and reasons as plain data."""
         return {"status": self.status, "reasons": list(self.reasons)}
-
-
-#: The report's HTML is written the way every file is (kept as a name for its callers).
-atomic_write_text = write_text
 
 
 @dataclass

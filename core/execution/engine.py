@@ -42,6 +42,7 @@ from synthgenesis.execution.mapping import (
     map_chunks,
 )
 from synthgenesis.execution.store import STATUS_FILE, StatusFile, rule_stats_from_dict
+from synthgenesis.limits import limits
 from synthgenesis.pipeline import Policy, RuleStats
 from synthgenesis.progress import Progress
 from synthgenesis.rules import RuleSpec
@@ -296,6 +297,12 @@ def generate(
         raise ValueError(f"n must be a non-negative integer, got {n!r}")
     if block_size <= 0:
         raise ValueError(f"block_size must be a positive number of rows, got {block_size}")
+    cap = limits().max_samples_in_memory
+    if n > cap:
+        raise ValueError(
+            f"{n:,} samples are more than the {cap:,} generate() holds in memory; use execute(), which "
+            "streams blocks to disk, or raise SYNTHGENESIS_MAX_SAMPLES_IN_MEMORY"
+        )
     t0 = time.perf_counter()
     ctx = WorkerContext(domain, generator, dict(rules))
     samples: list[pd.DataFrame] = []

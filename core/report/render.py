@@ -11,8 +11,9 @@ from typing import Any
 import jinja2
 
 from synthgenesis.errors import InvalidDataError
-from synthgenesis.evaluation.result import STATUS_LABELS, EvaluationResult, OverallVerdict, atomic_write_text
+from synthgenesis.evaluation.result import STATUS_LABELS, EvaluationResult, OverallVerdict
 from synthgenesis.evaluation.verdicts import not_evaluated as not_evaluated_verdict
+from synthgenesis.io import write_text
 from synthgenesis.report.sections import build_sections, flatten, fmt
 from synthgenesis.report.template import CSS, TEMPLATE
 
@@ -151,4 +152,4 @@ def write_html_report(
     ``not_evaluated``: the report then says "Not evaluated: <reason>", gives the overall
     verdict "insufficient evidence" and still shows the run table and caller sections.
     """
-    return atomic_write_text(path, render_html(result, title, context, not_evaluated=not_evaluated))
+    return write_text(path, render_html(result, title, context, not_evaluated=not_evaluated))

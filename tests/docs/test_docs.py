@@ -41,6 +41,7 @@ def test_every_cli_command_is_documented() -> None:
         "evaluate",
         "report",
         "collapse",
+        "schema",
     }
     for name in commands:
         assert re.search(rf"^## {name}$", text, flags=re.M), name
