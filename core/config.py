@@ -54,9 +54,8 @@ import annotated_types
 from pydantic import ConfigDict, Field, Strict, TypeAdapter, ValidationError
 from pydantic.dataclasses import dataclass
 
-from synthgenesis.errors import ConfigError, SynthgenesisError
+from synthgenesis.errors import ConfigError
 from synthgenesis.io import read_settings_toml
-from synthgenesis.manager import PluginManager
 
 #: Seeds reach NumPy and scikit-learn, which take 0 .. 2**32 - 1.
 MAX_SEED = 2**32 - 1
@@ -455,87 +454,3 @@ def resolve(c: StudyConfig, path: str) -> Path:
     if not p.is_absolute() and c.source and c.source != "command line":
         return Path(c.source).parent / p
     return p
-
-
-def study_rules(c: StudyConfig, pm: PluginManager) -> dict[str, Any]:
-    """The rules a study enforces: the domain's (filtered) plus its rule files."""
-    from synthgenesis.rulefiles import load_rule_file
-
-    rules: dict[str, Any] = pm.rules(c.study.domain, c.rules.include)
-    rules = {n: r for n, r in rules.items() if n not in set(c.rules.exclude)}
-    domain = pm.domain(c.study.domain)
-    for file in c.rules.files:
-        for name, spec in load_rule_file(resolve(c, file), domain).items():
-            if name in rules:
-                raise ConfigError("rules.files", f"rule {name!r} in {file} is already defined", c.source)
-            rules[name] = spec
-    return rules
-
-
-def check_against_plugins(c: StudyConfig, pm: PluginManager) -> None:
-    """Check every name in the study against what the installed plugins register."""
-
-    def wrap(key: str, exc: SynthgenesisError) -> ConfigError:
-        return c.error(key, str(exc))
-
-    try:
-        domain = pm.domain(c.study.domain)
-    except SynthgenesisError as exc:
-        raise wrap("study.domain", exc) from exc
-    unknown = [f for f in c.output.formats or [] if f not in domain.formats]
-    if unknown:
-        raise c.error(
-            "output.formats", f"{domain.name} writes {', '.join(domain.formats)}, not {', '.join(unknown)}"
-        )
-    try:
-        spec = (
-            pm.generator(c.generator.name, c.study.domain)
-            if c.generator.name
-            else pm.default_generator(c.study.domain)
-        )
-    except SynthgenesisError as exc:
-        raise wrap("generator.name", exc) from exc
-    accepted = spec.parameters()
-    for key in c.generator.params:
-        if key not in accepted:
-            close = difflib.get_close_matches(key, accepted, n=1)
-            hint = f"did you mean {close[0]!r}?" if close else f"it takes: {', '.join(accepted) or 'nothing'}"
-            raise c.error(f"generator.params.{key}", f"generator {spec.name!r} has no such parameter; {hint}")
-    try:
-        needs_fit = spec.create(**c.generator.params).requires_fit
-    except (TypeError, ValueError, ArithmeticError, MemoryError) as exc:
-        raise c.error("generator.params", str(exc)) from exc
-    if c.reference.dataset is not None:
-        try:
-            pm.reference_dataset(c.reference.dataset, c.study.domain)
-        except SynthgenesisError as exc:
-            raise wrap("reference.dataset", exc) from exc
-    elif c.reference.path is None:
-        # No real data: only a simulator that needs no fit can run, and nothing can be evaluated.
-        if needs_fit:
-            raise c.error(
-                "reference",
-                f"generator {spec.name!r} learns from real data: give 'dataset' (a registered reference) "
-                "or 'path' (a file)",
-            )
-        if c.evaluation.transfer_task is not None:
-            raise c.error("evaluation.transfer_task", "a transfer task needs a [reference] to test on")
-    for key, names in (("rules.include", c.rules.include or []), ("rules.exclude", c.rules.exclude)):
-        try:
-            pm.rules(c.study.domain, names)
-        except SynthgenesisError as exc:
-            raise wrap(key, exc) from exc
-    try:
-        study_rules(c, pm)
-    except SynthgenesisError as exc:
-        raise wrap("rules.files", exc) from exc
-    if c.evaluation.transfer_task is not None:
-        try:
-            task = pm.transfer_task(c.evaluation.transfer_task)
-        except SynthgenesisError as exc:
-            raise wrap("evaluation.transfer_task", exc) from exc
-        if task.domain != c.study.domain:
-            raise c.error(
-                "evaluation.transfer_task",
-                f"task {task.name!r} is for domain {task.domain!r}, not {c.study.domain!r}",
-            )

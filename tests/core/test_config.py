@@ -11,12 +11,12 @@ import pytest
 
 from synthgenesis.config import (
     STUDY_NAME_PATTERN,
-    check_against_plugins,
     load_config,
     parse_config,
     study_schema,
 )
 from synthgenesis.errors import ConfigError
+from synthgenesis.study import check_against_plugins
 
 BASE = {
     "study": {"name": "s", "domain": "patients"},

@@ -11,11 +11,11 @@ import pandas as pd
 import pytest
 
 from synthgenesis import hookimpl, manager
-from synthgenesis.config import check_against_plugins, parse_config
+from synthgenesis.config import parse_config
 from synthgenesis.errors import ConfigError
 from synthgenesis.manager import PluginManager
-from synthgenesis.study import run_study
 from synthgenesis.rules import CheckResult, Rule, RuleSpec
+from synthgenesis.study import check_against_plugins, run_study
 from synthgenesis.types import Domain, Generator, GeneratorSpec
 
 

@@ -272,7 +272,10 @@ def test_traceback_variable_set_to_one_prints_it(tmp_path: Path) -> None:
 
 def test_reference_records_with_infinite_values_are_dropped_and_reported(tmp_path: Path) -> None:
     pytest.importorskip("lifelines")
-    rows = [{"patient_id": f"p{i}", "age": 30 + i % 40, "sex": "FM"[i % 2]} for i in range(60)]
+    rows = [
+        {"patient_id": f"p{i}", "age": 30 + i % 40, "sex": "FM"[i % 2], "height_cm": 150 + (i * 7.31) % 40}
+        for i in range(60)
+    ]
     rows[3]["age"] = float("inf")
     rows[7]["age"] = 400
     ref = tmp_path / "ref.csv"
@@ -411,13 +414,16 @@ def test_a_patients_schema_file_that_never_ends_is_refused(tmp_path: Path) -> No
     assert result.exit_code == 2 and "not a regular file" in result.stderr
 
 
-def test_a_huge_in_process_sample_count_is_refused_before_sampling(tmp_path: Path) -> None:
+def test_a_huge_sample_count_is_streamed_and_refused_only_in_memory(tmp_path: Path) -> None:
     study = tmp_path / "s.toml"
     study.write_text('[study]\nname = "a"\ndomain = "fraud"\n[sampling]\nn = 100000000000\n')
-    with pytest.raises(ConfigError, match="block engine"):
-        load_config(study)
-    study.write_text(
-        '[study]\nname = "a"\ndomain = "fraud"\n[sampling]\nn = 100000000000\n'
-        '[execution]\nexecutor = "local"\n'
-    )
-    assert load_config(study).sampling.n == 100_000_000_000  # streamed to disk in blocks
+    assert load_config(study).sampling.n == 100_000_000_000  # every run streams its blocks to disk
+    from synthgenesis.execution import generate
+    from synthgenesis.manager import get_plugin_manager
+
+    pm = get_plugin_manager()
+    simulator = pm.default_generator("fraud").create()
+    with pytest.raises(ValueError, match="holds in memory; use execute"):
+        generate(pm.domain("fraud"), simulator, 100_000_000_000, seed=0, rules={})
+
+

@@ -29,8 +29,9 @@ def test_patients_example_quick(tmp_path: Path) -> None:
 def test_example_study_file_is_valid() -> None:
     pytest.importorskip("lifelines")
     import synthgenesis.plugins.patients as patients
-    from synthgenesis.config import check_against_plugins, load_config
+    from synthgenesis.config import load_config
     from synthgenesis.manager import PluginManager
+    from synthgenesis.study import check_against_plugins
 
     pm = PluginManager(autoload=False)
     pm.register(patients, name="patients")
