@@ -3,7 +3,8 @@
 :func:`validate_batch` applies the rules to any batch and counts, per rule,
 how many samples were checked, failed and repaired, keeping example reasons
 that name the record (by the domain's ``id_column``, else by its row).
-Generation (drawing in seeded rounds until enough samples pass) lives in :mod:`synthgenesis.execution`.
+Generation (drawing in seeded rounds until enough samples pass) lives in
+:mod:`synthgenesis.execution`.
 """
 
 from __future__ import annotations
@@ -24,9 +25,6 @@ Policy = Literal["repair", "reject"]
 #: What the validation functions take for each rule (``RuleSpec``, from :mod:`synthgenesis.rules`).
 Rule: TypeAlias = RuleSpec
 REASON_COLUMN = "_rejected_because"
-#: Columns the generation planner looks for to number records; record labels use
-#: :attr:`Domain.id_column` instead.
-RECORD_COLUMNS = ("record_id", "patient_id", "transaction_id", "id")
 MAX_EXAMPLES = 5
 
 

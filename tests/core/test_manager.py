@@ -679,3 +679,28 @@ def test_every_builtin_plugin_is_declared_the_same_way() -> None:
         assert {"domains", "generators", "rules"} <= set(declared.sources)
         hooks = [n for n in vars(module) if n.startswith("synthgenesis_")]
         assert hooks == [], f"{name} implements hooks by hand: {hooks}"
+
+
+def test_every_reference_of_the_builtin_plugins_resolves() -> None:
+    """A module split or a renamed function breaks a declaration only when called: catch it here."""
+    import importlib
+    import inspect
+
+    from synthgenesis._optional import module_available
+    from synthgenesis.lazyplugin import resolve
+
+    checked = 0
+    for name in ("crystals", "molecules", "patients", "fraud", "driving"):
+        declared = manager.declared_plugin(importlib.import_module(f"synthgenesis.plugins.{name}"))
+        if not all(module_available(m) for m in declared.requires):
+            continue
+        for source in declared.sources.values():
+            if isinstance(source, str):
+                assert resolve(source) is not None
+            else:
+                for record in source:
+                    for value in vars(record).values():
+                        if isinstance(value, lazy):
+                            assert callable(inspect.unwrap(value)), value
+                            checked += 1
+    assert checked > 0 or not module_available("pandas")
