@@ -333,6 +333,7 @@ class Study:
 
     @cached_property
     def generator_spec(self) -> GeneratorSpec:
+        """The study's generator (the domain's default when the study names none)."""
         if self.config.generator.name:
             return self.pm.generator(self.config.generator.name, self.domain.name)
         return self.pm.default_generator(self.domain.name)
@@ -364,10 +365,12 @@ class Study:
 
     @property
     def reference_name(self) -> str | None:
+        """The reference the study names: a dataset's name or a file path."""
         ref = self.config.reference
         return ref.dataset or ref.path
 
     def out_path(self, out: str | Path | None) -> Path:
+        """The run folder: ``out`` if given, else ``output.dir`` (relative to the study file) or runs/NAME."""
         if out is not None:
             return Path(out)
         if self.config.output.dir:

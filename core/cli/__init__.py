@@ -16,7 +16,7 @@ from synthgenesis.cli._app import app
 
 # Importing a command module registers its commands, in the order ``--help`` lists them.
 # isort: off
-from synthgenesis.cli import listing, files, studies, evaluation, collapse  # noqa: E402, F401
+from synthgenesis.cli import listing, files, studies, evaluation, collapse  # noqa: F401
 # isort: on
 
 __all__ = ["app", "main"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -113,48 +113,57 @@ def validate(
     if as_json:
         _print_json(summary)
     else:
-        from rich.markup import escape
-        from rich.table import Table
-
-        table = Table(title=escape(f"{file}: {result.valid} of {result.records} records valid"))
-        for col in ("rule", "checked", "passed", "failed", "repaired", "example reason"):
-            table.add_column(col, overflow="fold")
-        for name, st in result.stats.items():
-            colour = "green" if st.failed == 0 else "red"
-            table.add_row(
-                name,
-                str(st.checked),
-                str(st.passed),
-                f"[{colour}]{st.failed}[/]",
-                str(st.repaired),
-                escape(st.examples[0]) if st.examples else "",
-            )
-        console = _stdout()
-        console.print(table)
-        if block_size is not None:
-            console.print(
-                f"{result.n_blocks} chunks of up to {block_size:,} records, {executor} executor, "
-                f"{workers} worker{'s' if workers > 1 else ''}, {result.seconds:.1f} s"
-            )
-        for note in result.notes:
-            console.print(f"[yellow]note:[/] {escape(note)}")
-        for index, error in result.failed_blocks.items():
-            console.print(f"[red]chunk {index} failed:[/] {escape(error)}")
-        if result.read_error:
-            console.print(f"[red]reading stopped:[/] {escape(result.read_error)}")
-        if out is not None:
-            console.print(f"wrote valid/ and rejected/ parts and validation.json to {out}")
-        if repair_out is not None:
-            written = (
-                f"wrote {result.valid} valid records to"
-                if result.valid
-                else "no valid records; nothing written to"
-            )
-            console.print(f"{written} {repair_out}")
+        _print_validation(result, file, executor, workers, block_size, out, repair_out)
     if not result.complete:
         raise typer.Exit(EXIT_CODES["error"])
     if result.valid < result.records:
         raise typer.Exit(EXIT_CODES["invalid-samples"])
+
+
+def _print_validation(
+    result: Any,
+    file: Path,
+    executor: str,
+    workers: int,
+    block_size: int | None,
+    out: Path | None,
+    repair_out: Path | None,
+) -> None:
+    """The per-rule table of a file validation, then its notes, failures and what was written."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title=escape(f"{file}: {result.valid} of {result.records} records valid"))
+    for col in ("rule", "checked", "passed", "failed", "repaired", "example reason"):
+        table.add_column(col, overflow="fold")
+    for name, st in result.stats.items():
+        colour = "green" if st.failed == 0 else "red"
+        example = escape(st.examples[0]) if st.examples else ""
+        table.add_row(
+            name, str(st.checked), str(st.passed), f"[{colour}]{st.failed}[/]", str(st.repaired), example
+        )
+    console = _stdout()
+    console.print(table)
+    if block_size is not None:
+        console.print(
+            f"{result.n_blocks} chunks of up to {block_size:,} records, {executor} executor, "
+            f"{workers} worker{'s' if workers > 1 else ''}, {result.seconds:.1f} s"
+        )
+    for note in result.notes:
+        console.print(f"[yellow]note:[/] {escape(note)}")
+    for index, error in result.failed_blocks.items():
+        console.print(f"[red]chunk {index} failed:[/] {escape(error)}")
+    if result.read_error:
+        console.print(f"[red]reading stopped:[/] {escape(result.read_error)}")
+    if out is not None:
+        console.print(f"wrote valid/ and rejected/ parts and validation.json to {out}")
+    if repair_out is not None:
+        written = (
+            f"wrote {result.valid} valid records to"
+            if result.valid
+            else "no valid records; nothing written to"
+        )
+        console.print(f"{written} {repair_out}")
 
 
 @app.command()

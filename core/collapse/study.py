@@ -35,6 +35,7 @@ class CollapseRun:
 
     @property
     def verdict(self) -> str:
+        """One sentence saying whether the generations collapsed, and how."""
         return summary_sentence(self.verdicts)
 
 

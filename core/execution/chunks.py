@@ -94,6 +94,7 @@ class GenerationPlan:
 
     @property
     def n_blocks(self) -> int:
+        """How many blocks the run is cut into."""
         return math.ceil(self.n / self.block_size)
 
     def block_span(self, index: int) -> tuple[int, int]:
@@ -104,6 +105,7 @@ class GenerationPlan:
         return start, min(self.block_size, self.n - start)
 
     def to_dict(self) -> dict[str, Any]:
+        """The plan as plain data (what travels to workers)."""
         return asdict(self)
 
     @cached_property
@@ -119,6 +121,7 @@ class GenerationPlan:
 
 
 def part_name(index: int) -> str:
+    """The file name of block ``index``'s Parquet part."""
     return f"part-{index:06d}.parquet"
 
 

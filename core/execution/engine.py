@@ -97,14 +97,17 @@ class GenerationResult:
 
     @property
     def samples_path(self) -> Path:
+        """The folder of the valid samples' parts."""
         return self._folder() / SAMPLES_DIR
 
     @property
     def rejected_path(self) -> Path:
+        """The folder of the rejected samples' parts, with the reasons."""
         return self._folder() / REJECTED_DIR
 
     @property
     def status_path(self) -> Path:
+        """The run's ``chunks.json``."""
         return self._folder() / STATUS_FILE
 
     def _folder(self) -> Path:
@@ -114,10 +117,12 @@ class GenerationResult:
 
     @property
     def complete(self) -> bool:
+        """Whether every block finished and every requested sample was accepted."""
         return not self.failed_blocks and self.accepted >= self.requested
 
     @property
     def acceptance_rate(self) -> float:
+        """Accepted samples over samples drawn."""
         return self.accepted / self.drawn if self.drawn else 0.0
 
     def parts(self) -> list[Path]:

@@ -133,6 +133,7 @@ class Workers:
 
     @property
     def in_process(self) -> bool:
+        """Whether tasks run in this process (no pool, no cluster)."""
         return self._pool is None and self._client is None
 
     def submit(self, func: Callable[..., list[Record]], *args: Any) -> Any:

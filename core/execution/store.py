@@ -41,6 +41,7 @@ def part_rows(path: Path) -> int | None:
 
 
 def rule_stats_from_dict(data: dict[str, Any]) -> RuleStats:
+    """A :class:`RuleStats` from its ``to_dict()`` form (a block or chunk record)."""
     return RuleStats(
         name=data["name"],
         kind=data["kind"],
@@ -90,12 +91,14 @@ class StatusFile:
         return done
 
     def record(self, rec: dict[str, Any]) -> None:
+        """Keep a block's record; save the file if the last save is a few seconds old."""
         self.blocks[int(rec["index"])] = rec
         self._dirty = True
         if time.monotonic() - self._last_save >= self.save_every:
             self.save()
 
     def save(self) -> None:
+        """Write ``chunks.json`` atomically with the plan, a summary and every block's record."""
         done = [i for i, r in self.blocks.items() if r["status"] == "done"]
         failed = sorted(i for i, r in self.blocks.items() if r["status"] == "failed")
         write_json(

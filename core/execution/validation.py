@@ -57,6 +57,7 @@ class ValidationPlan:
     repair: bool = False
 
     def key(self) -> str:
+        """The plan as canonical JSON text (what the per-process cache is keyed on)."""
         return json.dumps(asdict(self), sort_keys=True)
 
 
@@ -186,13 +187,16 @@ class FileValidationResult:
 
     @property
     def invalid(self) -> int:
+        """Records that failed some rule."""
         return self.records - self.valid
 
     @property
     def complete(self) -> bool:
+        """Whether every chunk was checked and the whole file read."""
         return not self.failed_blocks and self.read_error is None
 
     def summary(self) -> dict[str, Any]:
+        """Counts for ``validation.json`` and ``--json`` output."""
         return {
             "domain": self.domain,
             "file": str(self.path),
