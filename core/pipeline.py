@@ -98,7 +98,7 @@ def record_label(batch: pd.DataFrame, i: int, offset: int = 0, id_column: str | 
     return f"row {i + offset}"
 
 
-def _missing(value: object) -> bool:
+def _missing(value: Any) -> bool:
     try:
         return bool(pd.isna(value))
     except (TypeError, ValueError):  # list-like values are not missing
@@ -164,7 +164,7 @@ def validate_batch(
         read_errors = batch[READ_ERROR_COLUMN]
         bad = read_errors.notna().to_numpy()
         st = RuleStats("read", "read", checked=n, failed=int(bad.sum()))
-        for i in np.flatnonzero(bad):
+        for i in np.flatnonzero(bad).tolist():
             error = cap_reason(str(read_errors.iat[i]))
             reasons[i].append(f"read: {error}")
             if len(st.examples) < MAX_EXAMPLES:

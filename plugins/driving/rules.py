@@ -119,8 +119,9 @@ class NoOverlap(FleetRule):
         for a, b, d in zip(i.tolist(), j.tolist(), depth.tolist(), strict=True):
             row = int(fleet.row[a])
             if row not in out:
-                out[row] = _Shown()
-                out[row].total = int(counts[row])
+                shown = _Shown()
+                shown.total = int(counts[row])
+                out[row] = shown
             out[row].append(f"vehicles {fleet.vid[a]!r} and {fleet.vid[b]!r} overlap by {d:.2f} m")
         return out
 

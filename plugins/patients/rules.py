@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -40,7 +41,7 @@ def _id_text(value: object) -> str:
     return str(value)
 
 
-def _missing(value: object) -> bool:
+def _missing(value: Any) -> bool:
     if value is None or value is pd.NA or value is pd.NaT:
         return True
     if isinstance(value, str):
@@ -87,8 +88,8 @@ class RequiredFields(Rule):
             what = f"{present[0]} is missing (required" + (
                 f"; no {' or '.join(others)} either)" if others else ")"
             )
-            for i in np.flatnonzero(empty):
-                failing.setdefault(int(i), []).append(what)
+            for i in np.flatnonzero(empty).tolist():
+                failing.setdefault(i, []).append(what)
         return _result(batch, failing)
 
 
@@ -233,21 +234,19 @@ class AgeMatchesDates(Rule):
         if "birth_date" in batch.columns:
             born = pd.to_datetime(batch["birth_date"], errors="coerce", format="mixed", utc=True)
             tomorrow = pd.Timestamp.now(tz="UTC").normalize() + pd.Timedelta(days=1)
-            for i in np.flatnonzero((born >= tomorrow).to_numpy()):
-                failing[int(i)] = [f"birth_date {batch['birth_date'].iat[i]} is in the future"]
+            for i in np.flatnonzero((born >= tomorrow).to_numpy()).tolist():
+                failing[i] = [f"birth_date {batch['birth_date'].iat[i]} is in the future"]
         if self._applies(batch):
             age = _num(batch, "age")
             expected = _years_between(batch["birth_date"], batch["encounter_date"])
-            for i in np.flatnonzero(~np.isnan(expected) & (expected < 0)):
-                failing.setdefault(int(i), []).append(
+            for i in np.flatnonzero(~np.isnan(expected) & (expected < 0)).tolist():
+                failing.setdefault(i, []).append(
                     f"encounter_date {batch['encounter_date'].iat[i]} is before birth_date "
                     f"{batch['birth_date'].iat[i]}"
                 )
             bad = ~np.isnan(age) & ~np.isnan(expected) & (expected >= 0) & (np.floor(age) != expected)
-            for i in np.flatnonzero(bad):
-                failing.setdefault(int(i), []).append(
-                    f"age={age[i]:g} but the dates give {expected[i]:g} years"
-                )
+            for k in np.flatnonzero(bad).tolist():
+                failing.setdefault(k, []).append(f"age={age[k]:g} but the dates give {expected[k]:g} years")
         return _result(batch, failing)
 
     def _repair(self, batch: pd.DataFrame) -> pd.DataFrame:
