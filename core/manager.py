@@ -231,7 +231,15 @@ class PluginManager:
 
     def _register_module(self, plugin: Any, name: str, *, version: str | None, source: str) -> None:
         extra, requires = plugin_requirements(plugin)
-        plugin = declared_plugin(plugin)
+        declared = declared_plugin(plugin)
+        if declared is not plugin:
+            both = [h for h in hookspecs.HOOK_NAMES if callable(getattr(plugin, h, None))]
+            if both:
+                raise PluginLoadError(
+                    f"plugin {name!r} has a PLUGIN declaration and also defines {', '.join(both)}; "
+                    f"give those records to the declaration (or drop PLUGIN and write every hook by hand)"
+                )
+        plugin = declared
         missing = [m for m in requires if not module_available(m)]
         if missing:
             self._missing[name] = missing
@@ -397,7 +405,7 @@ class PluginManager:
                 try:
                     items = self._call_one(hook_name, others, impl.plugin_name, record_type)
                 except _HookFailed as failed:
-                    culprit = self._blame(hook_name, impl, providers, wrappers, failed)
+                    culprit = self._blame(hook_name, impl, providers, wrappers, record_type)
                     self._quarantine(culprit, failed.message(culprit, hook_name, record_type))
                     if culprit != impl.plugin_name:  # a wrapper: what it touched so far is suspect
                         restart = True
@@ -437,7 +445,7 @@ class PluginManager:
         return items
 
     def _blame(
-        self, hook_name: str, impl: Any, providers: list[Any], wrappers: list[Any], failed: _HookFailed
+        self, hook_name: str, impl: Any, providers: list[Any], wrappers: list[Any], record_type: type
     ) -> str:
         """Which plugin made a call fail: the implementation itself, or one of the hook's wrappers."""
         if not wrappers:
@@ -445,20 +453,16 @@ class PluginManager:
         everyone = [i.plugin for i in providers + wrappers]
         alone = [p for p in everyone if p is not impl.plugin]
         try:
-            self._call_one(hook_name, alone, impl.plugin_name, object)  # type: ignore[arg-type]
+            self._call_one(hook_name, alone, impl.plugin_name, record_type)
         except _HookFailed:
             return str(impl.plugin_name)
         for wrapper in wrappers:
+            with_one = [p for p in alone if p is not wrapper.plugin]
             try:
-                self._call_one(
-                    hook_name,
-                    [p for p in alone if p is not wrapper.plugin],
-                    impl.plugin_name,
-                    object,  # type: ignore[arg-type]
-                )
+                self._call_one(hook_name, with_one, impl.plugin_name, record_type)
             except _HookFailed:
                 return str(wrapper.plugin_name)
-        return str(wrappers[0].plugin_name)  # only the wrappers together fail: take the outermost out
+        return str(wrappers[-1].plugin_name)  # only the wrappers together fail: take the outermost out
 
     def _with_extra(self, plugin_name: str, domain: Domain) -> Domain:
         """The domain record with its plugin's declared extra (the one place an extra is written)."""

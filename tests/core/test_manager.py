@@ -503,6 +503,22 @@ def test_a_wrapper_that_raises_is_quarantined_and_the_records_still_load(empty_p
     assert set(empty_pm.generators()) == {"toy-shift"}
 
 
+def test_a_wrapper_that_returns_junk_is_the_one_quarantined(empty_pm: PluginManager) -> None:
+    class Spoiler:
+        @hookimpl(wrapper=True)
+        def synthgenesis_register_generators(self):
+            yield
+            return [["not a record"]]
+
+    empty_pm.register(toy_plugin(), name="toy")
+    with pytest.raises(
+        PluginError, match="plugin 'spoiler' returned a str from synthgenesis_register_generators"
+    ):
+        empty_pm.register(Spoiler(), name="spoiler")
+    assert set(empty_pm.generators()) == {"toy-shift"}
+    assert {i.name: i.status for i in empty_pm.plugin_infos()} == {"toy": "active"}
+
+
 def test_tryfirst_and_trylast_order_the_plugins(empty_pm: PluginManager) -> None:
     def plugin(gen: str, **opts: bool) -> object:
         class One:
@@ -660,6 +676,14 @@ def test_a_domain_stating_another_extra_than_its_plugin_is_refused(empty_pm: Plu
     module.PLUGIN = LazyPlugin(extra="one", domains=[make_domain("clash", extra="two")])  # type: ignore[attr-defined]
     with pytest.raises(PluginError, match="domain 'clash' says extra 'two' but its plugin declares 'one'"):
         empty_pm.register(module, name="clash")
+
+
+def test_a_module_with_a_declaration_and_hand_written_hooks_is_refused(empty_pm: PluginManager) -> None:
+    module = module_plugin("mixed")
+    module.PLUGIN = LazyPlugin(domains=[make_domain("other")])  # type: ignore[attr-defined]
+    with pytest.raises(PluginLoadError, match="'mixed' has a PLUGIN declaration and also defines"):
+        empty_pm.register(module, name="mixed")
+    assert empty_pm.domains() == {}
 
 
 def test_lazy_plugin_refuses_a_malformed_reference() -> None:
