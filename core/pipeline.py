@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal, TypeAlias
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -23,7 +23,6 @@ from synthgenesis.types import READ_ERROR_COLUMN, Domain
 
 Policy = Literal["repair", "reject"]
 #: What the validation functions take for each rule (``RuleSpec``, from :mod:`synthgenesis.rules`).
-Rule: TypeAlias = RuleSpec
 REASON_COLUMN = "_rejected_because"
 MAX_EXAMPLES = 5
 

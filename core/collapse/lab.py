@@ -16,8 +16,9 @@ from synthgenesis.errors import ConfigError, InvalidDataError
 from synthgenesis.evaluation import METRIC_FAMILIES, EvaluationConfig
 from synthgenesis.evaluation.neighbors import build_index, kth_neighbor_radius
 from synthgenesis.execution import generate
-from synthgenesis.pipeline import Rule, validate_batch
+from synthgenesis.pipeline import validate_batch
 from synthgenesis.progress import Progress
+from synthgenesis.rules import RuleSpec
 from synthgenesis.seeding import derive_seed
 from synthgenesis.types import Batch, Domain, Generator
 
@@ -333,7 +334,7 @@ def _draw(
     generator: Generator,
     n: int,
     seed: int,
-    rules: Mapping[str, Rule],
+    rules: Mapping[str, RuleSpec],
     filter_valid: bool,
 ) -> tuple[Batch, dict[str, Any]]:
     if filter_valid and rules:
@@ -368,7 +369,7 @@ def run_generations(
     holdout: Batch | None,
     config: CollapseConfig,
     *,
-    rules: Mapping[str, Rule] | None = None,
+    rules: Mapping[str, RuleSpec] | None = None,
     progress: Progress | None = None,
 ) -> CollapseResult:
     """Run ``config.generations`` generations of every regime in ``config.regimes``.

@@ -6,8 +6,8 @@ rules check what a real ledger guarantees: non-negative amounts, amounts in whol
 minor units of their currency, each account's history in time order, unique
 transaction ids, balance arithmetic and well-formed MCCs. An agent-based
 simulator (``fraud-simulator``) generates such tables with compromised-card,
-compromised-terminal and account-takeover fraud. pandas is the only library
-it needs.
+compromised-terminal and account-takeover fraud. It needs pandas, and Babel
+for the CLDR currency data.
 """
 
 from synthgenesis.lazyplugin import LazyPlugin, lazy
@@ -15,7 +15,7 @@ from synthgenesis.types import GeneratorSpec
 
 PLUGIN = LazyPlugin(
     extra="fraud",
-    requires=("pandas",),
+    requires=("pandas", "babel"),
     domains="synthgenesis.plugins.fraud.domain:DOMAIN",
     rules="synthgenesis.plugins.fraud.rules:RULES",
     generators=[

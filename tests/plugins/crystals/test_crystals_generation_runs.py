@@ -62,7 +62,8 @@ def test_block_engine_gives_the_same_parts_on_one_or_two_workers(
     assert part_bytes(tmp_path / "two") == part_bytes(tmp_path / "one")
     assert two.summary()["rules"] == one.summary()["rules"]
     samples = read_samples(one, from_storage=formats.from_storage)
-    assert samples["record_id"].tolist() == list(range(1, 31))
+    # text ids are the generator's (a per-draw tag keeps draws apart); only integer ids are renumbered
+    assert samples["record_id"].is_unique and len(samples) == 30
     assert all(isinstance(s, Structure) for s in samples["structure"])
     assert validate_batch(pm.domain("crystals"), samples, pm.rules("crystals")).valid.all()
     other = read_samples(execute(plan(6), tmp_path / "other"))

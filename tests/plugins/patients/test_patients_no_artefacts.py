@@ -8,7 +8,8 @@ import pytest
 
 pytest.importorskip("lifelines", reason='needs the patients extra: pip install "synthgenesis[patients]"')
 
-from synthgenesis.pipeline import generate, validate_batch
+from synthgenesis.execution import generate
+from synthgenesis.pipeline import validate_batch
 from synthgenesis.plugins.patients.schema import MEASURE_BY_NAME
 from synthgenesis.types import Generator
 
