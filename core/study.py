@@ -250,13 +250,13 @@ class _NameCheck:
         registered = set(self.pm.rules(c.study.domain, c.rules.include)) - set(c.rules.exclude)
         for file in c.rules.files:
             try:
-                names = rules_from_data(read_rule_file(resolve(c, file)), file, domain)
+                found = set(rules_from_data(read_rule_file(resolve(c, file)), file, domain))
             except SynthgenesisError as exc:
                 raise self.wrap("rules.files", exc) from exc
-            repeated = sorted(set(names) & registered)
+            repeated = sorted(found & registered)
             if repeated:
                 raise c.error("rules.files", f"rule {repeated[0]!r} in {file} is already defined")
-            registered |= set(names)
+            registered |= found
 
     def task(self) -> None:
         c = self.c

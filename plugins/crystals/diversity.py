@@ -77,10 +77,12 @@ class Diversity:
 
     @property
     def uniqueness(self) -> float:
+        """Distinct structures over all structures (StructureMatcher groups); NaN for none."""
         return self.distinct / self.n if self.n else float("nan")
 
     @property
     def novelty(self) -> float:
+        """Structures matching no reference structure over all structures; NaN for none."""
         return self.novel / self.n if self.n else float("nan")
 
 

@@ -185,5 +185,9 @@ def reason_prefixes(batch: pd.DataFrame, rows: list[int] | None = None) -> list[
     count = len(batch) if rows is None else len(rows)
     if "transaction_id" not in batch.columns:
         return [""] * count
-    ids = batch["transaction_id"] if rows is None else batch["transaction_id"].iloc[rows]
+    ids = (
+        batch["transaction_id"]
+        if rows is None
+        else batch["transaction_id"].iloc[np.asarray(rows, dtype=np.int64)]
+    )
     return [f"transaction {t}: " if t is not None else "" for t in as_text(ids).tolist()]

@@ -63,6 +63,7 @@ class RDKitLog:
 
     @property
     def lines(self) -> list[str]:
+        """The captured RDKit log lines, without their timestamps."""
         return [_TIMESTAMP.sub("", ln).strip() for ln in self.text.splitlines() if ln.strip()]
 
     def summary(self, echo: str | None = None) -> str:
@@ -122,6 +123,7 @@ class Parsed:
 
     @property
     def ok(self) -> bool:
+        """Whether RDKit parsed the SMILES into a molecule."""
         return self.mol is not None
 
 

@@ -26,7 +26,7 @@ def _lifelines_csv(name: str, **kwargs: object) -> pd.DataFrame:
     import_optional("lifelines", "patients", "the built-in clinical reference datasets")
     path = resources.files("lifelines.datasets") / name
     with resources.as_file(path) as p:
-        return pd.read_csv(p, **kwargs)  # type: ignore[arg-type]
+        return pd.read_csv(p, **kwargs)  # type: ignore[call-overload]
 
 
 def load_actg175() -> pd.DataFrame:

@@ -129,15 +129,15 @@ def _coerce(table: pd.DataFrame, errors_from_fhir: pd.Series, first_row: int = 0
         raw = table[col]
         parsed = pd.to_numeric(raw, errors="coerce")
         bad = parsed.isna() & raw.notna() & (raw.astype(str).str.strip() != "")
-        for i in np.flatnonzero(bad.to_numpy()):
-            errors.setdefault(int(i), []).append(f"{col}={shown(raw.iat[i])} is not a number")
+        for j in np.flatnonzero(bad.to_numpy()).tolist():
+            errors.setdefault(j, []).append(f"{col}={shown(raw.iat[j])} is not a number")
         table[col] = parsed
     for col in schema.DATES:
         if col in table.columns:
             parsed = pd.to_datetime(table[col], errors="coerce", format="mixed")
             bad = parsed.isna() & table[col].notna()
-            for i in np.flatnonzero(bad.to_numpy()):
-                errors.setdefault(int(i), []).append(f"{col}={shown(table[col].iat[i])} is not a date")
+            for j in np.flatnonzero(bad.to_numpy()).tolist():
+                errors.setdefault(j, []).append(f"{col}={shown(table[col].iat[j])} is not a date")
             table[col] = parsed
     ids = (
         table[schema.ID_COLUMN]

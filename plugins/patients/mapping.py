@@ -58,6 +58,7 @@ def sidecar(path: Path) -> Path:
 
 
 def load_mapping(path: Path) -> dict[str, Any]:
+    """Read and check a schema file (column renames, value maps, units, dropped columns)."""
     data = read_settings_toml(path, "schema file")
     unknown = set(data) - {"columns", "values", "units", "drop"}
     if unknown:

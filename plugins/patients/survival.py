@@ -34,7 +34,10 @@ from synthgenesis.plugins.patients.schema import ID_COLUMN
 from synthgenesis.tabular import ChowLiuNetwork, GaussianCopula
 from synthgenesis.types import Generator
 
-BASES = {"copula": GaussianCopula, "bayesian-network": ChowLiuNetwork}
+BASES: dict[str, type[GaussianCopula] | type[ChowLiuNetwork]] = {
+    "copula": GaussianCopula,
+    "bayesian-network": ChowLiuNetwork,
+}
 
 
 class Design:
@@ -46,6 +49,7 @@ class Design:
 
     @classmethod
     def fit(cls, covariates: pd.DataFrame) -> Design:
+        """Standardisation of the numeric covariates and the levels of the categorical ones."""
         numeric: dict[str, float] = {}
         categorical: dict[str, list[Any]] = {}
         for col in covariates.columns:
@@ -63,9 +67,11 @@ class Design:
 
     @property
     def names(self) -> list[str]:
+        """The design matrix's column names."""
         return list(self.numeric) + [f"{c}={v}" for c, levels in self.categorical.items() for v in levels]
 
     def matrix(self, covariates: pd.DataFrame) -> pd.DataFrame:
+        """The covariates as a numeric design matrix (standardised numbers, one-hot levels)."""
         out = {}
         for col, median in self.numeric.items():
             s = covariates[col]
@@ -79,6 +85,7 @@ class Design:
         return pd.DataFrame(out, index=covariates.index)
 
     def to_dict(self) -> dict[str, Any]:
+        """The design as plain JSON values."""
         return {"numeric": self.numeric, "categorical": self.categorical}
 
 
@@ -102,9 +109,10 @@ class WeibullModel:
     def fit(
         cls, x: pd.DataFrame, durations: np.ndarray, observed: np.ndarray, penalizer: float
     ) -> WeibullModel:
+        """Fit a Weibull accelerated-failure-time model of ``durations`` (censored where not ``observed``)."""
         lifelines = import_optional("lifelines", "patients", "survival-aware generation")
-        mean = x.mean().to_dict()
-        scale = x.std().replace(0, 1).fillna(1).to_dict()
+        mean = {str(k): float(v) for k, v in x.mean().items()}
+        scale = {str(k): float(v) for k, v in x.std().replace(0, 1).fillna(1).items()}
         z = (x - pd.Series(mean)) / pd.Series(scale)
         frame = z.assign(_duration=np.maximum(durations, 1e-6), _observed=observed.astype(int))
         fitter = lifelines.WeibullAFTFitter(penalizer=penalizer)
@@ -135,6 +143,7 @@ class WeibullModel:
         return np.minimum(scale * h ** (1 / rho), upper)
 
     def to_dict(self) -> dict[str, Any]:
+        """The fitted model as plain JSON values."""
         return {
             "coef": self.coef,
             "intercept": self.intercept,
@@ -213,6 +222,7 @@ class SurvivalAware(Generator):
         return out[[c for c in self.column_order if c in out.columns]]
 
     def get_state(self) -> dict[str, Any]:
+        """Parameters, the covariate generator's state and both Weibull models, as JSON."""
         assert self.base is not None and self.design and self.event_model and self.censor_model
         return {
             "kind": "survival-aware",
@@ -233,6 +243,7 @@ class SurvivalAware(Generator):
 
     @classmethod
     def from_state(cls, state: Mapping[str, Any]) -> SurvivalAware:
+        """Rebuild a generator from :meth:`get_state` output."""
         gen = cls(**state["params"])
         gen.base = BASES[gen.base_name].from_state(state["base"])
         gen.design = Design(**state["design"])

@@ -425,5 +425,3 @@ def test_a_huge_sample_count_is_streamed_and_refused_only_in_memory(tmp_path: Pa
     simulator = pm.default_generator("fraud").create()
     with pytest.raises(ValueError, match="holds in memory; use execute"):
         generate(pm.domain("fraud"), simulator, 100_000_000_000, seed=0, rules={})
-
-
