@@ -9,6 +9,8 @@ Generation (drawing in seeded rounds until enough samples pass) lives in
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
@@ -20,6 +22,8 @@ from synthgenesis.errors import PluginError
 from synthgenesis.limits import cap_reason
 from synthgenesis.rules import CheckResult, RuleSpec
 from synthgenesis.types import READ_ERROR_COLUMN, Domain
+
+logger = logging.getLogger(__name__)
 
 Policy = Literal["repair", "reject"]
 #: What the validation functions take for each rule (``RuleSpec``, from :mod:`synthgenesis.rules`).
@@ -176,7 +180,16 @@ def validate_batch(
     if repair:
         checked, failing_before = _apply_repairs(rules, checked)
     for name, spec in rules.items():
+        t0 = time.perf_counter()
         result = _safe_check(name, spec.rule.check, checked)
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "rule %s: %d of %d failed in %.4f s",
+                name,
+                result.n_failed,
+                len(checked),
+                time.perf_counter() - t0,
+            )
         st = RuleStats(name, spec.kind, checked=len(checked), failed=result.n_failed)
         if name in failing_before:
             st.repaired = max(0, failing_before[name] - result.n_failed)

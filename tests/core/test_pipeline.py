@@ -142,3 +142,13 @@ def test_a_reason_that_already_names_its_row_is_not_prefixed_twice() -> None:
     assert _with_label(batch, 0, "age is missing", 0, ids) == "row 0: age is missing"
     assert _with_label(batch, 1, "age is missing", 0, ids) == "patient_id=p2: age is missing"
     assert _with_label(batch, 1, "patient p2: age is missing", 0, ids) == "patient p2: age is missing"
+
+
+def test_rule_timings_are_logged_at_debug_level(caplog) -> None:
+    import logging
+
+    batch = pd.DataFrame({"x": [1.0, -2.0, 3.0]})
+    with caplog.at_level(logging.DEBUG, logger="synthgenesis.pipeline"):
+        validate_batch(DOMAIN, batch, rules(("pos", Positive())))
+    messages = [r.getMessage() for r in caplog.records if r.name == "synthgenesis.pipeline"]
+    assert any(m.startswith("rule pos: 1 of 3 failed in ") for m in messages), messages

@@ -144,3 +144,28 @@ def test_a_plan_carries_rule_files_as_data(tmp_path: Path) -> None:
         GenerationPlan(
             domain="patients", generator="g", state=None, n=1, seed=1, rule_files=[{"x": object()}]
         )
+
+
+def test_retries_are_logged_at_debug_level(toy_pm, tmp_path: Path, caplog) -> None:
+    import logging
+
+    from synthgenesis.execution.mapping import Workers, map_chunks
+
+    calls: dict[int, int] = {}
+
+    def flaky(payload: str, items: list[int]) -> list[dict]:
+        out = []
+        for i in items:
+            calls[i] = calls.get(i, 0) + 1
+            ok = i != 1 or calls[i] > 1  # item 1 fails once
+            out.append({"index": i, "status": "done" if ok else "failed", "error": "first try"})
+        return out
+
+    done: list[int] = []
+    level = caplog.at_level(logging.DEBUG, logger="synthgenesis.execution.mapping")
+    with level, Workers("local", 1, "payload", "toy") as pool:
+        failures = map_chunks(
+            pool, flaky, [[0], [1], [2]], lambda items: (items,), lambda r: done.append(r["index"])
+        )
+    assert failures == {} and sorted(done) == [0, 1, 2] and calls[1] == 2
+    assert any("item 1 failed (first try); retrying it alone" in r.getMessage() for r in caplog.records)
