@@ -1,33 +1,12 @@
-"""A study, resolved once and run in stages: load/split -> fit -> generate -> privacy guard -> write ->
-evaluate -> report.
+"""The staged study: :class:`Study` resolves once, then runs its stages.
 
-:class:`Study` resolves the domain, generator, reference, transfer task and
-rules of a :class:`~synthgenesis.config.StudyConfig` once (rule files are
-read once, and their content travels with the generation plan to every
-worker). The CLI's ``run``, ``generate`` and ``demo``, the collapse lab and
-``report`` all use it, so a report rebuilt from a run directory evaluates
-exactly as the run did.
-
-The run directory holds::
-
-    manifest.json        config, seed, status, counts, timings, versions of Python,
-                         every installed package and every plugin
-    samples/             the valid synthetic samples, one Parquet part per block
-                         (Parquet-safe form; ``pandas.read_parquet(run / "samples")`` reads them all)
-    rejected/            samples that failed a rule, with the reasons, per block
-    chunks.json          each block's status and counts (what ``--resume`` reads)
-    samples.<native>     the samples in the domain's native format (runs that fit in memory)
-    validation.json      per-rule counts (checked, failed, repaired, examples)
-    generator.json       the fitted generator's state, if it can be saved
-    features/            real train, real holdout and synthetic feature tables
-    metrics.json         evaluation metrics
-    report.html          the evaluation report
+load and check the reference -> split -> fit -> plan -> generate -> privacy
+guard -> write -> evaluate -> report (see :mod:`synthgenesis.study`).
 """
 
 from __future__ import annotations
 
 import contextlib
-import difflib
 import json
 import logging
 import shutil
@@ -38,24 +17,25 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from synthgenesis.config import StudyConfig, parse_config, resolve
-from synthgenesis.errors import EXIT_CODES, ConfigError, InvalidDataError, PrivacyError, SynthgenesisError
+from synthgenesis.errors import EXIT_CODES, ConfigError, InvalidDataError, PrivacyError
 from synthgenesis.evaluation.copies import exact_copies as count_exact_copies
 from synthgenesis.execution import GenerationPlan, GenerationResult, execute, read_samples
 from synthgenesis.execution.chunks import REJECTED_DIR, SAMPLES_DIR, WorkerContext, plan_rules
 from synthgenesis.io import check_data_file, csv_formula_policy, read_table, write_json, write_table
 from synthgenesis.manager import PluginManager
-from synthgenesis.pipeline import validate_batch
 from synthgenesis.progress import Progress
-from synthgenesis.rulefiles import read_rule_file, rules_from_data
-from synthgenesis.rules import CheckResult, Rule, RuleSpec
+from synthgenesis.rulefiles import read_rule_file
 from synthgenesis.rundir import RunDirectory
-from synthgenesis.types import READ_ERROR_COLUMN, Domain, Generator, GeneratorSpec, TransferTask
+from synthgenesis.study.names import check_against_plugins
+from synthgenesis.study.reference import Split, check_reference, split_reference
+from synthgenesis.study.reports import report_context
+from synthgenesis.types import Domain, Generator, GeneratorSpec, TransferTask
 
 logger = logging.getLogger(__name__)
+
 
 #: Rows of a run read back into memory for evaluation and native output.
 IN_MEMORY_ROWS = 200_000
@@ -72,205 +52,6 @@ class StudyResult:
     metrics: dict[str, Any] = field(default_factory=dict)
     #: The overall verdict ({"status", "reasons"}), when the run was evaluated or said why not.
     overall: dict[str, Any] | None = None
-
-
-@dataclass
-class Split:
-    """The real reference after its rule check, split into train and holdout."""
-
-    train: pd.DataFrame
-    holdout: pd.DataFrame
-    size: int
-    check: dict[str, Any]
-
-
-class _FiniteValues(Rule):
-    """Rows holding an infinite number: never a measurement, so never something to fit on."""
-
-    def _check(self, batch: pd.DataFrame) -> CheckResult:
-        numeric = batch.select_dtypes(include="number")
-        if numeric.empty:
-            return CheckResult(np.ones(len(batch), dtype=bool), [None] * len(batch))
-        inf = np.isinf(numeric.to_numpy(dtype=float, na_value=np.nan))
-        columns = list(numeric.columns)
-        return CheckResult.from_mask(
-            ~inf.any(axis=1),
-            lambda i: "infinite value in " + ", ".join(str(columns[j]) for j in np.flatnonzero(inf[i])),
-        )
-
-
-def check_reference(
-    batch: pd.DataFrame, domain: Domain, rules: dict[str, Any], policy: str, source: str
-) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Check real records with the study's rules before anything is fitted on them.
-
-    Records that cannot be read, break a rule or hold an infinite value are
-    counted by rule with examples; ``policy`` then drops them ("drop"),
-    refuses the reference with an error naming the first ones ("refuse"), or
-    keeps them ("keep"). Returns the batch to fit on and the summary that the
-    manifest and report show.
-    """
-    checks = {**rules, "finite-values": RuleSpec("finite-values", domain.name, _FiniteValues())}
-    outcome = validate_batch(domain, batch, checks)
-    bad = ~outcome.valid
-    summary: dict[str, Any] = {
-        "checked": len(batch),
-        "invalid": int(bad.sum()),
-        "policy": policy,
-        "by_rule": {n: st.failed for n, st in outcome.stats.items() if st.failed},
-        "examples": [e for st in outcome.stats.values() for e in st.examples][:10],
-    }
-    if not bad.any():
-        return batch.drop(columns=[READ_ERROR_COLUMN], errors="ignore"), summary
-    if policy == "refuse" or bad.all():
-        first = "; ".join(summary["examples"][:3])
-        why = "every record" if bad.all() else f"{int(bad.sum())} of {len(batch)} records"
-        fix = "fix the data" if bad.all() else "fix them, or set reference.invalid = 'drop' to leave them out"
-        raise InvalidDataError(
-            f"{source}: {why} of the reference break the {domain.name} rules ({first}); {fix}"
-        )
-    if policy == "drop":
-        batch = outcome.batch[outcome.valid]
-    elif READ_ERROR_COLUMN in batch.columns:  # "keep" still cannot fit on records that were never read
-        batch = batch[batch[READ_ERROR_COLUMN].isna()]
-    return batch.drop(columns=[READ_ERROR_COLUMN], errors="ignore").reset_index(drop=True), summary
-
-
-def split_reference(
-    reference: pd.DataFrame, fraction: float, seed: int, stratify: str | None
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Seeded train/holdout split, stratified on a classification target when it can be."""
-    from sklearn.model_selection import train_test_split
-
-    if len(reference) < 4:
-        raise InvalidDataError(
-            f"the reference has {len(reference)} rows; at least 4 are needed to hold some out"
-        )
-    strat = None
-    if stratify is not None and stratify in reference.columns:
-        counts = reference[stratify].value_counts()
-        if len(counts) > 1 and counts.min() >= 2:
-            strat = reference[stratify]
-    train, holdout = train_test_split(reference, test_size=fraction, random_state=seed, stratify=strat)
-    return train.reset_index(drop=True), holdout.reset_index(drop=True)
-
-
-def check_against_plugins(config: StudyConfig, pm: PluginManager) -> None:
-    """Check every name in the study against what the installed plugins register.
-
-    Each problem is a :class:`~synthgenesis.errors.ConfigError` naming the
-    key and the study file: an unknown domain, generator, parameter, reference,
-    rule or transfer task, a rule file that cannot be read or that repeats a
-    rule's name, or output formats the domain does not write.
-    """
-    _NameCheck(config, pm).run()
-
-
-class _NameCheck:
-    """The checks of :func:`check_against_plugins`, one method per part of the study."""
-
-    def __init__(self, config: StudyConfig, pm: PluginManager) -> None:
-        self.c = config
-        self.pm = pm
-
-    def wrap(self, key: str, exc: SynthgenesisError) -> ConfigError:
-        return self.c.error(key, str(exc))
-
-    def run(self) -> None:
-        domain = self.domain()
-        spec = self.generator()
-        self.reference(spec)
-        self.rules(domain)
-        self.task()
-
-    def domain(self) -> Domain:
-        c = self.c
-        try:
-            domain = self.pm.domain(c.study.domain)
-        except SynthgenesisError as exc:
-            raise self.wrap("study.domain", exc) from exc
-        unknown = [f for f in c.output.formats or [] if f not in domain.formats]
-        if unknown:
-            written = ", ".join(domain.formats)
-            raise c.error("output.formats", f"{domain.name} writes {written}, not {', '.join(unknown)}")
-        return domain
-
-    def generator(self) -> GeneratorSpec:
-        c = self.c
-        try:
-            name = c.generator.name
-            spec = (
-                self.pm.generator(name, c.study.domain) if name else self.pm.default_generator(c.study.domain)
-            )
-        except SynthgenesisError as exc:
-            raise self.wrap("generator.name", exc) from exc
-        accepted = spec.parameters()
-        for key in c.generator.params:
-            if key not in accepted:
-                close = difflib.get_close_matches(key, accepted, n=1)
-                hint = (
-                    f"did you mean {close[0]!r}?"
-                    if close
-                    else f"it takes: {', '.join(accepted) or 'nothing'}"
-                )
-                raise c.error(
-                    f"generator.params.{key}", f"generator {spec.name!r} has no such parameter; {hint}"
-                )
-        return spec
-
-    def reference(self, spec: GeneratorSpec) -> None:
-        c = self.c
-        try:
-            needs_fit = spec.create(**c.generator.params).requires_fit
-        except (TypeError, ValueError, ArithmeticError, MemoryError) as exc:
-            raise c.error("generator.params", str(exc)) from exc
-        if c.reference.dataset is not None:
-            try:
-                self.pm.reference_dataset(c.reference.dataset, c.study.domain)
-            except SynthgenesisError as exc:
-                raise self.wrap("reference.dataset", exc) from exc
-        elif c.reference.path is None:
-            # No real data: only a simulator that needs no fit can run, and nothing can be evaluated.
-            if needs_fit:
-                raise c.error(
-                    "reference",
-                    f"generator {spec.name!r} learns from real data: give 'dataset' (a registered reference) "
-                    "or 'path' (a file)",
-                )
-            if c.evaluation.transfer_task is not None:
-                raise c.error("evaluation.transfer_task", "a transfer task needs a [reference] to test on")
-
-    def rules(self, domain: Domain) -> None:
-        c = self.c
-        for key, names in (("rules.include", c.rules.include or []), ("rules.exclude", c.rules.exclude)):
-            try:
-                self.pm.rules(c.study.domain, names)
-            except SynthgenesisError as exc:
-                raise self.wrap(key, exc) from exc
-        registered = set(self.pm.rules(c.study.domain, c.rules.include)) - set(c.rules.exclude)
-        for file in c.rules.files:
-            try:
-                found = set(rules_from_data(read_rule_file(resolve(c, file)), file, domain))
-            except SynthgenesisError as exc:
-                raise self.wrap("rules.files", exc) from exc
-            repeated = sorted(found & registered)
-            if repeated:
-                raise c.error("rules.files", f"rule {repeated[0]!r} in {file} is already defined")
-            registered |= found
-
-    def task(self) -> None:
-        c = self.c
-        if c.evaluation.transfer_task is None:
-            return
-        try:
-            task = self.pm.transfer_task(c.evaluation.transfer_task)
-        except SynthgenesisError as exc:
-            raise self.wrap("evaluation.transfer_task", exc) from exc
-        if task.domain != c.study.domain:
-            raise c.error(
-                "evaluation.transfer_task",
-                f"task {task.name!r} is for domain {task.domain!r}, not {c.study.domain!r}",
-            )
 
 
 class Study:
@@ -768,16 +549,6 @@ class Study:
         return target, metrics
 
 
-def same_metrics(stored: dict[str, Any], rebuilt: dict[str, Any]) -> bool:
-    """Whether two ``metrics.json`` contents agree on everything but how long each family took."""
-
-    def measured(metrics: dict[str, Any]) -> dict[str, Any]:
-        meta = {k: v for k, v in metrics.get("meta", {}).items() if k != "timings_seconds"}
-        return {**metrics, "meta": meta}
-
-    return measured(stored) == measured(rebuilt)
-
-
 class _Stages:
     """Names the stage a run is in (what a failed run's manifest reports) and times it."""
 
@@ -822,35 +593,6 @@ def _carry_over_blocks(run: RunDirectory) -> None:
     shutil.copy2(previous / STATUS_FILE, run.stage / STATUS_FILE)
 
 
-def report_context(
-    manifest: dict[str, Any], validation: dict[str, Any] | None, sections: list[dict[str, str]] | None = None
-) -> dict[str, Any]:
-    """What the HTML report shows about a run besides the metrics."""
-    from synthgenesis.report.sections import validity_section
-
-    config = manifest["config"]
-    return {
-        "run": {
-            "domain": manifest["domain"],
-            "generator": manifest["generator"],
-            "reference": config["reference"]["dataset"] or config["reference"]["path"] or "none",
-            "transfer task": manifest.get("transfer_task") or "-",
-            "seed": manifest["seed"],
-            **_reference_check_row(manifest),
-        },
-        "sections": ([validity_section(validation)] if validation else []) + list(sections or []),
-    }
-
-
-def _reference_check_row(manifest: dict[str, Any]) -> dict[str, str]:
-    check = manifest.get("reference_check")
-    if not check or not check.get("invalid"):
-        return {}
-    verb = {"drop": "left out", "keep": "kept", "refuse": "refused"}.get(check.get("policy"), "found")
-    rules = ", ".join(f"{name}: {n}" for name, n in check.get("by_rule", {}).items())
-    return {f"real records breaking rules ({verb})": f"{check['invalid']} of {check['checked']} ({rules})"}
-
-
 def run_study(
     config: StudyConfig,
     pm: PluginManager,
@@ -862,28 +604,3 @@ def run_study(
 ) -> StudyResult:
     """Resolve ``config`` and run it: ``Study(config, pm).run(...)``."""
     return Study(config, pm).run(out=out, overwrite=overwrite, progress=progress, resume=resume)
-
-
-def default_reference(
-    pm: PluginManager, domain: str, generator: str | None, params: dict[str, Any]
-) -> dict[str, Any]:
-    """The ``[reference]`` of a study given no reference: the domain's first registered dataset.
-
-    A simulator runs without one when the domain registers none; a generator
-    that learns from real data then needs a reference file.
-    """
-    pm.domain(domain)  # an unknown or unavailable domain is the first thing to report
-    datasets = sorted(pm.reference_datasets(domain))
-    if datasets:
-        return {"dataset": datasets[0]}
-    spec = pm.generator(generator, domain) if generator else pm.default_generator(domain)
-    if spec.create(**params).requires_fit:
-        raise ConfigError(
-            "--reference", f"domain {domain!r} has no registered reference; pass --reference-file"
-        )
-    return {}
-
-
-def default_demo_config() -> Path:
-    """The study the ``demo`` command runs (patients, ACTG 175, offline)."""
-    return Path(__file__).parent / "studies" / "demo.toml"
