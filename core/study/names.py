@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import logging
 from typing import Any
 
 from synthgenesis.config import StudyConfig, resolve
@@ -11,8 +10,6 @@ from synthgenesis.errors import ConfigError, SynthgenesisError
 from synthgenesis.manager import PluginManager
 from synthgenesis.rulefiles import read_rule_file, rules_from_data
 from synthgenesis.types import Domain, GeneratorSpec
-
-logger = logging.getLogger(__name__)
 
 
 def check_against_plugins(config: StudyConfig, pm: PluginManager) -> None:

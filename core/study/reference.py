@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,8 +12,6 @@ from synthgenesis.errors import InvalidDataError
 from synthgenesis.pipeline import validate_batch
 from synthgenesis.rules import CheckResult, Rule, RuleSpec
 from synthgenesis.types import READ_ERROR_COLUMN, Domain
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass

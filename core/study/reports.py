@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
-
-logger = logging.getLogger(__name__)
 
 
 def same_metrics(stored: dict[str, Any], rebuilt: dict[str, Any]) -> bool:

@@ -221,6 +221,11 @@ class Study:
                     "need; run it with one local worker",
                 ) from exc
             state = None
+            sampling = config.sampling
+            if sampling.conditions or sampling.enrich:  # as the worker context applies them
+                from synthgenesis.tabular.conditional import Conditioned
+
+                generator = Conditioned(generator, conditions=sampling.conditions, enrich=sampling.enrich)
             live = WorkerContext(self.domain, generator, self.rules)
         plan = GenerationPlan(
             domain=self.domain.name,

@@ -56,6 +56,13 @@ class NamedDice(Dice):
         return rolls.assign(record_id=[f"roll-{v:x}" for v in rng.integers(0, 2**62, n)])
 
 
+class Stateless(Dice):
+    """Rolls from a generator that cannot save its state (it runs as itself, in this process)."""
+
+    def get_state(self) -> dict:
+        raise NotImplementedError("no state")
+
+
 class NotSix(Rule):
     def _check(self, batch: pd.DataFrame) -> CheckResult:
         return CheckResult.from_mask(batch["roll"] != 6, lambda i: "rolled a six")
@@ -82,6 +89,7 @@ class Plugin:
             GeneratorSpec("dice-roll", "dice", Dice),
             GeneratorSpec("dice-fitted", "dice", Fitted),
             GeneratorSpec("dice-named", "dice", NamedDice),
+            GeneratorSpec("dice-stateless", "dice", Stateless),
         ]
 
     @hookimpl
@@ -193,3 +201,19 @@ def test_report_refuses_a_folder_that_is_not_a_run(tmp_path: Path) -> None:
     (tmp_path / "manifest.json").write_text("{not json")
     result = CliRunner().invoke(app, ["report", str(tmp_path)])
     assert result.exit_code == 2 and "not a run directory" in result.stderr
+
+
+def test_conditions_apply_to_a_generator_that_cannot_save_its_state(
+    dice_pm: PluginManager, tmp_path: Path
+) -> None:
+    config = parse_config(
+        study(
+            tmp_path,
+            generator={"name": "dice-stateless"},
+            sampling={"n": 200, "policy": "reject", "conditions": {"roll": 2}},
+        )
+    )
+    result = run_study(config, dice_pm)
+    assert result.status == "complete", result
+    samples = pd.read_parquet(tmp_path / "run" / "samples")
+    assert len(samples) == 200 and (samples["roll"] == 2).all()
